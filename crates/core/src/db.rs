@@ -1,0 +1,111 @@
+//! Opening the vault database: SQLCipher keying, connection settings,
+//! schema migrations and refusal of a database written by a newer version.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+use zeroize::Zeroizing;
+
+use crate::crypto::MasterKey;
+use crate::error::{Error, Result};
+
+pub const DB_FILE: &str = "vault.db";
+
+/// Every schema version, in order; `PRAGMA user_version` is the count applied.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("migrations/0001_vault_and_ledger.sql"))])
+}
+
+/// The schema version this build writes and reads.
+pub fn schema_version() -> i64 {
+    // One migration per entry above.
+    1
+}
+
+/// Opens (or creates) the database at `path`. `key: None` opens a plain,
+/// unencrypted SQLite file: only tests use that, to inspect page bytes.
+pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    } else if !path.exists() {
+        return Err(Error::NotAVault {
+            path: path.parent().unwrap_or(path).to_path_buf(),
+            missing: DB_FILE,
+        });
+    }
+    let db_err = |e| Error::from_db(path, e);
+    let mut conn = Connection::open_with_flags(path, flags).map_err(db_err)?;
+    if let Some(key) = key {
+        // Keep SQLCipher from printing "hmac check failed" on a damaged page.
+        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+        let sql = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
+        conn.execute_batch(&sql).map_err(db_err)?;
+    }
+    // The first read decrypts page 1: a wrong key or a damaged file fails here.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(db_err)?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(db_err)?;
+    conn.execute_batch(
+        "PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA cache_size = -65536;
+         PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(db_err)?;
+
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+    if found > schema_version() {
+        return Err(Error::TooNew { file: path.to_path_buf(), found, supported: schema_version() });
+    }
+    migrations().to_latest(&mut conn).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => Error::from_db(path, err),
+        other => Error::Migration(other),
+    })?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn schema_version_matches_migration_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("t.db"), None, true).unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, schema_version());
+    }
+
+    #[test]
+    fn newer_database_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path, None, true).unwrap());
+        Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let e = open(&path, None, false).unwrap_err();
+        assert_eq!(e.code(), "too_new", "{e}");
+        assert!(e.to_string().contains("newer version"));
+        let v: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, 99);
+        assert_eq!(std::fs::read(&path).unwrap().len(), before.len());
+    }
+
+    #[test]
+    fn wrong_key_is_reported_as_damaged_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path, Some(&MasterKey::from_bytes([1; 32])), true).unwrap());
+        let e = open(&path, Some(&MasterKey::from_bytes([2; 32])), false).unwrap_err();
+        assert_eq!(e.code(), "corrupt", "{e}");
+        assert!(e.to_string().contains("t.db"));
+    }
+}

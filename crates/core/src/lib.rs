@@ -1,0 +1,21 @@
+//! Consent Ledger core: the encrypted vault, the tamper-evident ledger and
+//! everything stored in them. No UI, no Tauri, no command-line parsing; the
+//! callers pass every path in.
+//!
+//! Start at [`vault::Vault`]; the storage format is in `docs/FORMAT.md`.
+
+pub mod checkpoint;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod keyslots;
+pub mod ledger;
+pub mod merkle;
+pub mod passphrase;
+pub mod subjects;
+pub mod verify;
+pub mod vault;
+
+pub use error::{Error, Result};
+pub use ledger::{Event, NewEvent};
+pub use vault::{CreateOptions, Created, Vault};

@@ -1,0 +1,110 @@
+//! Data subjects and their personal data, kept out of the ledger.
+//!
+//! Each subject has a random id and a random 256-bit key. Recording personal
+//! data stores it (canonical JSON) in `subject_data` and appends an event that
+//! carries only `HMAC-SHA256(subject key, data)`. Erasure deletes the data and
+//! the key: the events and the Merkle tree stay verifiable, the commitments
+//! can no longer be linked to any data, and the log records when and why.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::ledger::{self, NewEvent};
+
+/// Creates a subject (no event: nothing about it is known yet).
+pub fn create(tx: &Transaction) -> Result<String> {
+    let id = format!("s-{}", hex::encode(crypto::random_bytes::<12>()));
+    let key = zeroize::Zeroizing::new(crypto::random_bytes::<32>());
+    tx.execute(
+        "INSERT INTO subjects (id, hmac_key, created_at) VALUES (?1, ?2, ?3)",
+        params![id, key.as_slice(), ledger::now_utc()],
+    )?;
+    Ok(id)
+}
+
+fn key_of(conn: &Connection, subject: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let row: Option<Option<Vec<u8>>> = conn
+        .query_row("SELECT hmac_key FROM subjects WHERE id = ?1", [subject], |r| r.get(0))
+        .optional()?;
+    match row {
+        None => Err(Error::NotFound(format!("subject {subject} does not exist"))),
+        Some(None) => Err(Error::Erased(subject.to_string())),
+        Some(Some(k)) => Ok(zeroize::Zeroizing::new(k)),
+    }
+}
+
+/// `hmac-sha256:<hex>` over the canonical data.
+pub fn commitment(key: &[u8], canonical_data: &str) -> String {
+    format!("hmac-sha256:{}", hex::encode(crypto::hmac_sha256(key, canonical_data.as_bytes())))
+}
+
+/// Stores `data` for `subject` and appends event `kind` whose body is
+/// `extra` plus `"commitment"`. Returns the event's seq.
+pub fn record(
+    tx: &Transaction,
+    actor: &str,
+    subject: &str,
+    kind: &str,
+    data: &serde_json::Value,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<u64> {
+    let key = key_of(tx, subject)?;
+    let canonical = ledger::canonical_json(data)?;
+    let mut body = extra;
+    body.insert("commitment".into(), json!(commitment(&key, &canonical)));
+    let seq = ledger::append(tx, actor, &[NewEvent::new(kind, body.into()).about(subject)])?[0];
+    tx.execute(
+        "INSERT INTO subject_data (subject_id, event_seq, data) VALUES (?1, ?2, ?3)",
+        params![subject, seq as i64, canonical],
+    )?;
+    Ok(seq)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredData {
+    pub event_seq: u64,
+    pub data: serde_json::Value,
+    /// The stored data still produces the commitment in the ledger event.
+    pub matches_ledger: bool,
+}
+
+/// The subject's stored data, each record checked against its ledger event.
+pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
+    let key = key_of(conn, subject)?;
+    let mut stmt = conn.prepare("SELECT event_seq, data FROM subject_data WHERE subject_id = ?1 ORDER BY id")?;
+    let rows: Vec<(i64, String)> =
+        stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(seq, text)| {
+            let event = ledger::get(conn, seq as u64)?;
+            let body: serde_json::Value = serde_json::from_str(&event.body).unwrap_or_default();
+            let matches = body["commitment"].as_str().is_some_and(|c| {
+                crypto::ct_eq(c.as_bytes(), commitment(&key, &text).as_bytes())
+            }) && event.subject.as_deref() == Some(subject);
+            Ok(StoredData {
+                event_seq: seq as u64,
+                data: serde_json::from_str(&text).map_err(|e| Error::Invalid(format!("stored data of {subject}: {e}")))?,
+                matches_ledger: matches,
+            })
+        })
+        .collect()
+}
+
+/// Destroys the subject's data and key and records `subject.erased`.
+/// The caller should checkpoint the WAL after commit (the vault does).
+pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
+    key_of(tx, subject)?;
+    if reason.trim().is_empty() {
+        return Err(Error::Invalid("say why the data is erased (e.g. the request that asked for it)".into()));
+    }
+    let records = tx.execute("DELETE FROM subject_data WHERE subject_id = ?1", [subject])?;
+    tx.execute(
+        "UPDATE subjects SET hmac_key = NULL, erased_at = ?2 WHERE id = ?1",
+        params![subject, ledger::now_utc()],
+    )?;
+    let ev = NewEvent::new("subject.erased", json!({ "reason": reason, "records_destroyed": records })).about(subject);
+    Ok(ledger::append(tx, actor, &[ev])?[0])
+}

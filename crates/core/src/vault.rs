@@ -1,0 +1,409 @@
+//! The vault: a folder with `vault.db` (SQLCipher, raw 256-bit key) and
+//! `keys.json` (key slots). Creating, unlocking, locking, changing the
+//! passphrase and recovering are all recorded in the ledger.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use rusqlite::{params, Connection, Transaction};
+use serde::Serialize;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::crypto::{self, KdfParams, MasterKey};
+use crate::db::{self, DB_FILE};
+use crate::error::{Error, Result};
+use crate::keyslots::{KeyFile, SlotKind};
+use crate::ledger::{self, Event, NewEvent};
+use crate::merkle::Hash;
+use crate::passphrase;
+use crate::verify::{self, Report};
+
+/// What `Vault::create` needs.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    pub organisation: String,
+    /// The operator this passphrase belongs to; recorded as the actor of events.
+    pub operator: String,
+    pub kdf: KdfParams,
+}
+
+impl CreateOptions {
+    /// Key derivation calibrated to about half a second on this machine.
+    pub fn new(organisation: &str) -> Self {
+        CreateOptions {
+            organisation: organisation.to_string(),
+            operator: "owner".to_string(),
+            kdf: KdfParams::calibrated(Duration::from_millis(500)),
+        }
+    }
+}
+
+pub const MAX_NAME_CHARS: usize = 300;
+
+/// An open vault. Dropping it closes the database; [`Vault::lock`] also records it.
+pub struct Vault {
+    dir: PathBuf,
+    conn: Connection,
+    vault_id: String,
+    signing: SigningKey,
+    actor: String,
+    slot_id: String,
+}
+
+/// A new vault and its recovery code, which is shown once and never stored.
+pub struct Created {
+    pub vault: Vault,
+    pub recovery_code: Zeroizing<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Info {
+    pub vault_id: String,
+    pub organisation: String,
+    pub created_at: String,
+    pub events: u64,
+    pub checkpoints: u64,
+    pub verifier_key: String,
+}
+
+fn check_name(what: &str, v: &str) -> Result<()> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(Error::Invalid(format!("the {what} must not be empty")));
+    }
+    if t.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::Invalid(format!("the {what} is longer than {MAX_NAME_CHARS} characters")));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(Error::Invalid(format!("the {what} contains control characters")));
+    }
+    Ok(())
+}
+
+impl Vault {
+    /// Creates a vault in `dir` (absent or empty). On any error nothing is left behind.
+    pub fn create(dir: &Path, passphrase: &str, opts: &CreateOptions) -> Result<Created> {
+        check_name("organisation name", &opts.organisation)?;
+        check_name("operator name", &opts.operator)?;
+        passphrase::require_strong(passphrase, &[&opts.organisation, &opts.operator])?;
+        let existed = dir.exists();
+        if existed {
+            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+            if entries.next().is_some() {
+                return Err(Error::AlreadyExists { path: dir.to_path_buf() });
+            }
+        } else {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+        let result = Self::create_inner(dir, passphrase, opts);
+        if result.is_err() {
+            // Leave the folder as we found it.
+            let _ = std::fs::remove_file(dir.join(DB_FILE));
+            let _ = std::fs::remove_file(dir.join(format!("{DB_FILE}-wal")));
+            let _ = std::fs::remove_file(dir.join(format!("{DB_FILE}-shm")));
+            let _ = std::fs::remove_file(KeyFile::path(dir));
+            if !existed {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+        result
+    }
+
+    fn create_inner(dir: &Path, passphrase: &str, opts: &CreateOptions) -> Result<Created> {
+        let vault_id = hex::encode(crypto::random_bytes::<16>());
+        let master = MasterKey::generate();
+        let recovery_code = crypto::new_recovery_code();
+        let mut keys = KeyFile::new(vault_id.clone());
+        let slot_id = keys.add_slot(SlotKind::Passphrase, passphrase.as_bytes(), &master, opts.kdf)?;
+        let normalized = crypto::normalize_recovery_code(&recovery_code)?;
+        keys.add_slot(SlotKind::Recovery, normalized.as_bytes(), &master, opts.kdf)?;
+
+        let db_path = dir.join(DB_FILE);
+        let mut conn = db::open(&db_path, Some(&master), true)?;
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        let now = ledger::now_utc();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO vault_meta (id, vault_id, organisation, created_at) VALUES (1, ?1, ?2, ?3)",
+            params![vault_id, opts.organisation.trim(), now],
+        )?;
+        tx.execute(
+            "INSERT INTO signing_key (id, secret, public) VALUES (1, ?1, ?2)",
+            params![Zeroizing::new(signing.to_bytes()).as_slice(), signing.verifying_key().as_bytes()],
+        )?;
+        tx.execute("INSERT INTO operators (slot_id, name) VALUES (?1, ?2)", params![slot_id, opts.operator.trim()])?;
+        let actor = opts.operator.trim().to_string();
+        ledger::append(&tx, &actor, &[NewEvent::new("vault.created", json!({
+            "vault_id": vault_id,
+            "schema_version": db::schema_version(),
+            "checkpoint_key": hex::encode(signing.verifying_key().as_bytes()),
+            "key_slots": [{"id": slot_id, "kind": "passphrase"}, {"kind": "recovery"}],
+        }))])?;
+        tx.commit()?;
+        // Last: once keys.json exists the vault can be opened.
+        keys.save(dir)?;
+        let vault = Vault { dir: dir.to_path_buf(), conn, vault_id, signing, actor, slot_id };
+        Ok(Created { vault, recovery_code })
+    }
+
+    /// Opens the vault with an operator passphrase and records `vault.unlocked`.
+    pub fn unlock(dir: &Path, passphrase: &str) -> Result<Vault> {
+        let keys = KeyFile::load(dir)?;
+        let (master, slot_id) = keys.unlock(SlotKind::Passphrase, passphrase.as_bytes())?;
+        let mut v = Self::open_with(dir, &keys, &master, slot_id)?;
+        v.record(&[NewEvent::new("vault.unlocked", json!({ "method": "passphrase", "slot": v.slot_id }))])?;
+        Ok(v)
+    }
+
+    /// Opens the vault with the recovery code and sets a new passphrase for
+    /// the operator slot; records `vault.recovered` and `vault.unlocked`.
+    pub fn recover(dir: &Path, recovery_code: &str, new_passphrase: &str) -> Result<Vault> {
+        let mut keys = KeyFile::load(dir)?;
+        let code = crypto::normalize_recovery_code(recovery_code).map_err(|_| Error::WrongSecret)?;
+        let (master, _) = keys.unlock(SlotKind::Recovery, code.as_bytes())?;
+        let slot_id = keys
+            .slots
+            .iter()
+            .find(|s| s.kind == SlotKind::Passphrase)
+            .map(|s| s.id.clone())
+            .expect("load checks there is a passphrase slot");
+        let mut v = Self::open_with(dir, &keys, &master, slot_id.clone())?;
+        let org = v.info()?.organisation;
+        passphrase::require_strong(new_passphrase, &[&org, &v.actor])?;
+        let params = keys.slots.iter().find(|s| s.id == slot_id).map(|s| s.kdf.params).expect("slot exists");
+        keys.rewrap_slot(&slot_id, new_passphrase.as_bytes(), &master, params)?;
+        v.with_tx(|tx, actor| {
+            ledger::append(tx, actor, &[
+                NewEvent::new("vault.recovered", json!({ "method": "recovery_code", "slot": slot_id })),
+                NewEvent::new("vault.unlocked", json!({ "method": "recovery_code", "slot": slot_id })),
+            ])?;
+            keys.save(dir)
+        })?;
+        Ok(v)
+    }
+
+    fn open_with(dir: &Path, keys: &KeyFile, master: &MasterKey, slot_id: String) -> Result<Vault> {
+        let db_path = dir.join(DB_FILE);
+        let conn = db::open(&db_path, Some(master), false)?;
+        let corrupt = |detail: String| Error::Corrupt { file: db_path.clone(), detail };
+        let (vault_id, secret): (String, Zeroizing<Vec<u8>>) = conn
+            .query_row("SELECT m.vault_id, k.secret FROM vault_meta m, signing_key k", [], |r| {
+                Ok((r.get(0)?, Zeroizing::new(r.get(1)?)))
+            })
+            .map_err(|e| match Error::from_db(&db_path, e) {
+                Error::Db(e) => corrupt(format!("vault identity missing ({e})")),
+                other => other,
+            })?;
+        if vault_id != keys.vault_id {
+            return Err(corrupt("keys.json belongs to another vault".into()));
+        }
+        let seed: [u8; 32] = secret.as_slice().try_into().map_err(|_| corrupt("bad signing key".into()))?;
+        let signing = SigningKey::from_bytes(&seed);
+        let actor: String = conn
+            .query_row("SELECT name FROM operators WHERE slot_id = ?1", [&slot_id], |r| r.get(0))
+            .map_err(|e| Error::from_db(&db_path, e))?;
+        // Touch the end of the log so a truncated file fails now, not later.
+        ledger::size(&conn).map_err(|e| match e {
+            Error::Db(e) => Error::from_db(&db_path, e),
+            other => other,
+        })?;
+        Ok(Vault { dir: dir.to_path_buf(), conn, vault_id, signing, actor, slot_id })
+    }
+
+    /// Records `vault.locked` and closes the database; the keys are zeroized.
+    pub fn lock(mut self) -> Result<()> {
+        self.record(&[NewEvent::new("vault.locked", json!({ "slot": self.slot_id }))])?;
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
+    }
+
+    /// Rewraps this operator's slot under a new passphrase.
+    pub fn change_passphrase(&mut self, current: &str, new: &str) -> Result<()> {
+        let mut keys = KeyFile::load(&self.dir)?;
+        let (master, slot) = keys.unlock(SlotKind::Passphrase, current.as_bytes())?;
+        if slot != self.slot_id {
+            return Err(Error::WrongSecret);
+        }
+        let org = self.info()?.organisation;
+        passphrase::require_strong(new, &[&org, &self.actor])?;
+        if current == new {
+            return Err(Error::Invalid("the new passphrase is the same as the current one".into()));
+        }
+        let params = keys.slots.iter().find(|s| s.id == slot).map(|s| s.kdf.params).expect("slot exists");
+        keys.rewrap_slot(&slot, new.as_bytes(), &master, params)?;
+        let dir = self.dir.clone();
+        self.with_tx(|tx, actor| {
+            ledger::append(tx, actor, &[NewEvent::new("passphrase.changed", json!({ "slot": slot }))])?;
+            keys.save(&dir)
+        })
+    }
+
+    /// Runs `f` in one transaction: all of it is stored, or none.
+    pub fn with_tx<T>(&mut self, f: impl FnOnce(&Transaction, &str) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx, &self.actor)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Appends events as this vault's operator, in one transaction.
+    pub fn record(&mut self, events: &[NewEvent]) -> Result<Vec<u64>> {
+        self.with_tx(|tx, actor| ledger::append(tx, actor, events))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    pub fn vault_id(&self) -> &str {
+        &self.vault_id
+    }
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+    pub fn public_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    pub fn info(&self) -> Result<Info> {
+        let (organisation, created_at): (String, String) =
+            self.conn.query_row("SELECT organisation, created_at FROM vault_meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let checkpoints: i64 = self.conn.query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))?;
+        Ok(Info {
+            vault_id: self.vault_id.clone(),
+            organisation,
+            created_at,
+            events: ledger::size(&self.conn)?,
+            checkpoints: checkpoints as u64,
+            verifier_key: checkpoint::verifier_key(&self.vault_id, &self.public_key()),
+        })
+    }
+
+    pub fn event(&self, seq: u64) -> Result<Event> {
+        ledger::get(&self.conn, seq)
+    }
+
+    /// Newest first; pass the last seq seen as `before` for the next page.
+    pub fn log(&self, before: Option<u64>, limit: u32) -> Result<Vec<Event>> {
+        ledger::page(&self.conn, before, limit)
+    }
+
+    /// Signs the current tree.
+    pub fn checkpoint(&mut self) -> Result<Checkpoint> {
+        let (vid, key) = (self.vault_id.clone(), self.signing.clone());
+        self.with_tx(|tx, _| checkpoint::create(tx, &vid, &key))
+    }
+
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        checkpoint::list(&self.conn)
+    }
+
+    /// Checks an exported checkpoint note against this vault: signature, and
+    /// that today's log contains exactly the log it signed.
+    pub fn check_note(&self, note: &str) -> Result<checkpoint::SignedCheckpoint> {
+        let cp = checkpoint::open_note(note, &self.vault_id, &self.public_key())?;
+        let size = ledger::size(&self.conn)?;
+        if cp.tree_size > size {
+            return Err(Error::Invalid(format!(
+                "the checkpoint covers {} events but the log has only {size}: events were removed",
+                cp.tree_size
+            )));
+        }
+        if ledger::root(&self.conn, cp.tree_size)? != cp.root {
+            return Err(Error::Invalid(format!(
+                "the log's first {} events no longer match this checkpoint: the log was rewritten",
+                cp.tree_size
+            )));
+        }
+        Ok(cp)
+    }
+
+    /// Inclusion proof of event `seq` in the tree of `size` events (default: latest checkpoint, else now).
+    pub fn prove(&self, seq: u64, size: Option<u64>) -> Result<InclusionProof> {
+        let size = match size {
+            Some(s) => s,
+            None => match checkpoint::latest(&self.conn)? {
+                Some(cp) if cp.tree_size >= seq => cp.tree_size,
+                _ => ledger::size(&self.conn)?,
+            },
+        };
+        let event = self.event(seq)?;
+        let path = ledger::inclusion_proof(&self.conn, seq, size)?;
+        let root = ledger::root(&self.conn, size)?;
+        Ok(InclusionProof { seq, tree_size: size, leaf_hash: event.leaf_hash, root, path, event })
+    }
+
+    pub fn prove_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof> {
+        let size = ledger::size(&self.conn)?;
+        if new > size {
+            return Err(Error::Invalid(format!("the log has {size} events, not {new}")));
+        }
+        Ok(ConsistencyProof {
+            old_size: old,
+            new_size: new,
+            old_root: ledger::root(&self.conn, old)?,
+            new_root: ledger::root(&self.conn, new)?,
+            path: ledger::consistency_proof(&self.conn, old, new)?,
+        })
+    }
+
+    /// Full verification; see [`verify::verify`].
+    pub fn verify(&self, progress: impl FnMut(u64, u64) -> bool) -> Result<Report> {
+        verify::verify(&self.conn, &self.vault_id, &self.public_key(), progress)
+    }
+
+    /// Erases a subject's personal data and key, then purges the WAL so no
+    /// copy of the erased pages remains in it.
+    pub fn erase_subject(&mut self, subject: &str, reason: &str) -> Result<u64> {
+        let seq = self.with_tx(|tx, actor| crate::subjects::erase(tx, actor, subject, reason))?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(seq)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InclusionProof {
+    pub seq: u64,
+    pub tree_size: u64,
+    #[serde(with = "crate::ledger::hex_hash")]
+    pub leaf_hash: Hash,
+    #[serde(with = "crate::ledger::hex_hash")]
+    pub root: Hash,
+    #[serde(serialize_with = "hex_list")]
+    pub path: Vec<Hash>,
+    pub event: Event,
+}
+
+impl InclusionProof {
+    pub fn verify(&self) -> bool {
+        ledger::recompute_leaf(&self.event) == self.leaf_hash
+            && crate::merkle::verify_inclusion(&self.leaf_hash, self.seq - 1, self.tree_size, &self.path, &self.root)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsistencyProof {
+    pub old_size: u64,
+    pub new_size: u64,
+    #[serde(with = "crate::ledger::hex_hash")]
+    pub old_root: Hash,
+    #[serde(with = "crate::ledger::hex_hash")]
+    pub new_root: Hash,
+    #[serde(serialize_with = "hex_list")]
+    pub path: Vec<Hash>,
+}
+
+impl ConsistencyProof {
+    pub fn verify(&self) -> bool {
+        crate::merkle::verify_consistency(self.old_size, self.new_size, &self.old_root, &self.new_root, &self.path)
+    }
+}
+
+fn hex_list<S: serde::Serializer>(v: &[Hash], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(hex::encode))
+}

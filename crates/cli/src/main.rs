@@ -1,1 +1,31 @@
-fn main(){}
+//! `consent-ledger`: the headless command line over the Consent Ledger core.
+//!
+//! Exit codes: 0 success, 1 error, 2 usage, 3 verification failed.
+
+mod args;
+mod commands;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code for a ledger or checkpoint that does not verify.
+pub const EXIT_VERIFY_FAILED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let json = cli.json;
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if json {
+                let v = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                eprintln!("{v}");
+            } else {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -56,19 +56,20 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// 64 MiB, one lane: the memory cost every slot starts from.
-    pub const MEMORY_KIB: u32 = 64 * 1024;
+    /// 128 MiB, one lane: the memory cost of every slot.
+    pub const MEMORY_KIB: u32 = 128 * 1024;
     /// Lower bound whatever the machine (OWASP's Argon2id minimum is weaker).
     pub const MIN_T: u32 = 2;
-    pub const MAX_T: u32 = 12;
+    pub const MAX_T: u32 = 16;
 
-    /// Picks the iteration count so one derivation takes about `target`
-    /// on this machine (clamped to [MIN_T, MAX_T]): one timed pass of t = 1.
+    /// Picks the iteration count so one derivation takes about `target` on
+    /// this machine (clamped to [MIN_T, MAX_T]). The probe runs two passes so
+    /// that the one-off cost of allocating the memory does not count twice.
     pub fn calibrated(target: std::time::Duration) -> Self {
-        let probe = KdfParams { m_kib: Self::MEMORY_KIB, t: 1, p: 1 };
+        let probe = KdfParams { m_kib: Self::MEMORY_KIB, t: 2, p: 1 };
         let start = std::time::Instant::now();
         let _ = derive_key(b"calibration", &[0u8; 16], &probe);
-        let one = start.elapsed().as_secs_f64().max(1e-3);
+        let one = (start.elapsed().as_secs_f64() / 2.0).max(1e-3);
         let t = (target.as_secs_f64() / one).round() as u32;
         KdfParams { m_kib: Self::MEMORY_KIB, t: t.clamp(Self::MIN_T, Self::MAX_T), p: 1 }
     }

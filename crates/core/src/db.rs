@@ -29,6 +29,7 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        create_private(path)?;
     } else if !path.exists() {
         return Err(Error::NotAVault {
             path: path.parent().unwrap_or(path).to_path_buf(),
@@ -65,6 +66,16 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
         other => Error::Migration(other),
     })?;
     Ok(conn)
+}
+
+/// Creates an empty file readable by its owner only (SQLite gives the WAL
+/// and shared-memory files the same permissions).
+fn create_private(path: &Path) -> Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map(drop).map_err(|e| Error::io(format!("creating {}", path.display()), e))
 }
 
 #[cfg(test)]

@@ -59,10 +59,18 @@ pub enum Error {
     },
 
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
 
     #[error("database migration: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+}
+
+/// A damaged page can surface in any query, long after opening: name the
+/// vault's database file whenever SQLite reports damage.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::from_db(std::path::Path::new(crate::db::DB_FILE), e)
+    }
 }
 
 impl Error {

@@ -93,8 +93,25 @@ pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
         .collect()
 }
 
+/// Erases a subject in its own transaction, then checkpoints and truncates
+/// the WAL so that no earlier copy of the erased pages survives in it
+/// (`secure_delete` already zeroes them in the database file).
+pub fn erase_and_purge(conn: &mut Connection, actor: &str, subject: &str, reason: &str) -> Result<u64> {
+    let tx = conn.transaction()?;
+    let seq = erase(&tx, actor, subject, reason)?;
+    tx.commit()?;
+    let (busy, _, _): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    if busy != 0 {
+        return Err(Error::Invalid(
+            "the data was erased, but another program holds the vault open so its journal could not be purged; close it and run erase again".into(),
+        ));
+    }
+    Ok(seq)
+}
+
 /// Destroys the subject's data and key and records `subject.erased`.
-/// The caller should checkpoint the WAL after commit (the vault does).
+/// Prefer [`erase_and_purge`], which also purges the WAL.
 pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
     key_of(tx, subject)?;
     if reason.trim().is_empty() {

@@ -97,6 +97,11 @@ impl Vault {
             }
         } else {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
         }
         let result = Self::create_inner(dir, passphrase, opts);
         if result.is_err() {
@@ -266,6 +271,10 @@ impl Vault {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+    /// For modules that manage their own transactions.
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
     pub fn public_key(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }
@@ -360,9 +369,7 @@ impl Vault {
     /// Erases a subject's personal data and key, then purges the WAL so no
     /// copy of the erased pages remains in it.
     pub fn erase_subject(&mut self, subject: &str, reason: &str) -> Result<u64> {
-        let seq = self.with_tx(|tx, actor| crate::subjects::erase(tx, actor, subject, reason))?;
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(seq)
+        crate::subjects::erase_and_purge(&mut self.conn, &self.actor, subject, reason)
     }
 }
 

@@ -1,0 +1,129 @@
+//! Command-line syntax: every command, its options and its help text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Secrets:
+  The passphrase is read from CONSENT_LEDGER_PASSPHRASE when set, otherwise
+  asked for without echo. `passwd` and `recover` read the new passphrase from
+  CONSENT_LEDGER_NEW_PASSPHRASE, `recover` the code from
+  CONSENT_LEDGER_RECOVERY_CODE, when set.
+
+Exit codes:
+  0 success, 1 error, 2 usage, 3 verification failed
+
+Examples:
+  consent-ledger --vault ./acme init --org \"ООО Ромашка\"
+  consent-ledger --vault ./acme verify
+  consent-ledger --vault ./acme log --limit 20
+  consent-ledger --vault ./acme --json checkpoint > checkpoint.txt";
+
+#[derive(Debug, Parser)]
+#[command(name = "consent-ledger", version, about = "Encrypted consent register with a tamper-evident ledger", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The vault folder.
+    #[arg(long, global = true, env = "CONSENT_LEDGER_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault and print its recovery code (shown only this once).
+    #[command(after_help = "Example:\n  CONSENT_LEDGER_PASSPHRASE='…' consent-ledger --vault ./acme init --org \"ООО Ромашка\"")]
+    Init {
+        /// Organisation name (the data controller / operator).
+        #[arg(long)]
+        org: String,
+        /// Name of the person who will use this passphrase; recorded as the actor of events.
+        #[arg(long, default_value = "owner")]
+        operator: String,
+    },
+
+    /// Show the vault's organisation, size and checkpoint verifier key.
+    #[command(after_help = "Example:\n  consent-ledger --vault ./acme info")]
+    Info,
+
+    /// Recompute every event hash, the Merkle tree and every checkpoint; exit 3 on the first mismatch.
+    #[command(after_help = "Example:\n  consent-ledger --vault ./acme verify\n  consent-ledger --vault ./acme --json verify")]
+    Verify,
+
+    /// List events, newest first, one page at a time.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme log\n  consent-ledger --vault ./acme log --limit 50 --before 1200")]
+    Log {
+        /// Events per page.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        /// Only events older than this seq (the next page starts at the last seq shown).
+        #[arg(long, value_name = "SEQ")]
+        before: Option<u64>,
+    },
+
+    /// Show one event in full.
+    #[command(after_help = "Example:\n  consent-ledger --vault ./acme show 1")]
+    Show {
+        seq: u64,
+    },
+
+    /// Sign a checkpoint of the ledger and print it as text to keep outside the vault.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme checkpoint > 2026-11-22.checkpoint\n  consent-ledger --vault ./acme checkpoint list\n  consent-ledger --vault ./acme checkpoint check 2026-11-22.checkpoint")]
+    Checkpoint {
+        #[command(subcommand)]
+        action: Option<CheckpointAction>,
+    },
+
+    /// Print an inclusion proof: event SEQ is in the signed log.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme prove 42\n  consent-ledger --vault ./acme --json prove 42 --size 1000")]
+    Prove {
+        seq: u64,
+        /// Tree size to prove against (default: the latest checkpoint that contains SEQ, else the whole log).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+
+    /// Print a consistency proof: the log of OLD events is a prefix of the log of NEW events.
+    #[command(after_help = "Example:\n  consent-ledger --vault ./acme consistency 100 250")]
+    Consistency {
+        old: u64,
+        /// Default: the whole log.
+        new: Option<u64>,
+    },
+
+    /// Change your passphrase.
+    #[command(after_help = "Example:\n  consent-ledger --vault ./acme passwd")]
+    Passwd,
+
+    /// Open the vault with the recovery code and set a new passphrase.
+    #[command(after_help = "Example:\n  consent-ledger --vault ./acme recover")]
+    Recover,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckpointAction {
+    /// Sign a new checkpoint (the default).
+    Create,
+    /// List the vault's checkpoints.
+    List,
+    /// Check an exported checkpoint against the vault: signature, and that the log still contains it.
+    Check {
+        /// The checkpoint text file ("-" for standard input).
+        file: PathBuf,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

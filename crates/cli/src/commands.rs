@@ -1,0 +1,255 @@
+//! One function per command: unlock the vault, call the core, print the
+//! result as text or JSON, lock the vault.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use consent_ledger_core::ledger::Event;
+use consent_ledger_core::{CreateOptions, Error, Result, Vault};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::args::{CheckpointAction, Cli, Command};
+use crate::secrets;
+use crate::EXIT_VERIFY_FAILED;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = cli
+        .vault
+        .clone()
+        .ok_or_else(|| Error::Invalid("say which vault: --vault PATH (or set CONSENT_LEDGER_VAULT)".into()))?;
+    let out = Out { json: cli.json };
+    match cli.command {
+        Command::Init { org, operator } => init(&dir, &org, &operator, out),
+        Command::Recover => recover(&dir, out),
+        other => {
+            let pass = secrets::passphrase()?;
+            let mut vault = Vault::unlock(&dir, &pass)?;
+            drop(pass);
+            let code = with_vault(&mut vault, other, out, &dir);
+            // Record the lock even when the command failed.
+            let locked = vault.lock();
+            let code = code?;
+            locked?;
+            Ok(code)
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Out {
+    json: bool,
+}
+
+impl Out {
+    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        let mut stdout = std::io::stdout().lock();
+        let s = if self.json { serde_json::to_string_pretty(value).expect("serialisable") } else { text() };
+        let _ = writeln!(stdout, "{}", s.trim_end());
+    }
+}
+
+fn init(dir: &Path, org: &str, operator: &str, out: Out) -> Result<ExitCode> {
+    let pass = secrets::new_passphrase(secrets::PASSPHRASE_ENV)?;
+    let mut opts = CreateOptions::new(org);
+    opts.operator = operator.to_string();
+    let created = Vault::create(dir, &pass, &opts)?;
+    drop(pass);
+    let info = created.vault.info()?;
+    out.print(
+        &json!({ "vault": dir, "vault_id": info.vault_id, "organisation": info.organisation,
+                 "recovery_code": created.recovery_code.as_str(), "verifier_key": info.verifier_key }),
+        || {
+            format!(
+                "Created vault {} for {}.\n\n\
+                 RECOVERY CODE (shown only now; write it down and keep it apart from the computer):\n\n    {}\n\n\
+                 With it you can open the vault and set a new passphrase if yours is forgotten.\n\
+                 Checkpoint verifier key: {}",
+                dir.display(),
+                info.organisation,
+                created.recovery_code.as_str(),
+                info.verifier_key
+            )
+        },
+    );
+    created.vault.lock()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn recover(dir: &Path, out: Out) -> Result<ExitCode> {
+    let code = secrets::recovery_code()?;
+    // Check the code before asking for a new passphrase.
+    consent_ledger_core::keyslots::KeyFile::load(dir)?;
+    let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
+    let vault = Vault::recover(dir, &code, &new)?;
+    out.print(&json!({ "recovered": true }), || "The vault is open again: your new passphrase is set. The recovery code stays valid.".into());
+    vault.lock()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<ExitCode> {
+    match cmd {
+        Command::Init { .. } | Command::Recover => unreachable!("handled before unlocking"),
+        Command::Info => {
+            let i = vault.info()?;
+            out.print(&i, || {
+                format!(
+                    "Organisation:  {}\nVault id:      {}\nCreated:       {}\nEvents:        {}\nCheckpoints:   {}\nVerifier key:  {}",
+                    i.organisation, i.vault_id, i.created_at, i.events, i.checkpoints, i.verifier_key
+                )
+            });
+        }
+        Command::Verify => return verify(vault, out),
+        Command::Log { limit, before } => {
+            let events = vault.log(before, limit)?;
+            let next = events.last().map(|e| e.seq).filter(|&s| s > 1);
+            out.print(&json!({ "events": events, "next_before": next }), || {
+                let mut s: String = events.iter().map(event_line).collect();
+                if let Some(n) = next {
+                    s.push_str(&format!("… older events: --before {n}\n"));
+                }
+                s
+            });
+        }
+        Command::Show { seq } => {
+            let e = vault.event(seq)?;
+            out.print(&e, || {
+                format!(
+                    "seq:          {}\nrecorded at:  {}\nactor:        {}\nkind:         {}\nsubject:      {}\nleaf hash:    {}\nbody:\n{}",
+                    e.seq,
+                    e.recorded_at,
+                    e.actor,
+                    e.kind,
+                    e.subject.as_deref().unwrap_or("-"),
+                    hex(&e.leaf_hash),
+                    serde_json::from_str::<serde_json::Value>(&e.body)
+                        .and_then(|v| serde_json::to_string_pretty(&v))
+                        .unwrap_or_else(|_| e.body.clone())
+                )
+            });
+        }
+        Command::Checkpoint { action } => return checkpoint(vault, action.unwrap_or(CheckpointAction::Create), out),
+        Command::Prove { seq, size } => {
+            let p = vault.prove(seq, size)?;
+            if !p.verify() {
+                return Err(Error::Invalid(format!("the proof for event #{seq} does not verify: run verify")));
+            }
+            out.print(&p, || {
+                let mut s = format!(
+                    "Event #{} ({}) is entry {} of the log of {} events.\nleaf hash: {}\nroot:      {}\naudit path ({} hashes, deepest first):\n",
+                    p.seq, p.event.kind, p.seq - 1, p.tree_size, hex(&p.leaf_hash), hex(&p.root), p.path.len()
+                );
+                for h in &p.path {
+                    s.push_str(&format!("  {}\n", hex(h)));
+                }
+                s
+            });
+        }
+        Command::Consistency { old, new } => {
+            let new = match new {
+                Some(n) => n,
+                None => vault.info()?.events,
+            };
+            let p = vault.prove_consistency(old, new)?;
+            if !p.verify() {
+                return Err(Error::Invalid("the consistency proof does not verify: run verify".into()));
+            }
+            out.print(&p, || {
+                let mut s = format!(
+                    "The log of {} events (root {}) is a prefix of the log of {} events (root {}).\nproof ({} hashes):\n",
+                    p.old_size, hex(&p.old_root), p.new_size, hex(&p.new_root), p.path.len()
+                );
+                for h in &p.path {
+                    s.push_str(&format!("  {}\n", hex(h)));
+                }
+                s
+            });
+        }
+        Command::Passwd => {
+            let current = secrets::passphrase()?;
+            let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
+            vault.change_passphrase(&current, &new)?;
+            out.print(&json!({ "changed": true }), || format!("Passphrase changed for {}.", dir.display()));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(vault: &mut Vault, out: Out) -> Result<ExitCode> {
+    let show = std::io::stderr().is_terminal() && !out.json;
+    let report = vault.verify(|done, total| {
+        if show {
+            eprint!("\rverifying… {done}/{total} events");
+        }
+        true
+    })?;
+    if show {
+        eprintln!();
+    }
+    out.print(&report, || match &report.problem {
+        None => format!(
+            "OK: {} events and {} checkpoints verified.\nroot: {}",
+            report.events,
+            report.checkpoints,
+            hex(&report.root)
+        ),
+        Some(p) => format!(
+            "FAILED: {}{}",
+            p.message,
+            p.seq.map(|s| format!("\nfirst bad event: #{s}")).unwrap_or_default()
+        ),
+    });
+    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_VERIFY_FAILED) })
+}
+
+fn checkpoint(vault: &mut Vault, action: CheckpointAction, out: Out) -> Result<ExitCode> {
+    match action {
+        CheckpointAction::Create => {
+            let cp = vault.checkpoint()?;
+            out.print(&cp, || cp.note.clone());
+        }
+        CheckpointAction::List => {
+            let list = vault.checkpoints()?;
+            out.print(&list, || {
+                list.iter()
+                    .map(|c| format!("{:>4}  {}  {:>9} events  root {}\n", c.id, c.created_at, c.tree_size, hex(&c.root)))
+                    .collect()
+            });
+        }
+        CheckpointAction::Check { file } => {
+            let note = read_text(&file)?;
+            match vault.check_note(&note) {
+                Ok(cp) => out.print(&json!({ "valid": true, "tree_size": cp.tree_size, "time": cp.time }), || {
+                    format!("OK: the checkpoint of {} ({} events) is signed by this vault and the log still contains it.", cp.time, cp.tree_size)
+                }),
+                Err(Error::Invalid(why)) => {
+                    out.print(&json!({ "valid": false, "reason": why }), || format!("FAILED: {why}"));
+                    return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_text(file: &PathBuf) -> Result<String> {
+    let mut s = String::new();
+    let res = if file.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut s).map(|_| ())
+    } else {
+        std::fs::read_to_string(file).map(|t| s = t)
+    };
+    res.map_err(|e| Error::Invalid(format!("cannot read {}: {e}", file.display())))?;
+    Ok(s)
+}
+
+fn event_line(e: &Event) -> String {
+    let subject = e.subject.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
+    format!("#{:<8} {}  {:<20} {}{}\n", e.seq, e.recorded_at, e.kind, e.actor, subject)
+}
+
+fn hex(h: &[u8]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}

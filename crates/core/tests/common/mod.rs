@@ -1,0 +1,53 @@
+//! Shared helpers for the core's integration tests: quick vaults and raw
+//! access to a vault's database, as an attacker with the key would have.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use consent_ledger_core::crypto::KdfParams;
+use consent_ledger_core::keyslots::{KeyFile, SlotKind};
+use consent_ledger_core::{db, CreateOptions, Created, Vault};
+use rusqlite::Connection;
+
+pub const PASS: &str = "tulip orbit canyon ledger 42";
+pub const ORG: &str = "ООО «Уникальная Ромашка 7Q»";
+
+pub fn options() -> CreateOptions {
+    CreateOptions { organisation: ORG.into(), operator: "Анна Operator".into(), kdf: KdfParams::insecure_for_tests() }
+}
+
+pub fn create(dir: &Path) -> Created {
+    Vault::create(dir, PASS, &options()).expect("create vault")
+}
+
+/// The vault's database opened with its master key, bypassing the core.
+pub fn raw_conn(dir: &Path) -> Connection {
+    let keys = KeyFile::load(dir).unwrap();
+    let (master, _) = keys.unlock(SlotKind::Passphrase, PASS.as_bytes()).unwrap();
+    db::open(&dir.join(db::DB_FILE), Some(&master), false).unwrap()
+}
+
+/// Every byte of every file in the folder.
+pub fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            out.push((e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+pub fn copy_vault(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}

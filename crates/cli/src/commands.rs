@@ -178,15 +178,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
 
 fn verify(vault: &mut Vault, out: Out) -> Result<ExitCode> {
     let show = std::io::stderr().is_terminal() && !out.json;
-    let report = vault.verify(|done, total| {
-        if show {
-            eprint!("\rverifying… {done}/{total} events");
-        }
-        true
-    })?;
-    if show {
-        eprintln!();
-    }
+    let report = vault.verify(progress(show))?;
     out.print(&report, || match &report.problem {
         None => format!(
             "OK: {} events and {} checkpoints verified.\nroot: {}",
@@ -194,11 +186,7 @@ fn verify(vault: &mut Vault, out: Out) -> Result<ExitCode> {
             report.checkpoints,
             hex(&report.root)
         ),
-        Some(p) => format!(
-            "FAILED: {}{}",
-            p.message,
-            p.seq.map(|s| format!("\nfirst bad event: #{s}")).unwrap_or_default()
-        ),
+        Some(p) => failure_text(p),
     });
     Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_VERIFY_FAILED) })
 }
@@ -219,19 +207,43 @@ fn checkpoint(vault: &mut Vault, action: CheckpointAction, out: Out) -> Result<E
         }
         CheckpointAction::Check { file } => {
             let note = read_text(&file)?;
-            match vault.check_note(&note) {
-                Ok(cp) => out.print(&json!({ "valid": true, "tree_size": cp.tree_size, "time": cp.time }), || {
-                    format!("OK: the checkpoint of {} ({} events) is signed by this vault and the log still contains it.", cp.time, cp.tree_size)
-                }),
+            let show = std::io::stderr().is_terminal() && !out.json;
+            let (cp, report) = match vault.check_note(&note, progress(show)) {
+                Ok(r) => r,
                 Err(Error::Invalid(why)) => {
                     out.print(&json!({ "valid": false, "reason": why }), || format!("FAILED: {why}"));
                     return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
                 }
                 Err(e) => return Err(e),
+            };
+            let ok = report.ok();
+            out.print(&json!({ "valid": ok, "tree_size": cp.tree_size, "time": cp.time, "report": report }), || match &report.problem {
+                None => format!("OK: the checkpoint of {} ({} events) is signed by this vault and the log still contains exactly what it signed.", cp.time, cp.tree_size),
+                Some(p) => failure_text(p),
+            });
+            if !ok {
+                return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Progress on stderr for a person at a terminal; the line is cleared at the end.
+fn progress(show: bool) -> impl FnMut(u64, u64) -> bool {
+    move |done, total| {
+        if show {
+            eprint!("\rverifying… {done}/{total} events");
+            if done >= total {
+                eprint!("\r\x1b[K");
+            }
+        }
+        true
+    }
+}
+
+fn failure_text(p: &consent_ledger_core::verify::Problem) -> String {
+    format!("FAILED: {}{}", p.message, p.seq.map(|s| format!("\nfirst bad event: #{s}")).unwrap_or_default())
 }
 
 fn read_text(file: &PathBuf) -> Result<String> {

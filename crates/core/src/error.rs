@@ -47,6 +47,10 @@ pub enum Error {
     #[error("subject {0} was erased")]
     Erased(String),
 
+    /// The ledger is visibly damaged; nothing new is appended to it.
+    #[error("{0}")]
+    Tampered(String),
+
     /// Long work stopped on request; nothing was changed.
     #[error("cancelled")]
     Cancelled,
@@ -87,6 +91,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Erased(_) => "erased",
             Error::Cancelled => "cancelled",
+            Error::Tampered(_) => "tampered",
             Error::Io { .. } => "io",
             Error::Db(_) => "database",
             Error::Migration(_) => "migration",

@@ -146,6 +146,12 @@ pub fn append(tx: &Transaction, actor: &str, events: &[NewEvent]) -> Result<Vec<
         return Err(Error::Invalid("an event needs an actor".into()));
     }
     let start = size(tx)?;
+    let signed: i64 = tx.query_row("SELECT COALESCE(MAX(tree_size), 0) FROM checkpoints", [], |r| r.get(0))?;
+    if signed as u64 > start {
+        return Err(Error::Tampered(format!(
+            "the ledger has {start} events but a checkpoint was signed over {signed}: events were removed. Nothing was recorded; run verify"
+        )));
+    }
     let mut frontier = Frontier::load(&DbTree(tx), start)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (seq, recorded_at, actor, kind, subject, body, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -48,6 +48,18 @@ pub fn verify(
     conn: &Connection,
     vault_id: &str,
     public: &VerifyingKey,
+    progress: impl FnMut(u64, u64) -> bool,
+) -> Result<Report> {
+    verify_with(conn, vault_id, public, None, progress)
+}
+
+/// Like [`verify`], and also checks a checkpoint kept outside the vault
+/// (already signature-checked): the log must still contain exactly the log it signed.
+pub fn verify_with(
+    conn: &Connection,
+    vault_id: &str,
+    public: &VerifyingKey,
+    external: Option<&checkpoint::SignedCheckpoint>,
     mut progress: impl FnMut(u64, u64) -> bool,
 ) -> Result<Report> {
     let checkpoints = checkpoint::list(conn)?;
@@ -62,8 +74,9 @@ pub fn verify(
             Err(e) => return Ok(fail(report, "checkpoint_signature", None, format!("checkpoint {}: {e}", cp.id))),
         }
     }
+    let outside = external.map(|e| Checkpoint { id: 0, tree_size: e.tree_size, root: e.root, created_at: e.time.clone(), note: String::new() });
     let mut by_size: BTreeMap<u64, Vec<&Checkpoint>> = BTreeMap::new();
-    for cp in &checkpoints {
+    for cp in checkpoints.iter().chain(outside.iter()) {
         by_size.entry(cp.tree_size).or_default().push(cp);
     }
 
@@ -118,10 +131,10 @@ pub fn verify(
     progress(frontier.size(), total);
 
     // 3. Checkpoints that cover more events than there are: the end was cut off.
-    if let Some(cp) = checkpoints.iter().filter(|c| c.tree_size > frontier.size()).max_by_key(|c| c.tree_size) {
+    if let Some(cp) = checkpoints.iter().chain(outside.iter()).filter(|c| c.tree_size > frontier.size()).max_by_key(|c| c.tree_size) {
         let first = frontier.size() + 1;
         return Ok(fail(report, "log_truncated", Some(first), format!(
-            "events #{first} to #{} are missing: checkpoint {} was signed over {} events", cp.tree_size, cp.id, cp.tree_size)));
+            "events #{first} to #{} are missing: {} was signed over {} events", cp.tree_size, label(cp), cp.tree_size)));
     }
 
     // 4. Stored Merkle nodes equal the recomputed ones, none missing, none extra.
@@ -145,6 +158,14 @@ pub fn verify(
         }
     }
     Ok(report)
+}
+
+fn label(cp: &Checkpoint) -> String {
+    if cp.id == 0 {
+        "the checkpoint kept outside the vault".into()
+    } else {
+        format!("checkpoint {}", cp.id)
+    }
 }
 
 fn leaf_input_into_row(buf: &mut Vec<u8>, seq: u64, r: &rusqlite::Row, subject: Option<&str>) -> Result<()> {
@@ -175,14 +196,14 @@ fn locate_mismatch(conn: &Connection, computed: &[(u32, u64, Hash)], cp: &Checkp
             code: "events_rewritten",
             seq: Some(start + 1),
             message: format!(
-                "events #{} to #{} were rewritten together with their hashes: checkpoint {} no longer matches",
-                start + 1, start + (1 << STORED_MIN_LEVEL), cp.id
+                "events #{} to #{} were rewritten together with their hashes: {} no longer matches",
+                start + 1, start + (1 << STORED_MIN_LEVEL), label(cp)
             ),
         },
         None => Problem {
             code: "checkpoint_mismatch",
             seq: None,
-            message: format!("checkpoint {} (over {} events) does not match the log: events up to #{} were rewritten", cp.id, cp.tree_size, cp.tree_size),
+            message: format!("{} (over {} events) does not match the log: events up to #{} were rewritten", label(cp), cp.tree_size, cp.tree_size),
         },
     })
 }

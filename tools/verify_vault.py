@@ -1,0 +1,790 @@
+#!/usr/bin/env python3
+"""Verify a Consent Ledger vault without Consent Ledger.
+
+Opens keys.json, derives the key-encryption key from the passphrase (or the
+recovery code) with Argon2id, unwraps the master key, reads vault.db
+(SQLCipher 4) in memory, then recomputes every leaf hash (checking that seq
+runs 1, 2, 3, ... without gaps), the RFC 6962 Merkle root, the stored Merkle
+nodes, and every checkpoint's Ed25519 signature and root. Everything is done
+from the format description in docs/FORMAT.md; nothing of the Rust code is
+used.
+
+    pip install -r tools/requirements.txt
+    CONSENT_LEDGER_PASSPHRASE='...' python3 tools/verify_vault.py --vault ./acme
+    python3 tools/verify_vault.py --vault ./acme --recovery-code   # asks for it
+    python3 tools/verify_vault.py --vault ./acme --json
+
+Exit codes: 0 the ledger verifies, 1 error (wrong secret, not a vault, damaged
+file, missing dependency, ...), 2 usage, 3 verification failed.
+
+Nothing decrypted is ever written to disk: the database is read through
+SQLCipher opened read-only, or decrypted page by page into memory and handed
+to an in-memory SQLite database. No temporary files are made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import getpass
+import hashlib
+import hmac
+import json
+import os
+import re
+import sqlite3
+import struct
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+KEYS_FILE = "keys.json"
+DB_FILE = "vault.db"
+KEYS_FORMAT = "consent-ledger-keys"
+KEYS_VERSION = 1
+SCHEMA_VERSION = 1
+LEAF_VERSION = 1
+STORED_MIN_LEVEL = 6
+PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
+RECOVERY_ENV = "CONSENT_LEDGER_RECOVERY_CODE"
+
+# SQLCipher 4 defaults (page layout used by the built-in reader).
+PAGE_SIZE = 4096
+IV_SIZE = 16
+HMAC_SIZE = 64
+RESERVE = 80  # IV + HMAC-SHA512, rounded up to the AES block size
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class ToolError(Exception):
+    """Anything that stops verification before it can say yes or no (exit 1)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Problem(Exception):
+    """The first thing that does not verify (exit 3)."""
+
+    def __init__(self, code: str, seq: Optional[int], message: str):
+        super().__init__(message)
+        self.code = code
+        self.seq = seq
+        self.message = message
+
+
+def need(module: str, package: str):
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise ToolError(
+            "missing_dependency",
+            f"the Python package {package} is not installed; run: pip install -r tools/requirements.txt",
+        ) from None
+
+
+# --------------------------------------------------------------------------
+# keys.json and key derivation
+# --------------------------------------------------------------------------
+
+
+def b64(s: Any, what: str) -> bytes:
+    if not isinstance(s, str):
+        raise ValueError(f"{what} is not a string")
+    try:
+        return base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{what} is not base64") from None
+
+
+def load_keys(vault: Path) -> dict:
+    path = vault / KEYS_FILE
+    if not path.is_file():
+        raise ToolError("not_a_vault", f"{vault} is not a Consent Ledger vault (missing {KEYS_FILE})")
+    if not (vault / DB_FILE).is_file():
+        raise ToolError("not_a_vault", f"{vault} is not a Consent Ledger vault (missing {DB_FILE})")
+
+    def corrupt(detail: str) -> ToolError:
+        return ToolError("corrupt", f"{path} is damaged or is not part of a Consent Ledger vault: {detail}")
+
+    try:
+        kf = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise corrupt(f"not a valid key-slot file ({e})") from None
+    except OSError as e:
+        raise ToolError("io", f"reading {path}: {e}") from None
+    if not isinstance(kf, dict) or kf.get("format") != KEYS_FORMAT:
+        raise corrupt(f"unknown format {kf.get('format') if isinstance(kf, dict) else None!r}")
+    version = kf.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise corrupt("bad version")
+    if version > KEYS_VERSION:
+        raise ToolError("too_new", f"{path} has format version {version}; this tool reads up to {KEYS_VERSION}")
+    vid = kf.get("vault_id")
+    if not isinstance(vid, str) or not re.fullmatch(r"[0-9a-f]{32}", vid):
+        raise corrupt("bad vault_id")
+    slots = kf.get("slots")
+    if not isinstance(slots, list):
+        raise corrupt("no slots")
+    for s in slots:
+        try:
+            check_slot(s)
+        except ValueError as e:
+            sid = s.get("id") if isinstance(s, dict) else None
+            raise corrupt(f"slot {sid}: {e}") from None
+    if not any(s["kind"] == "passphrase" for s in slots):
+        raise corrupt("no passphrase slot")
+    return kf
+
+
+def check_slot(s: Any) -> None:
+    if not isinstance(s, dict):
+        raise ValueError("not an object")
+    if not isinstance(s.get("id"), str) or s.get("kind") not in ("passphrase", "recovery"):
+        raise ValueError("bad id or kind")
+    kdf = s.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("algorithm") != "argon2id" or s.get("aead") != "xchacha20poly1305":
+        raise ValueError("unsupported algorithms")
+    for k in ("m_kib", "t", "p"):
+        if not isinstance(kdf.get(k), int) or isinstance(kdf.get(k), bool) or kdf[k] < 1:
+            raise ValueError(f"bad Argon2 parameter {k}")
+    if kdf["m_kib"] < 8 * kdf["p"]:
+        raise ValueError("invalid Argon2 parameters")
+    if len(b64(kdf.get("salt"), "salt")) < 16:
+        raise ValueError("salt shorter than 16 bytes")
+    if len(b64(s.get("nonce"), "nonce")) != 24:
+        raise ValueError("nonce is not 24 bytes")
+    if len(b64(s.get("wrapped_key"), "wrapped_key")) != 48:
+        raise ValueError("wrapped key is not 48 bytes")
+
+
+def slot_aad(vault_id: str, slot_id: str, kind: str) -> bytes:
+    return f"consent-ledger/keyslot/v1\n{vault_id}\n{slot_id}\n{kind}".encode("utf-8")
+
+
+def derive_kek(secret: bytes, kdf: dict) -> bytes:
+    low = need("argon2.low_level", "argon2-cffi")
+    return low.hash_secret_raw(
+        secret=secret,
+        salt=base64.b64decode(kdf["salt"]),
+        time_cost=kdf["t"],
+        memory_cost=kdf["m_kib"],
+        parallelism=kdf["p"],
+        hash_len=32,
+        type=low.Type.ID,
+        version=0x13,
+    )
+
+
+def unlock(kf: dict, kind: str, secret: bytes) -> tuple[bytes, str]:
+    """Tries every slot of `kind`; returns (master key, slot id)."""
+    nb = need("nacl.bindings", "PyNaCl")
+    nacl_exc = need("nacl.exceptions", "PyNaCl")
+    for s in kf["slots"]:
+        if s["kind"] != kind:
+            continue
+        kek = derive_kek(secret, s["kdf"])
+        try:
+            master = nb.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                base64.b64decode(s["wrapped_key"]),
+                slot_aad(kf["vault_id"], s["id"], kind),
+                base64.b64decode(s["nonce"]),
+                kek,
+            )
+        except nacl_exc.CryptoError:
+            continue
+        if len(master) == 32:
+            return master, s["id"]
+    what = "passphrase" if kind == "passphrase" else "recovery code"
+    raise ToolError(
+        "wrong_secret",
+        f"wrong {what}: it opens no {kind} slot of {KEYS_FILE} (nothing was read from the database)",
+    )
+
+
+def normalize_recovery_code(code: str) -> str:
+    """Case, spaces and dashes do not matter; 0/1/8 are read as O/I/B."""
+    out = []
+    for c in code:
+        c = c.upper() if c.isascii() else c
+        if c in " -\t\n\r":
+            continue
+        c = {"0": "O", "1": "I", "8": "B"}.get(c, c)
+        if not (("A" <= c <= "Z") or ("2" <= c <= "7")):
+            raise ToolError("wrong_secret", "a recovery code has only letters A-Z and digits 2-7")
+        out.append(c)
+    if len(out) != 32:
+        raise ToolError("wrong_secret", f"a recovery code has 32 characters (8 groups of 4); this one has {len(out)}")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------
+# Reading the SQLCipher database
+# --------------------------------------------------------------------------
+
+
+def wal_size(vault: Path) -> int:
+    try:
+        return (vault / f"{DB_FILE}-wal").stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def open_with_sqlcipher3(vault: Path, master: bytes):
+    """SQLCipher itself, read-only. With an empty WAL the file is opened as
+    immutable (no -shm file is created); otherwise SQLCipher applies the WAL."""
+    try:
+        import sqlcipher3  # type: ignore
+    except ImportError:
+        return None
+    uri = (vault / DB_FILE).resolve().as_uri() + "?mode=ro"
+    if wal_size(vault) == 0:
+        uri += "&immutable=1"
+    conn = sqlcipher3.connect(uri, uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    except sqlcipher3.DatabaseError:
+        pass
+    conn.execute(f"PRAGMA key = \"x'{master.hex()}'\"")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as e:
+        conn.close()
+        raise ToolError(
+            "corrupt",
+            f"{vault / DB_FILE} is damaged or is not the database of this keys.json "
+            f"(the master key does not decrypt it: {e})",
+        ) from None
+    version = conn.execute("PRAGMA cipher_version").fetchone()
+    return conn, f"sqlcipher3 (SQLCipher {version[0] if version else '?'})"
+
+
+def decrypt_sqlcipher4(data: bytes, key: bytes, db_path: Path) -> bytearray:
+    """SQLCipher 4 defaults with a raw key: AES-256-CBC per 4096-byte page,
+    80 reserved bytes (16-byte IV, 64-byte HMAC-SHA512), HMAC key from
+    PBKDF2-HMAC-SHA512(key, salt ^ 0x3a, 2 iterations). Returns a plain SQLite
+    image in memory."""
+    need("cryptography", "cryptography")
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+    from cryptography.hazmat.primitives import hashes
+
+    if len(data) < PAGE_SIZE or len(data) % PAGE_SIZE:
+        raise ToolError("corrupt", f"{db_path} is damaged: its size ({len(data)} bytes) is not a whole number of 4096-byte pages")
+    salt = data[:16]
+    hmac_key = PBKDF2HMAC(
+        algorithm=hashes.SHA512(), length=32, salt=bytes(b ^ 0x3A for b in salt), iterations=2
+    ).derive(key)
+    out = bytearray(len(data))
+    aes = algorithms.AES(key)
+    for index in range(len(data) // PAGE_SIZE):
+        pgno = index + 1
+        base = index * PAGE_SIZE
+        page = data[base : base + PAGE_SIZE]
+        offset = 16 if pgno == 1 else 0
+        end = PAGE_SIZE - RESERVE
+        ct = page[offset:end]
+        iv = page[end : end + IV_SIZE]
+        mac = page[PAGE_SIZE - HMAC_SIZE :]
+        want = hmac.new(hmac_key, ct + iv + struct.pack("<I", pgno), hashlib.sha512).digest()
+        if not hmac.compare_digest(want, mac):
+            if pgno == 1:
+                raise ToolError(
+                    "corrupt",
+                    f"{db_path} is damaged or is not the database of this keys.json "
+                    "(page 1 does not authenticate under the master key)",
+                )
+            raise ToolError("corrupt", f"{db_path} is damaged: page {pgno} does not authenticate (altered or corrupted)")
+        dec = Cipher(aes, modes.CBC(iv)).decryptor()
+        out[base + offset : base + end] = dec.update(ct) + dec.finalize()
+    out[0:16] = SQLITE_HEADER
+    # The file says WAL (bytes 18 and 19 = 2); an in-memory copy must say
+    # rollback journal (1), or SQLite refuses to read it.
+    out[18] = out[19] = 1
+    return out
+
+
+def open_with_builtin(vault: Path, master: bytes):
+    db_path = vault / DB_FILE
+    if wal_size(vault) > 0:
+        raise ToolError(
+            "wal_not_empty",
+            f"{db_path}-wal is not empty: the vault is open in Consent Ledger (or was not closed cleanly). "
+            "Close (lock) the vault and run again, or install sqlcipher3-binary, which applies the WAL.",
+        )
+    if not hasattr(sqlite3.Connection, "deserialize"):
+        raise ToolError("missing_dependency", "this Python's sqlite3 has no deserialize(); use Python 3.11+ or install sqlcipher3-binary")
+    try:
+        data = db_path.read_bytes()
+    except OSError as e:
+        raise ToolError("io", f"reading {db_path}: {e}") from None
+    image = decrypt_sqlcipher4(data, master, db_path)
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(image)
+    finally:
+        image[:] = bytes(len(image))  # best effort: Python cannot promise to wipe memory
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as e:
+        raise ToolError("corrupt", f"{db_path} decrypts but is not a valid SQLite database ({e})") from None
+    return conn, f"built-in SQLCipher 4 reader (cryptography) + sqlite3 {sqlite3.sqlite_version} in memory"
+
+
+def open_db(vault: Path, master: bytes, backend: str):
+    if backend in ("auto", "sqlcipher3"):
+        opened = open_with_sqlcipher3(vault, master)
+        if opened:
+            return opened
+        if backend == "sqlcipher3":
+            raise ToolError("missing_dependency", "sqlcipher3 is not installed (pip install sqlcipher3-binary)")
+    return open_with_builtin(vault, master)
+
+
+# --------------------------------------------------------------------------
+# Ledger: leaves, Merkle tree, checkpoints
+# --------------------------------------------------------------------------
+
+
+def sha256(b: bytes) -> bytes:
+    return hashlib.sha256(b).digest()
+
+
+def leaf_hash(leaf_input: bytes) -> bytes:
+    return sha256(b"\x00" + leaf_input)
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return sha256(b"\x01" + left + right)
+
+
+EMPTY_ROOT = sha256(b"")
+
+
+def leaf_input(seq: int, recorded_at: bytes, actor: bytes, kind: bytes, subject: Optional[bytes], body: bytes) -> bytes:
+    def lp(b: bytes) -> bytes:
+        return struct.pack(">I", len(b)) + b
+
+    out = bytes([LEAF_VERSION]) + struct.pack(">Q", seq) + lp(recorded_at) + lp(actor) + lp(kind)
+    out += b"\x00" if subject is None else b"\x01" + lp(subject)
+    return out + lp(body)
+
+
+class Frontier:
+    """Right edge of the growing tree: one (level, hash) per set bit of size."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.stack: list[tuple[int, bytes]] = []
+
+    def push(self, leaf: bytes, completed: Callable[[int, int, bytes], None]) -> None:
+        h, level = leaf, 0
+        self.size += 1
+        while self.stack and self.stack[-1][0] == level:
+            _, left = self.stack.pop()
+            h = node_hash(left, h)
+            level += 1
+            completed(level, (self.size >> level) - 1, h)
+        self.stack.append((level, h))
+
+    def root(self) -> bytes:
+        if not self.stack:
+            return EMPTY_ROOT
+        acc = self.stack[-1][1]
+        for _, left in reversed(self.stack[:-1]):
+            acc = node_hash(left, acc)
+        return acc
+
+
+def origin(vault_id: str) -> str:
+    return f"consent-ledger/{vault_id}"
+
+
+def key_hash(name: str, public: bytes) -> bytes:
+    return sha256(name.encode() + b"\n" + b"\x01" + public)[:4]
+
+
+def verifier_key(vault_id: str, public: bytes) -> str:
+    name = origin(vault_id)
+    key = base64.b64encode(b"\x01" + public).decode()
+    return f"{name}+{key_hash(name, public).hex()}+{key}"
+
+
+def parse_verifier_key(line: str) -> tuple[str, bytes]:
+    parts = line.strip().split("+")
+    if len(parts) != 3:
+        raise ToolError("invalid", "a verifier key is NAME+KEYHASH+BASE64KEY")
+    name, kh, key = parts
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raise ToolError("invalid", "the verifier key's last part is not base64") from None
+    if len(raw) != 33 or raw[0] != 0x01:
+        raise ToolError("invalid", "the verifier key is not an Ed25519 key (0x01 followed by 32 bytes)")
+    if key_hash(name, raw[1:]).hex() != kh.lower():
+        raise ToolError("invalid", "the verifier key's key hash does not match its name and key")
+    return name, raw[1:]
+
+
+def open_note(note: str, vault_id: str, public: bytes) -> tuple[int, bytes, str]:
+    """Checks a checkpoint note's signature; returns (tree size, root, time)."""
+    signing = need("nacl.signing", "PyNaCl")
+    nacl_exc = need("nacl.exceptions", "PyNaCl")
+
+    def bad(why: str) -> ValueError:
+        return ValueError(f"not a valid checkpoint of this vault: {why}")
+
+    note = note.replace("\r\n", "\n")
+    if "\n\n" not in note:
+        raise bad("no signature block")
+    text, sigs = note.split("\n\n", 1)
+    body = text + "\n"
+    name = origin(vault_id)
+    want = key_hash(name, public)
+    verified = False
+    vk = signing.VerifyKey(public)
+    for line in (l for l in sigs.split("\n") if l):
+        if not line.startswith("\u2014 "):
+            raise bad("malformed signature line")
+        rest = line[2:]
+        if " " not in rest:
+            raise bad("malformed signature line")
+        signer, sig_b64 = rest.rsplit(" ", 1)
+        try:
+            blob = base64.b64decode(sig_b64.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise bad("signature is not base64") from None
+        if signer != name or len(blob) != 68 or blob[:4] != want:
+            continue
+        try:
+            vk.verify(body.encode("utf-8"), blob[4:])
+        except nacl_exc.BadSignatureError:
+            raise bad("the signature does not match its text (altered or signed by another key)") from None
+        verified = True
+    if not verified:
+        raise bad("it is not signed by this vault's key")
+    lines = body.split("\n")
+    if lines[0] != name:
+        raise bad("it names another log")
+    if len(lines) < 3 or not re.fullmatch(r"[0-9]+", lines[1]):
+        raise bad("bad tree size line")
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except (binascii.Error, ValueError):
+        root = b""
+    if len(root) != 32:
+        raise bad("bad root hash line")
+    time = next((l[5:] for l in lines[3:] if l.startswith("time ")), "")
+    return int(lines[1]), root, time
+
+
+def as_bytes(v: Any) -> Optional[bytes]:
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    return None
+
+
+def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optional[str], root_at: Optional[int]) -> dict:
+    """Returns the report; raises Problem at the first failure (with the
+    report so far attached as .report)."""
+    vault_id = kf["vault_id"]
+    conn.text_factory = bytes  # hash exactly the stored bytes
+    conn.execute("BEGIN")  # one read snapshot for everything below
+
+    def text(v: bytes) -> str:
+        return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    if user_version > SCHEMA_VERSION:
+        raise ToolError("too_new", f"the database has schema version {user_version}; this tool reads up to {SCHEMA_VERSION}")
+    if user_version < 1:
+        raise ToolError("corrupt", "the database has no Consent Ledger schema (user_version 0)")
+    meta = conn.execute("SELECT vault_id, organisation, created_at FROM vault_meta WHERE id = 1").fetchone()
+    key_row = conn.execute("SELECT secret, public FROM signing_key WHERE id = 1").fetchone()
+    if meta is None or key_row is None:
+        raise ToolError("corrupt", "vault identity missing (vault_meta or signing_key is empty)")
+    if text(meta[0]) != vault_id:
+        raise ToolError("corrupt", f"{KEYS_FILE} belongs to another vault (vault_meta.vault_id is {text(meta[0])})")
+
+    report: dict[str, Any] = {
+        "ok": False,
+        "events": 0,
+        "checkpoints": 0,
+        "root": EMPTY_ROOT.hex(),
+        "problem": None,
+        "vault_id": vault_id,
+        "organisation": text(meta[1]),
+        "created_at": text(meta[2]),
+    }
+
+    def fail(code: str, seq: Optional[int], message: str) -> Problem:
+        p = Problem(code, seq, message)
+        p.report = report  # type: ignore[attr-defined]
+        return p
+
+    # 0. Which key signs checkpoints: signing_key.public, which must be the
+    #    public key of signing_key.secret and the checkpoint_key of event #1.
+    signing = need("nacl.signing", "PyNaCl")
+    secret, public = key_row
+    if not (isinstance(secret, bytes) and len(secret) == 32 and isinstance(public, bytes) and len(public) == 32):
+        raise fail("key_mismatch", None, "the signing_key row is malformed")
+    if bytes(signing.SigningKey(secret).verify_key) != public:
+        raise fail("key_mismatch", None, "signing_key.public is not the public key of signing_key.secret")
+    report["verifier_key"] = verifier_key(vault_id, public)
+    first = conn.execute("SELECT kind, body FROM events WHERE seq = 1").fetchone()
+    if first is not None:
+        try:
+            b1 = json.loads(first[1])
+        except (ValueError, UnicodeDecodeError):
+            b1 = {}
+        if text(first[0]) != "vault.created" or not isinstance(b1, dict) or b1.get("checkpoint_key") != public.hex():
+            raise fail("key_mismatch", 1, "event #1 (vault.created) does not name signing_key.public as checkpoint_key")
+        if b1.get("vault_id") != vault_id:
+            raise fail("key_mismatch", 1, "event #1 (vault.created) names another vault_id")
+    if pinned_key is not None:
+        name, pk = parse_verifier_key(pinned_key)
+        if name != origin(vault_id):
+            raise fail("key_mismatch", None, f"the given verifier key belongs to {name}, not {origin(vault_id)}")
+        if pk != public:
+            raise fail("key_mismatch", None, "the vault's checkpoint key is not the given verifier key")
+
+    # 1. Checkpoint signatures, and that each note says what its row says.
+    checkpoints = []
+    for cid, size, root, created_at, note in conn.execute(
+        "SELECT id, tree_size, root, created_at, note FROM checkpoints ORDER BY id"
+    ):
+        label = f"checkpoint {cid}"
+        try:
+            n_size, n_root, _ = open_note(text(note), vault_id, public)
+        except ValueError as e:
+            raise fail("checkpoint_signature", None, f"{label}: {e}") from None
+        if n_size != size or n_root != root:
+            raise fail("checkpoint_signature", None, f"{label} was altered: its row no longer matches its signed text")
+        checkpoints.append((label, size, root))
+    report["checkpoints"] = len(checkpoints)
+    for label, note in extra_notes:
+        try:
+            n_size, n_root, _ = open_note(note, vault_id, public)
+        except ValueError as e:
+            raise fail("checkpoint_signature", None, f"{label}: {e}") from None
+        checkpoints.append((label, n_size, n_root))
+    by_size: dict[int, list[tuple[str, int, bytes]]] = {}
+    for cp in checkpoints:
+        by_size.setdefault(cp[1], []).append(cp)
+
+    # 2. Every event in order: seq continuity, leaf hash, tree, checkpoint roots.
+    frontier = Frontier()
+    computed: dict[tuple[int, int], bytes] = {}
+
+    def completed(level: int, idx: int, h: bytes) -> None:
+        if level >= STORED_MIN_LEVEL:
+            computed[(level, idx)] = h
+
+    def check_roots() -> None:
+        for label, size, root in by_size.get(frontier.size, []):
+            if frontier.root() != root:
+                raise locate_mismatch(label, size)
+        if root_at is not None and frontier.size == root_at:
+            report["root_at"] = {"tree_size": root_at, "root": frontier.root().hex()}
+
+    def locate_mismatch(label: str, size: int) -> Problem:
+        for (level, idx), h in sorted(computed.items()):
+            if level != STORED_MIN_LEVEL:
+                continue
+            row = conn.execute("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", (level, idx)).fetchone()
+            if row is None or row[0] != h:
+                start = idx << level
+                return fail(
+                    "events_rewritten",
+                    start + 1,
+                    f"events #{start + 1} to #{start + (1 << level)} were rewritten together with their hashes: "
+                    f"{label} no longer matches",
+                )
+        return fail("checkpoint_mismatch", None, f"{label} (over {size} events) does not match the log: events up to #{size} were rewritten")
+
+    check_roots()
+    for seq, recorded_at, actor, kind, subject, body, stored in conn.execute(
+        "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq"
+    ):
+        expected = frontier.size + 1
+        if seq != expected:
+            report["events"] = frontier.size
+            raise fail("event_missing", expected, f"event #{expected} is missing: the log jumps from #{expected - 1} to #{seq}")
+        fields = [as_bytes(v) for v in (recorded_at, actor, kind, body)]
+        subj = None if subject is None else as_bytes(subject)
+        if any(f is None for f in fields) or (subject is not None and subj is None):
+            report["events"] = frontier.size
+            raise fail("event_altered", seq, f"event #{seq} was altered: a column holds a value of the wrong type")
+        leaf = leaf_hash(leaf_input(seq, fields[0], fields[1], fields[2], subj, fields[3]))
+        if not isinstance(stored, bytes) or leaf != stored:
+            report["events"] = frontier.size
+            raise fail("event_altered", seq, f"event #{seq} was altered: its content no longer matches its recorded hash")
+        frontier.push(leaf, completed)
+        check_roots()
+    report["events"] = frontier.size
+    report["root"] = frontier.root().hex()
+
+    # 3. Checkpoints over more events than there are: the end was cut off.
+    beyond = [cp for cp in checkpoints if cp[1] > frontier.size]
+    if beyond:
+        label, size, _ = max(beyond, key=lambda c: c[1])
+        first_missing = frontier.size + 1
+        raise fail("log_truncated", first_missing, f"events #{first_missing} to #{size} are missing: {label} was signed over {size} events")
+    if root_at is not None and "root_at" not in report:
+        raise ToolError("invalid", f"--root-at {root_at}: the log has only {frontier.size} events")
+
+    # 4. Stored Merkle nodes equal the recomputed ones, none missing, none extra.
+    stored_nodes = {(l, i): h for l, i, h in conn.execute("SELECT level, idx, hash FROM merkle_nodes")}
+    for (l, i) in sorted(set(computed) | set(stored_nodes)):
+        first_seq, last_seq = (i << l) + 1, (i + 1) << l
+        if (l, i) not in computed:
+            raise fail("node_mismatch", None, f"stored Merkle node {l}/{i} covers events that do not exist")
+        if (l, i) not in stored_nodes:
+            raise fail("node_mismatch", first_seq, f"stored Merkle node {l}/{i} (events #{first_seq} to #{last_seq}) is missing")
+        if stored_nodes[(l, i)] != computed[(l, i)]:
+            raise fail("node_mismatch", first_seq, f"stored Merkle node {l}/{i} (events #{first_seq} to #{last_seq}) was altered")
+
+    # 5. (Consistency of each checkpoint with the next follows from step 2:
+    #    every checkpoint root was compared with the root of the same leaves.)
+
+    # 6. Subject data still matches the commitments in its events; erased
+    #    subjects have no data left.
+    subjects = {text(sid): key for sid, key in conn.execute("SELECT id, hmac_key FROM subjects")}
+    for row_id, sid, event_seq, data in conn.execute("SELECT id, subject_id, event_seq, data FROM subject_data ORDER BY id"):
+        sid = text(sid)
+        key = subjects.get(sid)
+        if key is None:
+            raise fail("subject_data_mismatch", event_seq, f"subject_data row {row_id} belongs to {sid}, which is erased or unknown")
+        ev = conn.execute("SELECT subject, body FROM events WHERE seq = ?", (event_seq,)).fetchone()
+        want = "hmac-sha256:" + hmac.new(key, as_bytes(data) or b"", hashlib.sha256).hexdigest()
+        try:
+            got = json.loads(ev[1]).get("commitment") if ev else None
+        except (ValueError, AttributeError):
+            got = None
+        if ev is None or text(ev[0]) != sid or not isinstance(got, str) or not hmac.compare_digest(got.encode(), want.encode()):
+            raise fail("subject_data_mismatch", event_seq, f"subject_data row {row_id} ({sid}) does not match the commitment in event #{event_seq}")
+
+    report["ok"] = True
+    return report
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+def read_secret(env: str, prompt: str) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    try:
+        return getpass.getpass(prompt)
+    except (EOFError, KeyboardInterrupt):
+        raise ToolError("invalid", f"no {prompt.rstrip(': ').lower()} given; set {env}") from None
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="verify_vault.py",
+        description="Verify a Consent Ledger vault (keys, database, ledger, checkpoints) without Consent Ledger. "
+        "See docs/FORMAT.md.",
+        epilog=f"The passphrase is read from {PASSPHRASE_ENV} when set, otherwise asked for without echo; "
+        f"with --recovery-code and no CODE, the code is read from {RECOVERY_ENV} or asked for. "
+        "Exit codes: 0 verified, 1 error, 2 usage, 3 verification failed.",
+    )
+    ap.add_argument("--vault", required=True, type=Path, metavar="PATH", help="the vault folder")
+    ap.add_argument(
+        "--recovery-code",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="CODE",
+        help="open the vault with the recovery code instead of the passphrase "
+        "(a CODE given here is visible to other users of this machine; prefer the environment or the prompt)",
+    )
+    ap.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    ap.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="also check a checkpoint note kept outside the vault (repeatable)",
+    )
+    ap.add_argument("--verifier-key", metavar="LINE", help="require that checkpoints are signed by this verifier key (as printed by `consent-ledger info`)")
+    ap.add_argument("--root-at", type=int, metavar="SIZE", help="also print the root of the first SIZE events")
+    ap.add_argument("--backend", choices=("auto", "sqlcipher3", "builtin"), default="auto", help="how to read vault.db (default: sqlcipher3 if installed, else the built-in reader)")
+    args = ap.parse_args(argv)
+
+    def error(e: ToolError) -> int:
+        if args.json:
+            print(json.dumps({"error": {"code": e.code, "message": e.message}}, ensure_ascii=False), file=sys.stderr)
+        else:
+            print(f"error: {e.message}", file=sys.stderr)
+        return EXIT_ERROR
+
+    try:
+        if args.root_at is not None and args.root_at < 0:
+            raise ToolError("invalid", "--root-at takes a size of 0 or more")
+        vault: Path = args.vault
+        if not vault.is_dir():
+            raise ToolError("not_a_vault", f"{vault} is not a folder")
+        kf = load_keys(vault)
+        notes = []
+        for f in args.checkpoint:
+            try:
+                notes.append((f"checkpoint file {f}", f.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as e:
+                raise ToolError("io", f"cannot read {f}: {e}") from None
+        if args.recovery_code is not None:
+            code = read_secret(RECOVERY_ENV, "Recovery code: ") if args.recovery_code is True else args.recovery_code
+            master, slot = unlock(kf, "recovery", normalize_recovery_code(code).encode("ascii"))
+        else:
+            passphrase = read_secret(PASSPHRASE_ENV, "Passphrase: ")
+            # Exactly the UTF-8 bytes typed: no trimming, no Unicode normalisation.
+            master, slot = unlock(kf, "passphrase", passphrase.encode("utf-8"))
+        conn, backend = open_db(vault, master, args.backend)
+        del master
+        try:
+            report = verify(conn, kf, notes, args.verifier_key, args.root_at)
+            problem = None
+        except Problem as p:
+            report, problem = p.report, p  # type: ignore[attr-defined]
+            report["problem"] = {"code": p.code, "seq": p.seq, "message": p.message}
+        except Exception as e:
+            # sqlite3 and sqlcipher3 each have their own exception classes.
+            if type(e).__module__.split(".")[0] in ("sqlite3", "sqlcipher3"):
+                raise ToolError("corrupt", f"{vault / DB_FILE} is damaged or is not a Consent Ledger database ({e})") from None
+            raise
+        finally:
+            conn.close()
+    except ToolError as e:
+        return error(e)
+
+    report["opened_with_slot"] = slot
+    report["backend"] = backend
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    elif problem is None:
+        print(f"OK: {report['events']} events and {report['checkpoints']} checkpoints verified.")
+        print(f"root: {report['root']}")
+        if "root_at" in report:
+            print(f"root at {report['root_at']['tree_size']}: {report['root_at']['root']}")
+        print(f"vault: {report['vault_id']} ({report['organisation']})")
+        print(f"verifier key: {report['verifier_key']}")
+        print(f"read with: {backend}")
+    else:
+        print(f"FAILED: {problem.message}" + (f"\nfirst bad event: #{problem.seq}" if problem.seq is not None else ""))
+    return EXIT_OK if problem is None else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

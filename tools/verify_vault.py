@@ -245,16 +245,19 @@ def open_with_sqlcipher3(vault: Path, master: bytes):
     uri = (vault / DB_FILE).resolve().as_uri() + "?mode=ro"
     if wal_size(vault) == 0:
         uri += "&immutable=1"
-    conn = sqlcipher3.connect(uri, uri=True)
+    try:
+        conn = sqlcipher3.connect(uri, uri=True)
+    except sqlcipher3.Error as e:
+        raise ToolError("io", f"cannot open {vault / DB_FILE}: {e}") from None
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
-    except sqlcipher3.DatabaseError:
+    except sqlcipher3.Error:
         pass
-    conn.execute(f"PRAGMA key = \"x'{master.hex()}'\"")
-    conn.execute("PRAGMA temp_store = MEMORY")
     try:
+        conn.execute(f"PRAGMA key = \"x'{master.hex()}'\"")
+        conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher3.DatabaseError as e:
+    except sqlcipher3.Error as e:
         conn.close()
         raise ToolError(
             "corrupt",

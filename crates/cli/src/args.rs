@@ -18,7 +18,8 @@ Examples:
   consent-ledger --vault ./acme init --org \"ООО Ромашка\"
   consent-ledger --vault ./acme verify
   consent-ledger --vault ./acme log --limit 20
-  consent-ledger --vault ./acme --json checkpoint > checkpoint.txt";
+  consent-ledger --vault ./acme checkpoint > checkpoint.txt
+  consent-ledger --vault ./acme checkpoint check checkpoint.txt";
 
 #[derive(Debug, Parser)]
 #[command(name = "consent-ledger", version, about = "Encrypted consent register with a tamper-evident ledger", after_help = AFTER_HELP)]

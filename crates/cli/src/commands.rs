@@ -103,7 +103,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Verify => return verify(vault, out),
         Command::Log { limit, before } => {
             let events = vault.log(before, limit)?;
-            let next = events.last().map(|e| e.seq).filter(|&s| s > 1);
+            let next = events.last().map(|e| e.seq).filter(|&s| s > 1 && events.len() == limit as usize);
             out.print(&json!({ "events": events, "next_before": next }), || {
                 let mut s: String = events.iter().map(event_line).collect();
                 if let Some(n) = next {

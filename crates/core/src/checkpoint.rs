@@ -107,7 +107,11 @@ pub fn open_note(note: &str, vault_id: &str, public: &VerifyingKey) -> Result<Si
     if origin_line != name {
         return Err(bad("it names another log"));
     }
-    let tree_size = lines.next().and_then(|l| l.parse().ok()).ok_or_else(|| bad("bad tree size line"))?;
+    let tree_size = lines
+        .next()
+        .filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|l| l.parse().ok())
+        .ok_or_else(|| bad("bad tree size line"))?;
     let root: Hash = lines
         .next()
         .and_then(|l| B64.decode(l).ok())

@@ -119,6 +119,13 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     b
 }
 
+/// The bytes a passphrase is derived from: its UTF-8 in Unicode NFC, so that
+/// "й" typed as one code point or as "и" + breve opens the same slot.
+pub fn passphrase_bytes(passphrase: &str) -> Zeroizing<String> {
+    use unicode_normalization::UnicodeNormalization;
+    Zeroizing::new(passphrase.nfc().collect())
+}
+
 /// A recovery code: 160 random bits as 32 base32 characters in groups of four.
 pub fn new_recovery_code() -> Zeroizing<String> {
     let raw = Zeroizing::new(random_bytes::<20>());
@@ -204,6 +211,12 @@ mod tests {
         let c = derive_key(b"pw", &[2u8; 16], &p).unwrap();
         assert_eq!(*a, *b);
         assert_ne!(*a, *c);
+    }
+
+    #[test]
+    fn passphrases_are_nfc() {
+        assert_eq!(passphrase_bytes("\u{438}\u{306}").as_str(), "\u{439}");
+        assert_eq!(passphrase_bytes("plain").as_str(), "plain");
     }
 
     #[test]

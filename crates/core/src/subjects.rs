@@ -93,6 +93,35 @@ pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
         .collect()
 }
 
+/// The seq of the first event whose stored personal data no longer matches
+/// its commitment (or whose commitment is missing), over all subjects.
+pub fn first_mismatch(conn: &Connection) -> Result<Option<u64>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.event_seq, d.data, s.hmac_key, d.subject_id, e.subject, e.body
+           FROM subject_data d JOIN subjects s ON s.id = d.subject_id
+           LEFT JOIN events e ON e.seq = d.event_seq
+          ORDER BY d.event_seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let seq = r.get::<_, i64>(0)? as u64;
+        let data: String = r.get(1)?;
+        let key: Option<zeroize::Zeroizing<Vec<u8>>> = r.get::<_, Option<Vec<u8>>>(2)?.map(zeroize::Zeroizing::new);
+        let (owner, event_subject, body): (String, Option<String>, Option<String>) = (r.get(3)?, r.get(4)?, r.get(5)?);
+        let committed = body
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+            .and_then(|b| b["commitment"].as_str().map(String::from));
+        let ok = match (key, committed) {
+            (Some(k), Some(c)) => event_subject.as_deref() == Some(owner.as_str()) && crypto::ct_eq(c.as_bytes(), commitment(&k, &data).as_bytes()),
+            _ => false,
+        };
+        if !ok {
+            return Ok(Some(seq));
+        }
+    }
+    Ok(None)
+}
+
 /// Erases a subject in its own transaction, then checkpoints and truncates
 /// the WAL so that no earlier copy of the erased pages survives in it
 /// (`secure_delete` already zeroes them in the database file).

@@ -16,8 +16,11 @@ use crate::merkle::{self, Frontier, Hash, STORED_MIN_LEVEL};
 /// What went wrong first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// Stable code: `event_altered`, `event_missing`, `events_reordered`, `checkpoint_mismatch`,
-    /// `checkpoint_signature`, `node_mismatch`, `log_truncated`.
+    /// Stable code: `event_altered` (content no longer matches its hash: edited,
+    /// swapped or renumbered), `event_missing` (a gap in seq), `log_truncated`
+    /// (fewer events than a checkpoint signed), `events_rewritten` (content and
+    /// hash rewritten together; named to a block of 64), `checkpoint_mismatch`,
+    /// `checkpoint_signature`, `node_mismatch`.
     pub code: &'static str,
     /// The first event that does not match, when one can be named.
     pub seq: Option<u64>,
@@ -65,6 +68,19 @@ pub fn verify_with(
     let checkpoints = checkpoint::list(conn)?;
     let total = ledger::size(conn)?;
     let mut report = Report { events: 0, checkpoints: checkpoints.len() as u64, root: merkle::empty_root(), problem: None };
+
+    // 0. The key checkpoints are checked with is the vault's, as announced in event #1.
+    let stored_public: Option<Vec<u8>> = conn.query_row("SELECT public FROM signing_key", [], |r| r.get(0)).ok();
+    if stored_public.as_deref() != Some(public.as_bytes().as_slice()) {
+        return Ok(fail(report, "key_mismatch", None, "the vault's stored checkpoint key was altered".into()));
+    }
+    if total > 0 {
+        let first = ledger::get(conn, 1)?;
+        let announced = serde_json::from_str::<serde_json::Value>(&first.body).ok().and_then(|b| b["checkpoint_key"].as_str().map(String::from));
+        if first.kind != "vault.created" || announced.as_deref() != Some(hex::encode(public.as_bytes()).as_str()) {
+            return Ok(fail(report, "key_mismatch", Some(1), "event #1 does not announce this vault's checkpoint key".into()));
+        }
+    }
 
     // 1. Signatures, and that each note says what its row says.
     for cp in &checkpoints {
@@ -147,7 +163,13 @@ pub fn verify_with(
         return Ok(fail(report, p.code, p.seq, p.message));
     }
 
-    // 5. Each checkpoint is consistent with the next (proofs from stored nodes).
+    // 5. Stored personal data still matches the commitments in the ledger.
+    if let Some(seq) = crate::subjects::first_mismatch(conn)? {
+        return Ok(fail(report, "data_mismatch", Some(seq), format!(
+            "the personal data recorded by event #{seq} was changed after it was recorded: it no longer matches the commitment in the ledger")));
+    }
+
+    // 6. Each checkpoint is consistent with the next (proofs from stored nodes).
     let mut sorted: Vec<&Checkpoint> = checkpoints.iter().collect();
     sorted.sort_by_key(|c| (c.tree_size, c.id));
     for w in sorted.windows(2) {

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use consent_ledger_core::crypto::KdfParams;
-use consent_ledger_core::{db, subjects, verify, Vault};
+use consent_ledger_core::{db, ledger, subjects, verify, NewEvent, Vault};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -29,6 +29,15 @@ fn erased_values_leave_no_trace_in_database_or_wal_pages() {
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("plain.db");
     let mut conn = db::open(&path, None, true).unwrap();
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    let public = signing.verifying_key();
+    {
+        let tx = conn.transaction().unwrap();
+        tx.execute("INSERT INTO signing_key (id, secret, public) VALUES (1, zeroblob(32), ?1)", [public.as_bytes()]).unwrap();
+        let created = NewEvent::new("vault.created", json!({ "checkpoint_key": hex::encode(public.as_bytes()) }));
+        ledger::append(&tx, "op", &[created]).unwrap();
+        tx.commit().unwrap();
+    }
     // Some data reaches the main file, some stays in the WAL only.
     let early = record(&mut conn, 300, "early");
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
@@ -63,10 +72,9 @@ fn erased_values_leave_no_trace_in_database_or_wal_pages() {
     assert!(others.iter().all(|r| r.matches_ledger));
     let key: Option<Vec<u8>> = conn.query_row("SELECT hmac_key FROM subjects WHERE id = ?1", [&late[42]], |r| r.get(0)).unwrap();
     assert!(key.is_none());
-    let signing = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
-    let r = verify::verify(&conn, "00", &signing.verifying_key(), |_, _| true).unwrap();
+    let r = verify::verify(&conn, "00", &public, |_, _| true).unwrap();
     assert!(r.ok(), "{r:?}");
-    assert_eq!(r.events, 602);
+    assert_eq!(r.events, 603);
 }
 
 #[test]
@@ -108,4 +116,7 @@ fn tampered_personal_data_no_longer_matches_its_commitment() {
     v.conn().execute("UPDATE subject_data SET data = '{\"email\":\"evil@b.c\"}'", []).unwrap();
     let rows = subjects::data(v.conn(), &s).unwrap();
     assert!(!rows[0].matches_ledger);
+    let r = v.verify(|_, _| true).unwrap();
+    let p = r.problem.unwrap();
+    assert_eq!((p.code, p.seq), ("data_mismatch", Some(2)));
 }

@@ -111,6 +111,7 @@ fn cut_off_end_is_named() {
     // Nothing more is appended to a log that lost events.
     let mut v = Vault::unlock(&d.path().join("tail"), PASS).unwrap();
     assert_eq!(v.record(&[NewEvent::new("test.more", json!({}))]).unwrap_err().code(), "tampered");
+    v.lock().unwrap();
 }
 
 #[test]
@@ -147,6 +148,15 @@ fn altered_checkpoint_is_caught() {
     assert_eq!(problem(&r).0, "checkpoint_signature");
     let r = tampered(d.path(), &good, "node", "DROP TRIGGER merkle_nodes_no_update; UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 6 AND idx = 1;");
     assert_eq!(problem(&r), ("node_mismatch", Some(65)));
+}
+
+#[test]
+fn swapped_checkpoint_key_is_caught() {
+    let d = tempfile::tempdir().unwrap();
+    let (good, _) = sample(d.path());
+    let r = tampered(d.path(), &good, "key", "DROP TABLE signing_key; CREATE TABLE signing_key (id INTEGER PRIMARY KEY, secret BLOB, public BLOB);
+        INSERT INTO signing_key VALUES (1, zeroblob(32), zeroblob(32));");
+    assert_eq!(problem(&r).0, "key_mismatch");
 }
 
 #[test]

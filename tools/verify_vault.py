@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import json
 import os
+import unicodedata
 import re
 import sqlite3
 import struct
@@ -753,7 +754,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         else:
             passphrase = read_secret(PASSPHRASE_ENV, "Passphrase: ")
             # Exactly the UTF-8 bytes typed: no trimming, no Unicode normalisation.
-            master, slot = unlock(kf, "passphrase", passphrase.encode("utf-8"))
+            master, slot = unlock(kf, "passphrase", unicodedata.normalize("NFC", passphrase).encode("utf-8"))
         conn, backend = open_db(vault, master, args.backend)
         del master
         try:

@@ -39,7 +39,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new vault and print its recovery code (shown only this once).
-    #[command(after_help = "Example:\n  CONSENT_LEDGER_PASSPHRASE='…' consent-ledger --vault ./acme init --org \"ООО Ромашка\"")]
+    #[command(
+        after_help = "Example:\n  CONSENT_LEDGER_PASSPHRASE='…' consent-ledger --vault ./acme init --org \"ООО Ромашка\""
+    )]
     Init {
         /// Organisation name (the data controller / operator).
         #[arg(long)]
@@ -54,11 +56,15 @@ pub enum Command {
     Info,
 
     /// Recompute every event hash, the Merkle tree and every checkpoint; exit 3 on the first mismatch.
-    #[command(after_help = "Example:\n  consent-ledger --vault ./acme verify\n  consent-ledger --vault ./acme --json verify")]
+    #[command(
+        after_help = "Example:\n  consent-ledger --vault ./acme verify\n  consent-ledger --vault ./acme --json verify"
+    )]
     Verify,
 
     /// List events, newest first, one page at a time.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme log\n  consent-ledger --vault ./acme log --limit 50 --before 1200")]
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme log\n  consent-ledger --vault ./acme log --limit 50 --before 1200"
+    )]
     Log {
         /// Events per page.
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -70,19 +76,21 @@ pub enum Command {
 
     /// Show one event in full.
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme show 1")]
-    Show {
-        seq: u64,
-    },
+    Show { seq: u64 },
 
     /// Sign a checkpoint of the ledger and print it as text to keep outside the vault.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme checkpoint > 2026-11-22.checkpoint\n  consent-ledger --vault ./acme checkpoint list\n  consent-ledger --vault ./acme checkpoint check 2026-11-22.checkpoint")]
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme checkpoint > 2026-11-22.checkpoint\n  consent-ledger --vault ./acme checkpoint list\n  consent-ledger --vault ./acme checkpoint check 2026-11-22.checkpoint"
+    )]
     Checkpoint {
         #[command(subcommand)]
         action: Option<CheckpointAction>,
     },
 
     /// Print an inclusion proof: event SEQ is in the signed log.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme prove 42\n  consent-ledger --vault ./acme --json prove 42 --size 1000")]
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme prove 42\n  consent-ledger --vault ./acme --json prove 42 --size 1000"
+    )]
     Prove {
         seq: u64,
         /// Tree size to prove against (default: the latest checkpoint that contains SEQ, else the whole log).

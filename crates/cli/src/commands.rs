@@ -15,10 +15,9 @@ use crate::secrets;
 use crate::EXIT_VERIFY_FAILED;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    let dir = cli
-        .vault
-        .clone()
-        .ok_or_else(|| Error::Invalid("say which vault: --vault PATH (or set CONSENT_LEDGER_VAULT)".into()))?;
+    let dir = cli.vault.clone().ok_or_else(|| {
+        Error::Invalid("say which vault: --vault PATH (or set CONSENT_LEDGER_VAULT)".into())
+    })?;
     let out = Out { json: cli.json };
     match cli.command {
         Command::Init { org, operator } => init(&dir, &org, &operator, out),
@@ -45,7 +44,11 @@ struct Out {
 impl Out {
     fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         let mut stdout = std::io::stdout().lock();
-        let s = if self.json { serde_json::to_string_pretty(value).expect("serialisable") } else { text() };
+        let s = if self.json {
+            serde_json::to_string_pretty(value).expect("serialisable")
+        } else {
+            text()
+        };
         let _ = writeln!(stdout, "{}", s.trim_end());
     }
 }
@@ -83,7 +86,9 @@ fn recover(dir: &Path, out: Out) -> Result<ExitCode> {
     consent_ledger_core::keyslots::KeyFile::load(dir)?;
     let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
     let vault = Vault::recover(dir, &code, &new)?;
-    out.print(&json!({ "recovered": true }), || "The vault is open again: your new passphrase is set. The recovery code stays valid.".into());
+    out.print(&json!({ "recovered": true }), || {
+        "The vault is open again: your new passphrase is set. The recovery code stays valid.".into()
+    });
     vault.lock()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -103,7 +108,10 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Verify => return verify(vault, out),
         Command::Log { limit, before } => {
             let events = vault.log(before, limit)?;
-            let next = events.last().map(|e| e.seq).filter(|&s| s > 1 && events.len() == limit as usize);
+            let next = events
+                .last()
+                .map(|e| e.seq)
+                .filter(|&s| s > 1 && events.len() == limit as usize);
             out.print(&json!({ "events": events, "next_before": next }), || {
                 let mut s: String = events.iter().map(event_line).collect();
                 if let Some(n) = next {
@@ -129,11 +137,15 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
                 )
             });
         }
-        Command::Checkpoint { action } => return checkpoint(vault, action.unwrap_or(CheckpointAction::Create), out),
+        Command::Checkpoint { action } => {
+            return checkpoint(vault, action.unwrap_or(CheckpointAction::Create), out)
+        }
         Command::Prove { seq, size } => {
             let p = vault.prove(seq, size)?;
             if !p.verify() {
-                return Err(Error::Invalid(format!("the proof for event #{seq} does not verify: run verify")));
+                return Err(Error::Invalid(format!(
+                    "the proof for event #{seq} does not verify: run verify"
+                )));
             }
             out.print(&p, || {
                 let mut s = format!(
@@ -153,7 +165,9 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             };
             let p = vault.prove_consistency(old, new)?;
             if !p.verify() {
-                return Err(Error::Invalid("the consistency proof does not verify: run verify".into()));
+                return Err(Error::Invalid(
+                    "the consistency proof does not verify: run verify".into(),
+                ));
             }
             out.print(&p, || {
                 let mut s = format!(
@@ -170,7 +184,9 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             let current = secrets::passphrase()?;
             let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
             vault.change_passphrase(&current, &new)?;
-            out.print(&json!({ "changed": true }), || format!("Passphrase changed for {}.", dir.display()));
+            out.print(&json!({ "changed": true }), || {
+                format!("Passphrase changed for {}.", dir.display())
+            });
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -188,7 +204,11 @@ fn verify(vault: &mut Vault, out: Out) -> Result<ExitCode> {
         ),
         Some(p) => failure_text(p),
     });
-    Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_VERIFY_FAILED) })
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_VERIFY_FAILED)
+    })
 }
 
 fn checkpoint(vault: &mut Vault, action: CheckpointAction, out: Out) -> Result<ExitCode> {
@@ -201,7 +221,15 @@ fn checkpoint(vault: &mut Vault, action: CheckpointAction, out: Out) -> Result<E
             let list = vault.checkpoints()?;
             out.print(&list, || {
                 list.iter()
-                    .map(|c| format!("{:>4}  {}  {:>9} events  root {}\n", c.id, c.created_at, c.tree_size, hex(&c.root)))
+                    .map(|c| {
+                        format!(
+                            "{:>4}  {}  {:>9} events  root {}\n",
+                            c.id,
+                            c.created_at,
+                            c.tree_size,
+                            hex(&c.root)
+                        )
+                    })
                     .collect()
             });
         }
@@ -211,7 +239,9 @@ fn checkpoint(vault: &mut Vault, action: CheckpointAction, out: Out) -> Result<E
             let (cp, report) = match vault.check_note(&note, progress(show)) {
                 Ok(r) => r,
                 Err(Error::Invalid(why)) => {
-                    out.print(&json!({ "valid": false, "reason": why }), || format!("FAILED: {why}"));
+                    out.print(&json!({ "valid": false, "reason": why }), || {
+                        format!("FAILED: {why}")
+                    });
                     return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
                 }
                 Err(e) => return Err(e),
@@ -243,7 +273,13 @@ fn progress(show: bool) -> impl FnMut(u64, u64) -> bool {
 }
 
 fn failure_text(p: &consent_ledger_core::verify::Problem) -> String {
-    format!("FAILED: {}{}", p.message, p.seq.map(|s| format!("\nfirst bad event: #{s}")).unwrap_or_default())
+    format!(
+        "FAILED: {}{}",
+        p.message,
+        p.seq
+            .map(|s| format!("\nfirst bad event: #{s}"))
+            .unwrap_or_default()
+    )
 }
 
 fn read_text(file: &PathBuf) -> Result<String> {
@@ -258,8 +294,15 @@ fn read_text(file: &PathBuf) -> Result<String> {
 }
 
 fn event_line(e: &Event) -> String {
-    let subject = e.subject.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-    format!("#{:<8} {}  {:<20} {}{}\n", e.seq, e.recorded_at, e.kind, e.actor, subject)
+    let subject = e
+        .subject
+        .as_deref()
+        .map(|s| format!(" [{s}]"))
+        .unwrap_or_default();
+    format!(
+        "#{:<8} {}  {:<20} {}{}\n",
+        e.seq, e.recorded_at, e.kind, e.actor, subject
+    )
 }
 
 fn hex(h: &[u8]) -> String {

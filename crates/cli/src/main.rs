@@ -20,7 +20,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if json {
-                let v = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                let v =
+                    serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
                 eprintln!("{v}");
             } else {
                 eprintln!("error: {e}");

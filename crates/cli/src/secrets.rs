@@ -13,9 +13,14 @@ fn from_env(var: &str) -> Option<Zeroizing<String>> {
 }
 
 fn prompt(label: &str, var: &str) -> Result<Zeroizing<String>> {
-    rpassword::prompt_password(label).map(Zeroizing::new).map_err(|e| {
-        Error::Invalid(format!("cannot read the {} from the terminal ({e}); set {var}", label.trim_end_matches(": ").to_lowercase()))
-    })
+    rpassword::prompt_password(label)
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "cannot read the {} from the terminal ({e}); set {var}",
+                label.trim_end_matches(": ").to_lowercase()
+            ))
+        })
 }
 
 /// The operator passphrase of an existing vault.
@@ -34,7 +39,9 @@ pub fn new_passphrase(var: &str) -> Result<Zeroizing<String>> {
     let first = prompt("New passphrase: ", var)?;
     let again = prompt("Repeat the new passphrase: ", var)?;
     if first != again {
-        return Err(Error::Invalid("the two passphrases differ; nothing was changed".into()));
+        return Err(Error::Invalid(
+            "the two passphrases differ; nothing was changed".into(),
+        ));
     }
     Ok(first)
 }

@@ -12,7 +12,9 @@ const PASS: &str = "tulip orbit canyon ledger 42";
 fn cli(vault: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_consent-ledger"));
     c.arg("--vault").arg(vault).args(args);
-    c.env_remove("CONSENT_LEDGER_PASSPHRASE").env_remove("CONSENT_LEDGER_NEW_PASSPHRASE").env_remove("CONSENT_LEDGER_RECOVERY_CODE");
+    c.env_remove("CONSENT_LEDGER_PASSPHRASE")
+        .env_remove("CONSENT_LEDGER_NEW_PASSPHRASE")
+        .env_remove("CONSENT_LEDGER_RECOVERY_CODE");
     c.env("CONSENT_LEDGER_PASSPHRASE", PASS);
     for (k, v) in env {
         c.env(k, v);
@@ -21,7 +23,13 @@ fn cli(vault: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "exit {:?}\nstdout: {}\nstderr: {}", o.status.code(), text(&o.stdout), text(&o.stderr));
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        text(&o.stdout),
+        text(&o.stderr)
+    );
     text(&o.stdout)
 }
 
@@ -34,7 +42,18 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 fn init(dir: &Path) -> String {
-    let v = json(&cli(dir, &["--json", "init", "--org", "ООО «Ромашка»", "--operator", "Анна"], &[]));
+    let v = json(&cli(
+        dir,
+        &[
+            "--json",
+            "init",
+            "--org",
+            "ООО «Ромашка»",
+            "--operator",
+            "Анна",
+        ],
+        &[],
+    ));
     v["recovery_code"].as_str().unwrap().to_string()
 }
 
@@ -42,7 +61,12 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -53,7 +77,8 @@ fn raw_sql(dir: &Path, sql: &str) {
     let (master, _) = keys.unlock(SlotKind::Passphrase, PASS.as_bytes()).unwrap();
     let c = consent_ledger_core::db::open(&dir.join("vault.db"), Some(&master), false).unwrap();
     c.execute_batch(sql).unwrap();
-    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
 }
 
 #[test]
@@ -69,10 +94,31 @@ fn init_log_checkpoint_prove_verify() {
     assert_eq!(info["events"], 3); // created, locked, unlocked (this session)
 
     let log = ok(&cli(&dir, &["log"], &[]));
-    let kinds: Vec<&str> = log.lines().filter_map(|l| l.split_whitespace().nth(2)).collect();
-    assert_eq!(kinds, ["vault.unlocked", "vault.locked", "vault.unlocked", "vault.locked", "vault.created"]);
-    let page = json(&cli(&dir, &["--json", "log", "--limit", "2", "--before", "5"], &[]));
-    let seqs: Vec<u64> = page["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    let kinds: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "vault.unlocked",
+            "vault.locked",
+            "vault.unlocked",
+            "vault.locked",
+            "vault.created"
+        ]
+    );
+    let page = json(&cli(
+        &dir,
+        &["--json", "log", "--limit", "2", "--before", "5"],
+        &[],
+    ));
+    let seqs: Vec<u64> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
     assert_eq!(seqs, [4, 3]);
     assert_eq!(page["next_before"], 3);
 
@@ -81,7 +127,11 @@ fn init_log_checkpoint_prove_verify() {
     assert!(note.contains("\n\n\u{2014} consent-ledger/"));
     let note_file = d.path().join("cp.txt");
     std::fs::write(&note_file, &note).unwrap();
-    let checked = ok(&cli(&dir, &["checkpoint", "check", note_file.to_str().unwrap()], &[]));
+    let checked = ok(&cli(
+        &dir,
+        &["checkpoint", "check", note_file.to_str().unwrap()],
+        &[],
+    ));
     assert!(checked.starts_with("OK"), "{checked}");
     let list = json(&cli(&dir, &["--json", "checkpoint", "list"], &[]));
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -94,7 +144,10 @@ fn init_log_checkpoint_prove_verify() {
     assert_eq!(cons["old_size"], 3);
 
     let shown = ok(&cli(&dir, &["show", "1"], &[]));
-    assert!(shown.contains("vault.created") && shown.contains("checkpoint_key"), "{shown}");
+    assert!(
+        shown.contains("vault.created") && shown.contains("checkpoint_key"),
+        "{shown}"
+    );
 
     let v = ok(&cli(&dir, &["verify"], &[]));
     assert!(v.starts_with("OK:"), "{v}");
@@ -107,13 +160,21 @@ fn wrong_passphrase_exits_1_and_changes_nothing() {
     let d = tempfile::tempdir().unwrap();
     init(d.path());
     let before = snapshot(d.path());
-    let o = cli(d.path(), &["log"], &[("CONSENT_LEDGER_PASSPHRASE", "tulip orbit canyon ledger 43")]);
+    let o = cli(
+        d.path(),
+        &["log"],
+        &[("CONSENT_LEDGER_PASSPHRASE", "tulip orbit canyon ledger 43")],
+    );
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(err.contains("wrong passphrase"), "{err}");
     assert!(!err.contains("panicked"));
     assert_eq!(snapshot(d.path()), before);
-    let o = cli(d.path(), &["--json", "verify"], &[("CONSENT_LEDGER_PASSPHRASE", "nope")]);
+    let o = cli(
+        d.path(),
+        &["--json", "verify"],
+        &[("CONSENT_LEDGER_PASSPHRASE", "nope")],
+    );
     let e: serde_json::Value = serde_json::from_str(&text(&o.stderr)).unwrap();
     assert_eq!(e["error"]["code"], "wrong_secret");
     assert_eq!(snapshot(d.path()), before);
@@ -145,10 +206,18 @@ fn forged_checkpoint_file_exits_3() {
     let mut lines: Vec<String> = note.lines().map(String::from).collect();
     lines[1] = "1".into();
     std::fs::write(&forged, lines.join("\n") + "\n").unwrap();
-    let o = cli(d.path(), &["checkpoint", "check", forged.to_str().unwrap()], &[]);
+    let o = cli(
+        d.path(),
+        &["checkpoint", "check", forged.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
     assert!(text(&o.stdout).contains("signature"));
-    let o = cli(d.path(), &["checkpoint", "check", "/nonexistent/cp.txt"], &[]);
+    let o = cli(
+        d.path(),
+        &["checkpoint", "check", "/nonexistent/cp.txt"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -157,31 +226,92 @@ fn passwd_then_recover() {
     let d = tempfile::tempdir().unwrap();
     let code = init(d.path());
     let new = "velvet harbour quietly 1911";
-    let o = cli(d.path(), &["passwd"], &[("CONSENT_LEDGER_NEW_PASSPHRASE", "password1")]);
+    let o = cli(
+        d.path(),
+        &["passwd"],
+        &[("CONSENT_LEDGER_NEW_PASSPHRASE", "password1")],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("too weak"), "{}", text(&o.stderr));
-    ok(&cli(d.path(), &["passwd"], &[("CONSENT_LEDGER_NEW_PASSPHRASE", new)]));
+    ok(&cli(
+        d.path(),
+        &["passwd"],
+        &[("CONSENT_LEDGER_NEW_PASSPHRASE", new)],
+    ));
     assert_eq!(cli(d.path(), &["info"], &[]).status.code(), Some(1));
-    ok(&cli(d.path(), &["info"], &[("CONSENT_LEDGER_PASSPHRASE", new)]));
+    ok(&cli(
+        d.path(),
+        &["info"],
+        &[("CONSENT_LEDGER_PASSPHRASE", new)],
+    ));
 
-    let o = cli(d.path(), &["recover"], &[("CONSENT_LEDGER_RECOVERY_CODE", "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH"), ("CONSENT_LEDGER_NEW_PASSPHRASE", "copper lantern uphill 2048")]);
+    let o = cli(
+        d.path(),
+        &["recover"],
+        &[
+            (
+                "CONSENT_LEDGER_RECOVERY_CODE",
+                "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
+            ),
+            (
+                "CONSENT_LEDGER_NEW_PASSPHRASE",
+                "copper lantern uphill 2048",
+            ),
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
-    ok(&cli(d.path(), &["recover"], &[("CONSENT_LEDGER_RECOVERY_CODE", &code), ("CONSENT_LEDGER_NEW_PASSPHRASE", "copper lantern uphill 2048")]));
-    let log = ok(&cli(d.path(), &["log"], &[("CONSENT_LEDGER_PASSPHRASE", "copper lantern uphill 2048")]));
-    assert!(log.contains("vault.recovered") && log.contains("passphrase.changed"), "{log}");
+    ok(&cli(
+        d.path(),
+        &["recover"],
+        &[
+            ("CONSENT_LEDGER_RECOVERY_CODE", &code),
+            (
+                "CONSENT_LEDGER_NEW_PASSPHRASE",
+                "copper lantern uphill 2048",
+            ),
+        ],
+    ));
+    let log = ok(&cli(
+        d.path(),
+        &["log"],
+        &[("CONSENT_LEDGER_PASSPHRASE", "copper lantern uphill 2048")],
+    ));
+    assert!(
+        log.contains("vault.recovered") && log.contains("passphrase.changed"),
+        "{log}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_and_every_command_has_help_with_examples() {
     let d = tempfile::tempdir().unwrap();
-    for args in [&["frobnicate"][..], &["init"], &["log", "--limit", "0"], &["prove", "x"]] {
+    for args in [
+        &["frobnicate"][..],
+        &["init"],
+        &["log", "--limit", "0"],
+        &["prove", "x"],
+    ] {
         let o = cli(d.path(), args, &[]);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
     }
-    for cmd in ["init", "info", "verify", "log", "show", "checkpoint", "prove", "consistency", "passwd", "recover"] {
+    for cmd in [
+        "init",
+        "info",
+        "verify",
+        "log",
+        "show",
+        "checkpoint",
+        "prove",
+        "consistency",
+        "passwd",
+        "recover",
+    ] {
         let o = cli(d.path(), &[cmd, "--help"], &[]);
         let out = ok(&o);
-        assert!(out.contains("Example"), "{cmd} --help has no example:\n{out}");
+        assert!(
+            out.contains("Example"),
+            "{cmd} --help has no example:\n{out}"
+        );
     }
 }
 
@@ -189,7 +319,11 @@ fn usage_errors_exit_2_and_every_command_has_help_with_examples() {
 fn weak_passphrase_no_terminal_and_damaged_vault_are_clear_errors() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path().join("weak");
-    let o = cli(&dir, &["init", "--org", "X"], &[("CONSENT_LEDGER_PASSPHRASE", "qwerty123")]);
+    let o = cli(
+        &dir,
+        &["init", "--org", "X"],
+        &[("CONSENT_LEDGER_PASSPHRASE", "qwerty123")],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("too weak"));
     assert!(!dir.exists());
@@ -197,9 +331,19 @@ fn weak_passphrase_no_terminal_and_damaged_vault_are_clear_errors() {
     let dir = d.path().join("v");
     init(&dir);
     let mut c = Command::new(env!("CARGO_BIN_EXE_consent-ledger"));
-    let o = c.arg("--vault").arg(&dir).arg("info").env_remove("CONSENT_LEDGER_PASSPHRASE").output().unwrap();
+    let o = c
+        .arg("--vault")
+        .arg(&dir)
+        .arg("info")
+        .env_remove("CONSENT_LEDGER_PASSPHRASE")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("CONSENT_LEDGER_PASSPHRASE"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("CONSENT_LEDGER_PASSPHRASE"),
+        "{}",
+        text(&o.stderr)
+    );
 
     let db = dir.join("vault.db");
     let bytes = std::fs::read(&db).unwrap();

@@ -37,7 +37,11 @@ fn median(mut v: Vec<Duration>) -> Duration {
 fn vm_hwm_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        })
         .unwrap_or(0)
 }
 
@@ -55,12 +59,22 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks; there is nothing to list.
     }
-    let n: usize = std::env::var("BENCH_EVENTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let tmp = tempfile::tempdir().unwrap();
-    println!("Consent Ledger ledger benchmark: {n} events, batches of {BATCH}, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Consent Ledger ledger benchmark: {n} events, batches of {BATCH}, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
 
     // 1. Machine limit: raw SQLCipher insert of rows of the same shape and size.
-    let bodies: Vec<String> = (0..BATCH).map(|i| ledger::canonical_json(&body(i)).unwrap()).collect();
+    let bodies: Vec<String> = (0..BATCH)
+        .map(|i| ledger::canonical_json(&body(i)).unwrap())
+        .collect();
     let raw_path = tmp.path().join("raw.db");
     let mut raw = db::open(&raw_path, Some(&MasterKey::generate()), true).unwrap();
     raw.execute_batch("CREATE TABLE raw (seq INTEGER PRIMARY KEY, recorded_at TEXT, actor TEXT, kind TEXT, subject TEXT, body TEXT, leaf_hash BLOB)").unwrap();
@@ -69,10 +83,13 @@ fn main() {
     for b in 0..n / BATCH {
         let tx = raw.transaction().unwrap();
         {
-            let mut st = tx.prepare_cached("INSERT INTO raw VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)").unwrap();
+            let mut st = tx
+                .prepare_cached("INSERT INTO raw VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)")
+                .unwrap();
             for (i, body) in bodies.iter().enumerate() {
                 let seq = (b * BATCH + i + 1) as i64;
-                st.execute(params![seq, now, "owner", "consent.given", body, [7u8; 32]]).unwrap();
+                st.execute(params![seq, now, "owner", "consent.given", body, [7u8; 32]])
+                    .unwrap();
             }
         }
         tx.commit().unwrap();
@@ -82,9 +99,15 @@ fn main() {
 
     // 2. Ledger append: canonical JSON, leaf hash, Merkle nodes, same batches.
     let dir = tmp.path().join("vault");
-    let opts = CreateOptions { organisation: "Bench".into(), operator: "owner".into(), kdf: KdfParams::insecure_for_tests() };
+    let opts = CreateOptions {
+        organisation: "Bench".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
     let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
-    let events: Vec<NewEvent> = (0..BATCH).map(|i| NewEvent::new("consent.given", body(i))).collect();
+    let events: Vec<NewEvent> = (0..BATCH)
+        .map(|i| NewEvent::new("consent.given", body(i)))
+        .collect();
     let t = Instant::now();
     for _ in 0..n / BATCH {
         v.record(&events).unwrap();
@@ -149,17 +172,56 @@ fn main() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let f: Vec<f64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let f: Vec<f64> = text
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
     let (verify_s, hwm_before, hwm_after) = (f[0], f[1] / 1024.0, f[2] / 1024.0);
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!();
-    println!("{:<44} {:>14} {:>22} {:>8}", "figure", "measured", "machine limit (same run)", "ratio");
-    println!("{:<44} {:>10.0} ev/s {:>17.0} rows/s {:>7.2}x   (goal ≥ 0.50x)", "append events, batches of 10k", append, raw_insert, append / raw_insert);
-    println!("{:<44} {:>12.2} s {:>20.2} s {:>7.2}x   (goal ≤ 1.50x)", format!("verify {} events", size), verify_s, read_hash.as_secs_f64(), verify_s / read_hash.as_secs_f64());
-    println!("{:<44} {:>10.0} ev/s", "verify rate", size as f64 / verify_s);
-    println!("{:<44} {:>11.3} ms  (max {:.3} ms; goal < 5 ms)", format!("inclusion proof, log of {size}, median"), ms(incl_med), ms(incl_max));
-    println!("{:<44} {:>11.3} ms  (max {:.3} ms; goal < 5 ms)", format!("consistency proof, log of {size}, median"), ms(cons_med), ms(cons_max));
-    println!("{:<44} {:>11.1} MB  (after unlock {:.1} MB; goal < 200 MB)", "peak resident memory of the verify process", hwm_after, hwm_before);
-    println!("{:<44} {:>11.1} MB", "vault.db size", std::fs::metadata(dir.join("vault.db")).unwrap().len() as f64 / 1e6);
+    println!(
+        "{:<44} {:>14} {:>22} {:>8}",
+        "figure", "measured", "machine limit (same run)", "ratio"
+    );
+    println!(
+        "{:<44} {:>10.0} ev/s {:>17.0} rows/s {:>7.2}x   (goal ≥ 0.50x)",
+        "append events, batches of 10k",
+        append,
+        raw_insert,
+        append / raw_insert
+    );
+    println!(
+        "{:<44} {:>12.2} s {:>20.2} s {:>7.2}x   (goal ≤ 1.50x)",
+        format!("verify {} events", size),
+        verify_s,
+        read_hash.as_secs_f64(),
+        verify_s / read_hash.as_secs_f64()
+    );
+    println!(
+        "{:<44} {:>10.0} ev/s",
+        "verify rate",
+        size as f64 / verify_s
+    );
+    println!(
+        "{:<44} {:>11.3} ms  (max {:.3} ms; goal < 5 ms)",
+        format!("inclusion proof, log of {size}, median"),
+        ms(incl_med),
+        ms(incl_max)
+    );
+    println!(
+        "{:<44} {:>11.3} ms  (max {:.3} ms; goal < 5 ms)",
+        format!("consistency proof, log of {size}, median"),
+        ms(cons_med),
+        ms(cons_max)
+    );
+    println!(
+        "{:<44} {:>11.1} MB  (after unlock {:.1} MB; goal < 200 MB)",
+        "peak resident memory of the verify process", hwm_after, hwm_before
+    );
+    println!(
+        "{:<44} {:>11.1} MB",
+        "vault.db size",
+        std::fs::metadata(dir.join("vault.db")).unwrap().len() as f64 / 1e6
+    );
 }

@@ -64,11 +64,21 @@ pub fn verifier_key(vault_id: &str, public: &VerifyingKey) -> String {
     let name = origin(vault_id);
     let mut k = vec![0x01];
     k.extend_from_slice(public.as_bytes());
-    format!("{name}+{}+{}", hex::encode(key_hash(&name, public)), B64.encode(k))
+    format!(
+        "{name}+{}+{}",
+        hex::encode(key_hash(&name, public)),
+        B64.encode(k)
+    )
 }
 
 /// Builds and signs a checkpoint note.
-pub fn sign_note(vault_id: &str, key: &SigningKey, tree_size: u64, root: &Hash, time: &str) -> String {
+pub fn sign_note(
+    vault_id: &str,
+    key: &SigningKey,
+    tree_size: u64,
+    root: &Hash,
+    time: &str,
+) -> String {
     let name = origin(vault_id);
     let body = format!("{name}\n{tree_size}\n{}\ntime {time}\n", B64.encode(root));
     let sig = key.sign(body.as_bytes());
@@ -81,21 +91,31 @@ pub fn sign_note(vault_id: &str, key: &SigningKey, tree_size: u64, root: &Hash, 
 pub fn open_note(note: &str, vault_id: &str, public: &VerifyingKey) -> Result<SignedCheckpoint> {
     let bad = |why: &str| Error::Invalid(format!("not a valid checkpoint of this vault: {why}"));
     let note = note.replace("\r\n", "\n");
-    let (body, sigs) = note.split_once("\n\n").ok_or_else(|| bad("no signature block"))?;
+    let (body, sigs) = note
+        .split_once("\n\n")
+        .ok_or_else(|| bad("no signature block"))?;
     let body = format!("{body}\n");
     let name = origin(vault_id);
     let want_hash = key_hash(&name, public);
     let mut verified = false;
     for line in sigs.lines().filter(|l| !l.is_empty()) {
-        let rest = line.strip_prefix("\u{2014} ").ok_or_else(|| bad("malformed signature line"))?;
-        let (signer, b64) = rest.rsplit_once(' ').ok_or_else(|| bad("malformed signature line"))?;
-        let blob = B64.decode(b64.trim()).map_err(|_| bad("signature is not base64"))?;
+        let rest = line
+            .strip_prefix("\u{2014} ")
+            .ok_or_else(|| bad("malformed signature line"))?;
+        let (signer, b64) = rest
+            .rsplit_once(' ')
+            .ok_or_else(|| bad("malformed signature line"))?;
+        let blob = B64
+            .decode(b64.trim())
+            .map_err(|_| bad("signature is not base64"))?;
         if signer != name || blob.len() != 68 || blob[..4] != want_hash {
             continue;
         }
         let sig = Signature::from_slice(&blob[4..]).map_err(|_| bad("malformed signature"))?;
         if public.verify(body.as_bytes(), &sig).is_err() {
-            return Err(bad("the signature does not match its text (altered or signed by another key)"));
+            return Err(bad(
+                "the signature does not match its text (altered or signed by another key)",
+            ));
         }
         verified = true;
     }
@@ -117,8 +137,16 @@ pub fn open_note(note: &str, vault_id: &str, public: &VerifyingKey) -> Result<Si
         .and_then(|l| B64.decode(l).ok())
         .and_then(|v| v.try_into().ok())
         .ok_or_else(|| bad("bad root hash line"))?;
-    let time = lines.find_map(|l| l.strip_prefix("time ")).unwrap_or_default().to_string();
-    Ok(SignedCheckpoint { origin: origin_line.to_string(), tree_size, root, time })
+    let time = lines
+        .find_map(|l| l.strip_prefix("time "))
+        .unwrap_or_default()
+        .to_string();
+    Ok(SignedCheckpoint {
+        origin: origin_line.to_string(),
+        tree_size,
+        root,
+        time,
+    })
 }
 
 /// Signs the current tree and stores the checkpoint.
@@ -131,7 +159,13 @@ pub fn create(tx: &Transaction, vault_id: &str, key: &SigningKey) -> Result<Chec
         "INSERT INTO checkpoints (tree_size, root, created_at, note) VALUES (?1, ?2, ?3, ?4)",
         params![tree_size as i64, root, created_at, note],
     )?;
-    Ok(Checkpoint { id: tx.last_insert_rowid() as u64, tree_size, root, created_at, note })
+    Ok(Checkpoint {
+        id: tx.last_insert_rowid() as u64,
+        tree_size,
+        root,
+        created_at,
+        note,
+    })
 }
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<Checkpoint> {
@@ -145,7 +179,8 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Checkpoint> {
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Checkpoint>> {
-    let mut stmt = conn.prepare("SELECT id, tree_size, root, created_at, note FROM checkpoints ORDER BY id")?;
+    let mut stmt =
+        conn.prepare("SELECT id, tree_size, root, created_at, note FROM checkpoints ORDER BY id")?;
     let rows = stmt.query_map([], row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -166,12 +201,25 @@ mod tests {
         let vid = "00112233445566778899aabbccddeeff";
         let note = sign_note(vid, &key, 42, &[5u8; 32], "2026-11-22T10:00:00.000000Z");
         let cp = open_note(&note, vid, &key.verifying_key()).unwrap();
-        assert_eq!((cp.tree_size, cp.root, cp.time.as_str()), (42, [5u8; 32], "2026-11-22T10:00:00.000000Z"));
+        assert_eq!(
+            (cp.tree_size, cp.root, cp.time.as_str()),
+            (42, [5u8; 32], "2026-11-22T10:00:00.000000Z")
+        );
         // Altered size, other key, other vault: all refused.
-        assert!(open_note(&note.replacen("\n42\n", "\n43\n", 1), vid, &key.verifying_key()).is_err());
+        assert!(open_note(
+            &note.replacen("\n42\n", "\n43\n", 1),
+            vid,
+            &key.verifying_key()
+        )
+        .is_err());
         let other = SigningKey::from_bytes(&[8u8; 32]);
         assert!(open_note(&note, vid, &other.verifying_key()).is_err());
-        assert!(open_note(&note, "ffeeddccbbaa99887766554433221100", &key.verifying_key()).is_err());
+        assert!(open_note(
+            &note,
+            "ffeeddccbbaa99887766554433221100",
+            &key.verifying_key()
+        )
+        .is_err());
         assert!(open_note("garbage", vid, &key.verifying_key()).is_err());
         // Windows line endings from a copy through a text editor still verify.
         assert!(open_note(&note.replace('\n', "\r\n"), vid, &key.verifying_key()).is_ok());

@@ -66,18 +66,30 @@ impl KdfParams {
     /// this machine (clamped to [MIN_T, MAX_T]). The probe runs two passes so
     /// that the one-off cost of allocating the memory does not count twice.
     pub fn calibrated(target: std::time::Duration) -> Self {
-        let probe = KdfParams { m_kib: Self::MEMORY_KIB, t: 2, p: 1 };
+        let probe = KdfParams {
+            m_kib: Self::MEMORY_KIB,
+            t: 2,
+            p: 1,
+        };
         let start = std::time::Instant::now();
         let _ = derive_key(b"calibration", &[0u8; 16], &probe);
         let one = (start.elapsed().as_secs_f64() / 2.0).max(1e-3);
         let t = (target.as_secs_f64() / one).round() as u32;
-        KdfParams { m_kib: Self::MEMORY_KIB, t: t.clamp(Self::MIN_T, Self::MAX_T), p: 1 }
+        KdfParams {
+            m_kib: Self::MEMORY_KIB,
+            t: t.clamp(Self::MIN_T, Self::MAX_T),
+            p: 1,
+        }
     }
 
     /// Deliberately cheap parameters for tests of code that is not about
     /// key derivation. Never use for a real vault.
     pub const fn insecure_for_tests() -> Self {
-        KdfParams { m_kib: 64, t: 1, p: 1 }
+        KdfParams {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        }
     }
 }
 
@@ -151,7 +163,11 @@ pub fn normalize_recovery_code(code: &str) -> Result<Zeroizing<String>> {
             '1' => out.push('I'),
             '8' => out.push('B'),
             c @ ('A'..='Z' | '2'..='7') => out.push(c),
-            _ => return Err(Error::Invalid("a recovery code has only letters A–Z and digits 2–7".into())),
+            _ => {
+                return Err(Error::Invalid(
+                    "a recovery code has only letters A–Z and digits 2–7".into(),
+                ))
+            }
         }
     }
     if out.len() != 32 {
@@ -197,7 +213,10 @@ mod tests {
         assert_eq!(code.len(), 39);
         assert_eq!(code.split('-').count(), 8);
         let typed = code.to_lowercase().replace('-', " ");
-        assert_eq!(normalize_recovery_code(&typed).unwrap().as_str(), code.replace('-', ""));
+        assert_eq!(
+            normalize_recovery_code(&typed).unwrap().as_str(),
+            code.replace('-', "")
+        );
         assert!(normalize_recovery_code("ABCD").is_err());
         assert!(normalize_recovery_code(&"#".repeat(32)).is_err());
     }

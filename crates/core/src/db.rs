@@ -14,7 +14,9 @@ pub const DB_FILE: &str = "vault.db";
 
 /// Every schema version, in order; `PRAGMA user_version` is the count applied.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_vault_and_ledger.sql"))])
+    Migrations::new(vec![M::up(include_str!(
+        "migrations/0001_vault_and_ledger.sql"
+    ))])
 }
 
 /// The schema version this build writes and reads.
@@ -41,13 +43,19 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
     if let Some(key) = key {
         // Keep SQLCipher from printing "hmac check failed" on a damaged page.
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-        let sql = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
+        let sql = Zeroizing::new(format!(
+            "PRAGMA key = \"{}\";",
+            key.sqlcipher_literal().as_str()
+        ));
         conn.execute_batch(&sql).map_err(db_err)?;
     }
     // The first read decrypts page 1: a wrong key or a damaged file fails here.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(db_err)?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
         .map_err(db_err)?;
-    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(db_err)?;
     conn.execute_batch(
         "PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
@@ -57,9 +65,15 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
     )
     .map_err(db_err)?;
 
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db_err)?;
     if found > schema_version() {
-        return Err(Error::TooNew { file: path.to_path_buf(), found, supported: schema_version() });
+        return Err(Error::TooNew {
+            file: path.to_path_buf(),
+            found,
+            supported: schema_version(),
+        });
     }
     migrations().to_latest(&mut conn).map_err(|e| match e {
         rusqlite_migration::Error::RusqliteError { err, .. } => Error::from_db(path, err),
@@ -75,7 +89,9 @@ fn create_private(path: &Path) -> Result<()> {
     o.write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path).map(drop).map_err(|e| Error::io(format!("creating {}", path.display()), e))
+    o.open(path)
+        .map(drop)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))
 }
 
 #[cfg(test)]
@@ -91,7 +107,9 @@ mod tests {
     fn schema_version_matches_migration_count() {
         let dir = tempfile::tempdir().unwrap();
         let conn = open(&dir.path().join("t.db"), None, true).unwrap();
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, schema_version());
     }
 
@@ -100,12 +118,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         drop(open(&path, None, true).unwrap());
-        Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
         let before = std::fs::read(&path).unwrap();
         let e = open(&path, None, false).unwrap_err();
         assert_eq!(e.code(), "too_new", "{e}");
         assert!(e.to_string().contains("newer version"));
-        let v: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, 99);
         assert_eq!(std::fs::read(&path).unwrap().len(), before.len());
     }

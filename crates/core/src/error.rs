@@ -25,11 +25,18 @@ pub enum Error {
 
     /// The vault was written by a newer version of Consent Ledger.
     #[error("{} was written by a newer version of Consent Ledger (format {found}, this program reads up to {supported}); update the program, the vault was not changed", file.display())]
-    TooNew { file: PathBuf, found: i64, supported: i64 },
+    TooNew {
+        file: PathBuf,
+        found: i64,
+        supported: i64,
+    },
 
     /// The folder is not a vault (no key-slot file or no database).
     #[error("{} is not a Consent Ledger vault (missing {missing})", path.display())]
-    NotAVault { path: PathBuf, missing: &'static str },
+    NotAVault {
+        path: PathBuf,
+        missing: &'static str,
+    },
 
     /// Creating a vault where one (or other files) already exists.
     #[error("{} already exists and is not empty; choose an empty or new folder", path.display())]
@@ -99,11 +106,18 @@ impl Error {
     }
 
     pub(crate) fn from_sql_value(e: rusqlite::types::FromSqlError) -> Self {
-        Error::Db(rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        Error::Db(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
     }
 
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     /// Turns SQLite's "not a database" / "malformed" into [`Error::Corrupt`]

@@ -69,12 +69,21 @@ pub struct KeyFile {
 
 /// Associated data binding a wrapped key to its vault, slot and kind.
 fn aad(vault_id: &str, slot_id: &str, kind: SlotKind) -> Vec<u8> {
-    format!("consent-ledger/keyslot/v1\n{vault_id}\n{slot_id}\n{}", kind.as_str()).into_bytes()
+    format!(
+        "consent-ledger/keyslot/v1\n{vault_id}\n{slot_id}\n{}",
+        kind.as_str()
+    )
+    .into_bytes()
 }
 
 impl KeyFile {
     pub fn new(vault_id: String) -> Self {
-        KeyFile { format: FORMAT_NAME.into(), version: FORMAT_VERSION, vault_id, slots: vec![] }
+        KeyFile {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            vault_id,
+            slots: vec![],
+        }
     }
 
     pub fn path(dir: &Path) -> PathBuf {
@@ -87,24 +96,35 @@ impl KeyFile {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotAVault { path: dir.to_path_buf(), missing: KEYS_FILE })
+                return Err(Error::NotAVault {
+                    path: dir.to_path_buf(),
+                    missing: KEYS_FILE,
+                })
             }
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
-        let corrupt = |detail: String| Error::Corrupt { file: path.clone(), detail };
-        let kf: KeyFile =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not a valid key-slot file ({e})")))?;
+        let corrupt = |detail: String| Error::Corrupt {
+            file: path.clone(),
+            detail,
+        };
+        let kf: KeyFile = serde_json::from_slice(&bytes)
+            .map_err(|e| corrupt(format!("not a valid key-slot file ({e})")))?;
         if kf.format != FORMAT_NAME {
             return Err(corrupt(format!("unknown format {:?}", kf.format)));
         }
         if kf.version > FORMAT_VERSION {
-            return Err(Error::TooNew { file: path, found: kf.version.into(), supported: FORMAT_VERSION.into() });
+            return Err(Error::TooNew {
+                file: path,
+                found: kf.version.into(),
+                supported: FORMAT_VERSION.into(),
+            });
         }
         if kf.vault_id.len() != 32 || hex::decode(&kf.vault_id).is_err() {
             return Err(corrupt("bad vault_id".into()));
         }
         for s in &kf.slots {
-            s.decoded().map_err(|d| corrupt(format!("slot {}: {d}", s.id)))?;
+            s.decoded()
+                .map_err(|d| corrupt(format!("slot {}: {d}", s.id)))?;
         }
         if !kf.slots.iter().any(|s| s.kind == SlotKind::Passphrase) {
             return Err(corrupt("no passphrase slot".into()));
@@ -130,7 +150,13 @@ impl KeyFile {
     }
 
     /// Adds a slot wrapping `master` under `secret`; returns its id.
-    pub fn add_slot(&mut self, kind: SlotKind, secret: &[u8], master: &MasterKey, params: KdfParams) -> Result<String> {
+    pub fn add_slot(
+        &mut self,
+        kind: SlotKind,
+        secret: &[u8],
+        master: &MasterKey,
+        params: KdfParams,
+    ) -> Result<String> {
         let id = hex::encode(crypto::random_bytes::<8>());
         let slot = self.wrap(id.clone(), kind, secret, master, params)?;
         self.slots.push(slot);
@@ -138,7 +164,13 @@ impl KeyFile {
     }
 
     /// Rewraps one slot under a new secret (same id, fresh salt and nonce).
-    pub fn rewrap_slot(&mut self, slot_id: &str, secret: &[u8], master: &MasterKey, params: KdfParams) -> Result<()> {
+    pub fn rewrap_slot(
+        &mut self,
+        slot_id: &str,
+        secret: &[u8],
+        master: &MasterKey,
+        params: KdfParams,
+    ) -> Result<()> {
         let idx = self
             .slots
             .iter()
@@ -149,12 +181,23 @@ impl KeyFile {
         Ok(())
     }
 
-    fn wrap(&self, id: String, kind: SlotKind, secret: &[u8], master: &MasterKey, params: KdfParams) -> Result<Slot> {
+    fn wrap(
+        &self,
+        id: String,
+        kind: SlotKind,
+        secret: &[u8],
+        master: &MasterKey,
+        params: KdfParams,
+    ) -> Result<Slot> {
         let salt = crypto::random_bytes::<16>();
         let kek = crypto::derive_key(secret, &salt, &params)?;
         let (nonce, ct) = crypto::seal(&kek, master.as_bytes(), &aad(&self.vault_id, &id, kind));
         Ok(Slot {
-            kdf: Kdf { algorithm: "argon2id".into(), params, salt: B64.encode(salt) },
+            kdf: Kdf {
+                algorithm: "argon2id".into(),
+                params,
+                salt: B64.encode(salt),
+            },
             aead: "xchacha20poly1305".into(),
             nonce: B64.encode(nonce),
             wrapped_key: B64.encode(ct),
@@ -168,7 +211,9 @@ impl KeyFile {
         for slot in self.slots.iter().filter(|s| s.kind == kind) {
             let (salt, nonce, ct) = slot.decoded().expect("checked at load");
             let kek = crypto::derive_key(secret, &salt, &slot.kdf.params)?;
-            if let Some(plain) = crypto::open(&kek, &nonce, &ct, &aad(&self.vault_id, &slot.id, kind)) {
+            if let Some(plain) =
+                crypto::open(&kek, &nonce, &ct, &aad(&self.vault_id, &slot.id, kind))
+            {
                 let mut key = [0u8; 32];
                 key.copy_from_slice(&plain);
                 return Ok((MasterKey::from_bytes(key), slot.id.clone()));
@@ -178,18 +223,28 @@ impl KeyFile {
     }
 }
 
+type Decoded = (Vec<u8>, [u8; 24], Vec<u8>);
+
 impl Slot {
-    fn decoded(&self) -> std::result::Result<(Vec<u8>, [u8; 24], Vec<u8>), String> {
+    /// (salt, nonce, wrapped key), checked.
+    fn decoded(&self) -> std::result::Result<Decoded, String> {
         if self.kdf.algorithm != "argon2id" || self.aead != "xchacha20poly1305" {
-            return Err(format!("unsupported algorithms {}/{}", self.kdf.algorithm, self.aead));
+            return Err(format!(
+                "unsupported algorithms {}/{}",
+                self.kdf.algorithm, self.aead
+            ));
         }
-        let salt = B64.decode(&self.kdf.salt).map_err(|e| format!("salt: {e}"))?;
+        let salt = B64
+            .decode(&self.kdf.salt)
+            .map_err(|e| format!("salt: {e}"))?;
         let nonce: [u8; 24] = B64
             .decode(&self.nonce)
             .map_err(|e| format!("nonce: {e}"))?
             .try_into()
             .map_err(|_| "nonce is not 24 bytes".to_string())?;
-        let ct = B64.decode(&self.wrapped_key).map_err(|e| format!("wrapped_key: {e}"))?;
+        let ct = B64
+            .decode(&self.wrapped_key)
+            .map_err(|e| format!("wrapped_key: {e}"))?;
         if salt.len() < 16 || ct.len() != 48 {
             return Err("salt or wrapped key has the wrong length".into());
         }
@@ -222,8 +277,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut kf = KeyFile::new(hex::encode([3u8; 16]));
         let mk = MasterKey::generate();
-        kf.add_slot(SlotKind::Passphrase, b"pass one", &mk, KdfParams::insecure_for_tests()).unwrap();
-        kf.add_slot(SlotKind::Recovery, b"CODE", &mk, KdfParams::insecure_for_tests()).unwrap();
+        kf.add_slot(
+            SlotKind::Passphrase,
+            b"pass one",
+            &mk,
+            KdfParams::insecure_for_tests(),
+        )
+        .unwrap();
+        kf.add_slot(
+            SlotKind::Recovery,
+            b"CODE",
+            &mk,
+            KdfParams::insecure_for_tests(),
+        )
+        .unwrap();
         kf.save(dir.path()).unwrap();
         (dir, kf, mk)
     }
@@ -234,8 +301,14 @@ mod tests {
         let kf = KeyFile::load(dir.path()).unwrap();
         let (k, _) = kf.unlock(SlotKind::Passphrase, b"pass one").unwrap();
         assert_eq!(k.as_bytes(), mk.as_bytes());
-        assert!(matches!(kf.unlock(SlotKind::Passphrase, b"CODE"), Err(Error::WrongSecret)));
-        assert!(matches!(kf.unlock(SlotKind::Recovery, b"pass one"), Err(Error::WrongSecret)));
+        assert!(matches!(
+            kf.unlock(SlotKind::Passphrase, b"CODE"),
+            Err(Error::WrongSecret)
+        ));
+        assert!(matches!(
+            kf.unlock(SlotKind::Recovery, b"pass one"),
+            Err(Error::WrongSecret)
+        ));
         assert!(kf.unlock(SlotKind::Recovery, b"CODE").is_ok());
     }
 
@@ -245,7 +318,10 @@ mod tests {
         kf.vault_id = hex::encode([4u8; 16]);
         kf.save(dir.path()).unwrap();
         let kf = KeyFile::load(dir.path()).unwrap();
-        assert!(matches!(kf.unlock(SlotKind::Passphrase, b"pass one"), Err(Error::WrongSecret)));
+        assert!(matches!(
+            kf.unlock(SlotKind::Passphrase, b"pass one"),
+            Err(Error::WrongSecret)
+        ));
     }
 
     #[test]
@@ -270,7 +346,10 @@ mod tests {
     #[test]
     fn save_leaves_no_temp_files() {
         let (dir, _, _) = sample();
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(KEYS_FILE)]);
     }
 }

@@ -23,7 +23,11 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(kind: &str, body: serde_json::Value) -> Self {
-        NewEvent { kind: kind.to_string(), subject: None, body }
+        NewEvent {
+            kind: kind.to_string(),
+            subject: None,
+            body,
+        }
     }
     pub fn about(mut self, subject: &str) -> Self {
         self.subject = Some(subject.to_string());
@@ -103,7 +107,8 @@ pub fn canonical_json(v: &serde_json::Value) -> Result<String> {
 
 /// The crate's RFC 8785 output, always.
 pub fn reference_canonical_json(v: &serde_json::Value) -> Result<String> {
-    serde_json_canonicalizer::to_string(v).map_err(|e| Error::Invalid(format!("event body is not canonicalisable JSON: {e}")))
+    serde_json_canonicalizer::to_string(v)
+        .map_err(|e| Error::Invalid(format!("event body is not canonicalisable JSON: {e}")))
 }
 
 /// True when serde_json's compact output of `v` is already RFC 8785.
@@ -136,23 +141,33 @@ fn serde_json_is_canonical(v: &serde_json::Value) -> bool {
 
 /// UTC now as stored: RFC 3339 with microseconds and `Z`.
 pub fn now_utc() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }
 
 fn check_kind(kind: &str) -> Result<()> {
     let ok = !kind.is_empty()
         && kind.len() <= 64
-        && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(format!("event kind {kind:?} must be 1–64 characters a–z, 0–9, '.', '_'")))
+        Err(Error::Invalid(format!(
+            "event kind {kind:?} must be 1–64 characters a–z, 0–9, '.', '_'"
+        )))
     }
 }
 
 /// Number of events (the tree size).
 pub fn size(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
 }
 
 /// The tree as stored in the database.
@@ -160,9 +175,13 @@ pub struct DbTree<'c>(pub &'c Connection);
 
 impl HashSource for DbTree<'_> {
     fn leaf_hashes(&self, start: u64, end: u64) -> Result<Vec<Hash>> {
-        let mut stmt = self.0.prepare_cached("SELECT leaf_hash FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
+        let mut stmt = self.0.prepare_cached(
+            "SELECT leaf_hash FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        )?;
         let hashes = stmt
-            .query_map(params![start as i64, end as i64], |r| r.get::<_, [u8; 32]>(0))?
+            .query_map(params![start as i64, end as i64], |r| {
+                r.get::<_, [u8; 32]>(0)
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         if hashes.len() as u64 != end - start {
             return Err(Error::Invalid(format!(
@@ -175,10 +194,16 @@ impl HashSource for DbTree<'_> {
     }
 
     fn stored_node(&self, level: u32, index: u64) -> Result<Hash> {
-        let mut stmt = self.0.prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ?1 AND idx = ?2")?;
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ?1 AND idx = ?2")?;
         stmt.query_row(params![level, index as i64], |r| r.get::<_, [u8; 32]>(0))
             .optional()?
-            .ok_or_else(|| Error::Invalid(format!("Merkle node {level}/{index} is missing; run verify")))
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "Merkle node {level}/{index} is missing; run verify"
+                ))
+            })
     }
 }
 
@@ -189,7 +214,11 @@ pub fn append(tx: &Transaction, actor: &str, events: &[NewEvent]) -> Result<Vec<
         return Err(Error::Invalid("an event needs an actor".into()));
     }
     let start = size(tx)?;
-    let signed: i64 = tx.query_row("SELECT COALESCE(MAX(tree_size), 0) FROM checkpoints", [], |r| r.get(0))?;
+    let signed: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(tree_size), 0) FROM checkpoints",
+        [],
+        |r| r.get(0),
+    )?;
     if signed as u64 > start {
         return Err(Error::Tampered(format!(
             "the ledger has {start} events but a checkpoint was signed over {signed}: events were removed. Nothing was recorded; run verify"
@@ -199,7 +228,8 @@ pub fn append(tx: &Transaction, actor: &str, events: &[NewEvent]) -> Result<Vec<
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (seq, recorded_at, actor, kind, subject, body, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    let mut insert_node = tx.prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+    let mut insert_node =
+        tx.prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
     let mut buf = Vec::with_capacity(512);
     let mut nodes: Vec<(u32, u64, Hash)> = Vec::new();
     let mut seqs = Vec::with_capacity(events.len());
@@ -208,9 +238,25 @@ pub fn append(tx: &Transaction, actor: &str, events: &[NewEvent]) -> Result<Vec<
         check_kind(&ev.kind)?;
         let body = canonical_json(&ev.body)?;
         let seq = frontier.size() + 1;
-        leaf_input_into(&mut buf, seq, &recorded_at, actor, &ev.kind, ev.subject.as_deref(), &body);
+        leaf_input_into(
+            &mut buf,
+            seq,
+            &recorded_at,
+            actor,
+            &ev.kind,
+            ev.subject.as_deref(),
+            &body,
+        );
         let leaf = merkle::leaf_hash(&buf);
-        insert.execute(params![seq as i64, recorded_at, actor, ev.kind, ev.subject, body, leaf])?;
+        insert.execute(params![
+            seq as i64,
+            recorded_at,
+            actor,
+            ev.kind,
+            ev.subject,
+            body,
+            leaf
+        ])?;
         frontier.push(leaf, |l, i, h| {
             if l >= STORED_MIN_LEVEL {
                 nodes.push((l, i, *h));
@@ -239,9 +285,13 @@ fn row_to_event(r: &rusqlite::Row) -> rusqlite::Result<Event> {
 const EVENT_COLUMNS: &str = "seq, recorded_at, actor, kind, subject, body, leaf_hash";
 
 pub fn get(conn: &Connection, seq: u64) -> Result<Event> {
-    conn.query_row(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?1"), [seq as i64], row_to_event)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("event #{seq} does not exist")))
+    conn.query_row(
+        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq = ?1"),
+        [seq as i64],
+        row_to_event,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("event #{seq} does not exist")))
 }
 
 /// Newest first, `limit` events older than `before` (keyset paging).
@@ -257,14 +307,24 @@ pub fn page(conn: &Connection, before: Option<u64>, limit: u32) -> Result<Vec<Ev
 /// Recomputes the leaf hash of a stored event.
 pub fn recompute_leaf(e: &Event) -> Hash {
     let mut buf = Vec::new();
-    leaf_input_into(&mut buf, e.seq, &e.recorded_at, &e.actor, &e.kind, e.subject.as_deref(), &e.body);
+    leaf_input_into(
+        &mut buf,
+        e.seq,
+        &e.recorded_at,
+        &e.actor,
+        &e.kind,
+        e.subject.as_deref(),
+        &e.body,
+    );
     merkle::leaf_hash(&buf)
 }
 
 /// Inclusion proof of event `seq` in the tree of `size` events.
 pub fn inclusion_proof(conn: &Connection, seq: u64, size: u64) -> Result<Vec<Hash>> {
     if seq == 0 || seq > size {
-        return Err(Error::Invalid(format!("event #{seq} is not in a log of {size} events")));
+        return Err(Error::Invalid(format!(
+            "event #{seq} is not in a log of {size} events"
+        )));
     }
     merkle::inclusion_proof(&DbTree(conn), seq - 1, size)
 }
@@ -272,7 +332,9 @@ pub fn inclusion_proof(conn: &Connection, seq: u64, size: u64) -> Result<Vec<Has
 /// Consistency proof between the trees of `old` and `new` events.
 pub fn consistency_proof(conn: &Connection, old: u64, new: u64) -> Result<Vec<Hash>> {
     if old > new {
-        return Err(Error::Invalid(format!("a log of {old} events cannot grow into one of {new}")));
+        return Err(Error::Invalid(format!(
+            "a log of {old} events cannot grow into one of {new}"
+        )));
     }
     merkle::consistency_proof(&DbTree(conn), old, new)
 }
@@ -322,7 +384,11 @@ mod tests {
             json!(12),
         ];
         for v in &samples {
-            assert_eq!(canonical_json(v).unwrap(), reference_canonical_json(v).unwrap(), "{v}");
+            assert_eq!(
+                canonical_json(v).unwrap(),
+                reference_canonical_json(v).unwrap(),
+                "{v}"
+            );
         }
         // The short path is taken where it is safe and only there.
         assert!(serde_json_is_canonical(&samples[0]) && serde_json_is_canonical(&samples[1]));
@@ -333,9 +399,20 @@ mod tests {
     fn bodies_are_stored_canonical() {
         let (_d, mut conn) = db();
         let tx = conn.transaction().unwrap();
-        append(&tx, "op", &[NewEvent::new("t.x", json!({"b": 1, "a": "é", "c": [true, null]}))]).unwrap();
+        append(
+            &tx,
+            "op",
+            &[NewEvent::new(
+                "t.x",
+                json!({"b": 1, "a": "é", "c": [true, null]}),
+            )],
+        )
+        .unwrap();
         tx.commit().unwrap();
-        assert_eq!(get(&conn, 1).unwrap().body, r#"{"a":"é","b":1,"c":[true,null]}"#);
+        assert_eq!(
+            get(&conn, 1).unwrap().body,
+            r#"{"a":"é","b":1,"c":[true,null]}"#
+        );
     }
 
     #[test]
@@ -344,7 +421,9 @@ mod tests {
         let mut mem = merkle::MemoryTree::default();
         for batch in 0..5 {
             let tx = conn.transaction().unwrap();
-            let evs: Vec<_> = (0..37).map(|i| NewEvent::new("t.n", json!({"b": batch, "i": i}))).collect();
+            let evs: Vec<_> = (0..37)
+                .map(|i| NewEvent::new("t.n", json!({"b": batch, "i": i})))
+                .collect();
             append(&tx, "op", &evs).unwrap();
             tx.commit().unwrap();
         }
@@ -354,7 +433,9 @@ mod tests {
         }
         assert_eq!(size(&conn).unwrap(), 185);
         assert_eq!(root(&conn, 185).unwrap(), merkle::root_of(&mem.leaves));
-        let stored: i64 = conn.query_row("SELECT count(*) FROM merkle_nodes", [], |r| r.get(0)).unwrap();
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM merkle_nodes", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(stored as usize, mem.nodes.len());
         let tx = conn.transaction().unwrap();
         assert!(append(&tx, "op", &[NewEvent::new("Bad Kind", json!({}))]).is_err());
@@ -366,7 +447,9 @@ mod tests {
         let tx = conn.transaction().unwrap();
         append(&tx, "op", &[NewEvent::new("t.x", json!({}))]).unwrap();
         tx.commit().unwrap();
-        let e = conn.execute("UPDATE events SET body = '{}' WHERE seq = 1", []).unwrap_err();
+        let e = conn
+            .execute("UPDATE events SET body = '{}' WHERE seq = 1", [])
+            .unwrap_err();
         assert!(e.to_string().contains("append-only"), "{e}");
         let e = conn.execute("DELETE FROM events", []).unwrap_err();
         assert!(e.to_string().contains("append-only"), "{e}");
@@ -376,11 +459,26 @@ mod tests {
     fn paging_is_newest_first_by_keyset() {
         let (_d, mut conn) = db();
         let tx = conn.transaction().unwrap();
-        append(&tx, "op", &(0..10).map(|i| NewEvent::new("t.x", json!({ "i": i }))).collect::<Vec<_>>()).unwrap();
+        append(
+            &tx,
+            "op",
+            &(0..10)
+                .map(|i| NewEvent::new("t.x", json!({ "i": i })))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
         tx.commit().unwrap();
-        let p1: Vec<u64> = page(&conn, None, 4).unwrap().iter().map(|e| e.seq).collect();
+        let p1: Vec<u64> = page(&conn, None, 4)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(p1, vec![10, 9, 8, 7]);
-        let p2: Vec<u64> = page(&conn, Some(7), 4).unwrap().iter().map(|e| e.seq).collect();
+        let p2: Vec<u64> = page(&conn, Some(7), 4)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(p2, vec![6, 5, 4, 3]);
         assert_eq!(get(&conn, 11).unwrap_err().code(), "not_found");
     }

@@ -13,8 +13,8 @@ pub mod ledger;
 pub mod merkle;
 pub mod passphrase;
 pub mod subjects;
-pub mod verify;
 pub mod vault;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use ledger::{Event, NewEvent};

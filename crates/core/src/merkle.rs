@@ -78,7 +78,10 @@ pub fn range_hash(src: &impl HashSource, a: u64, b: u64) -> Result<Hash> {
         return src.stored_node(n.trailing_zeros(), a / n);
     }
     let k = largest_pow2_below(n);
-    Ok(node_hash(&range_hash(src, a, a + k)?, &range_hash(src, a + k, b)?))
+    Ok(node_hash(
+        &range_hash(src, a, a + k)?,
+        &range_hash(src, a + k, b)?,
+    ))
 }
 
 /// Root of the tree of the first `size` leaves.
@@ -124,7 +127,14 @@ pub fn consistency_proof(src: &impl HashSource, old: u64, new: u64) -> Result<Ve
     Ok(out)
 }
 
-fn subproof(src: &impl HashSource, m: u64, a: u64, b: u64, whole: bool, out: &mut Vec<Hash>) -> Result<()> {
+fn subproof(
+    src: &impl HashSource,
+    m: u64,
+    a: u64,
+    b: u64,
+    whole: bool,
+    out: &mut Vec<Hash>,
+) -> Result<()> {
     let n = b - a;
     if m == n {
         if !whole {
@@ -170,7 +180,13 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
 }
 
 /// RFC 9162 §2.1.4.2.
-pub fn verify_consistency(old: u64, new: u64, old_root: &Hash, new_root: &Hash, proof: &[Hash]) -> bool {
+pub fn verify_consistency(
+    old: u64,
+    new: u64,
+    old_root: &Hash,
+    new_root: &Hash,
+    proof: &[Hash],
+) -> bool {
     if old > new {
         return false;
     }
@@ -307,7 +323,16 @@ mod tests {
 
     /// The leaves of the RFC 6962 test vectors used by Certificate Transparency
     /// implementations, and the roots of their first 1..=8 prefixes.
-    const LEAVES: [&str; 8] = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
+    const LEAVES: [&str; 8] = [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ];
     const ROOTS: [&str; 8] = [
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
         "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -332,17 +357,29 @@ mod tests {
         let mut t = MemoryTree::default();
         for (i, l) in LEAVES.iter().enumerate() {
             t.push(leaf_hash(&hex::decode(l).unwrap()));
-            assert_eq!(hex::encode(root(&t, i as u64 + 1).unwrap()), ROOTS[i], "size {}", i + 1);
+            assert_eq!(
+                hex::encode(root(&t, i as u64 + 1).unwrap()),
+                ROOTS[i],
+                "size {}",
+                i + 1
+            );
             assert_eq!(hex::encode(t.frontier.root()), ROOTS[i]);
         }
-        assert_eq!(hex::encode(empty_root()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            hex::encode(empty_root()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 
     #[test]
     fn stored_range_hash_equals_in_memory_root() {
         let t = tree(1000);
         for n in [1u64, 2, 63, 64, 65, 127, 128, 129, 300, 512, 777, 1000] {
-            assert_eq!(root(&t, n).unwrap(), root_of(&t.leaves[..n as usize]), "n={n}");
+            assert_eq!(
+                root(&t, n).unwrap(),
+                root_of(&t.leaves[..n as usize]),
+                "n={n}"
+            );
         }
     }
 
@@ -353,7 +390,10 @@ mod tests {
             let r = root(&t, n).unwrap();
             for m in 0..n {
                 let p = inclusion_proof(&t, m, n).unwrap();
-                assert!(verify_inclusion(&t.leaves[m as usize], m, n, &p, &r), "m={m} n={n}");
+                assert!(
+                    verify_inclusion(&t.leaves[m as usize], m, n, &p, &r),
+                    "m={m} n={n}"
+                );
                 if let Some(first) = p.first() {
                     let mut bad = p.clone();
                     bad[0] = node_hash(first, first);
@@ -407,6 +447,9 @@ mod tests {
         for i in 0..8u64 {
             f.push(leaf_hash(&i.to_be_bytes()), |l, idx, _| seen.push((l, idx)));
         }
-        assert_eq!(seen, vec![(1, 0), (1, 1), (2, 0), (1, 2), (1, 3), (2, 1), (3, 0)]);
+        assert_eq!(
+            seen,
+            vec![(1, 0), (1, 1), (2, 0), (1, 2), (1, 3), (2, 1), (3, 0)]
+        );
     }
 }

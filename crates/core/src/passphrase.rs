@@ -26,7 +26,12 @@ pub struct Strength {
 pub fn strength(passphrase: &str, context: &[&str]) -> Strength {
     let chars = passphrase.chars().count();
     if passphrase.is_empty() {
-        return Strength { score: 0, acceptable: false, reason: "the passphrase is empty".into(), suggestions: vec![] };
+        return Strength {
+            score: 0,
+            acceptable: false,
+            reason: "the passphrase is empty".into(),
+            suggestions: vec![],
+        };
     }
     let est = zxcvbn::zxcvbn(passphrase, context);
     let score = u8::from(est.score());
@@ -34,7 +39,10 @@ pub fn strength(passphrase: &str, context: &[&str]) -> Strength {
         .feedback()
         .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
         .unwrap_or_default();
-    let warning = est.feedback().and_then(|f| f.warning()).map(|w| w.to_string());
+    let warning = est
+        .feedback()
+        .and_then(|f| f.warning())
+        .map(|w| w.to_string());
     let reason = if chars < MIN_CHARS {
         format!("it has {chars} characters; use at least {MIN_CHARS}")
     } else if score < MIN_SCORE {
@@ -51,7 +59,12 @@ pub fn strength(passphrase: &str, context: &[&str]) -> Strength {
     } else {
         vec!["Use four or more unrelated words.".into()]
     };
-    Strength { score, acceptable, reason, suggestions }
+    Strength {
+        score,
+        acceptable,
+        reason,
+        suggestions,
+    }
 }
 
 /// Refuses a passphrase below the minimum strength, with the reason.
@@ -60,8 +73,14 @@ pub fn require_strong(passphrase: &str, context: &[&str]) -> Result<()> {
     if s.acceptable {
         Ok(())
     } else {
-        let hint = s.suggestions.first().map(|h| format!(" {h}")).unwrap_or_default();
-        Err(Error::WeakPassphrase { reason: format!("{}.{hint}", s.reason) })
+        let hint = s
+            .suggestions
+            .first()
+            .map(|h| format!(" {h}"))
+            .unwrap_or_default();
+        Err(Error::WeakPassphrase {
+            reason: format!("{}.{hint}", s.reason),
+        })
     }
 }
 
@@ -71,7 +90,12 @@ mod tests {
 
     #[test]
     fn weak_ones_are_refused_with_a_reason() {
-        for (pw, why) in [("", "empty"), ("short1!", "characters"), ("password123", "guess"), ("qwertyuiop", "guess")] {
+        for (pw, why) in [
+            ("", "empty"),
+            ("short1!", "characters"),
+            ("password123", "guess"),
+            ("qwertyuiop", "guess"),
+        ] {
             let e = require_strong(pw, &[]).unwrap_err();
             assert_eq!(e.code(), "weak_passphrase");
             assert!(e.to_string().contains(why), "{pw}: {e}");
@@ -82,13 +106,22 @@ mod tests {
     fn organisation_name_does_not_count_as_entropy() {
         let plain = strength("romashkatrading", &[]);
         let known = strength("romashkatrading", &["Romashka", "Trading"]);
-        assert!(known.score < plain.score, "{} !< {}", known.score, plain.score);
+        assert!(
+            known.score < plain.score,
+            "{} !< {}",
+            known.score,
+            plain.score
+        );
         assert!(!known.acceptable);
     }
 
     #[test]
     fn strong_ones_pass() {
-        for pw in ["correct horse battery staple", "Лес утонул в тумане 1987", "vX9#qL2!mZ7@tR4$"] {
+        for pw in [
+            "correct horse battery staple",
+            "Лес утонул в тумане 1987",
+            "vX9#qL2!mZ7@tR4$",
+        ] {
             assert!(require_strong(pw, &[]).is_ok(), "{pw}");
         }
     }

@@ -27,7 +27,11 @@ pub fn create(tx: &Transaction) -> Result<String> {
 
 fn key_of(conn: &Connection, subject: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let row: Option<Option<Vec<u8>>> = conn
-        .query_row("SELECT hmac_key FROM subjects WHERE id = ?1", [subject], |r| r.get(0))
+        .query_row(
+            "SELECT hmac_key FROM subjects WHERE id = ?1",
+            [subject],
+            |r| r.get(0),
+        )
         .optional()?;
     match row {
         None => Err(Error::NotFound(format!("subject {subject} does not exist"))),
@@ -38,7 +42,10 @@ fn key_of(conn: &Connection, subject: &str) -> Result<zeroize::Zeroizing<Vec<u8>
 
 /// `hmac-sha256:<hex>` over the canonical data.
 pub fn commitment(key: &[u8], canonical_data: &str) -> String {
-    format!("hmac-sha256:{}", hex::encode(crypto::hmac_sha256(key, canonical_data.as_bytes())))
+    format!(
+        "hmac-sha256:{}",
+        hex::encode(crypto::hmac_sha256(key, canonical_data.as_bytes()))
+    )
 }
 
 /// Stores `data` for `subject` and appends event `kind` whose body is
@@ -55,7 +62,11 @@ pub fn record(
     let canonical = ledger::canonical_json(data)?;
     let mut body = extra;
     body.insert("commitment".into(), json!(commitment(&key, &canonical)));
-    let seq = ledger::append(tx, actor, &[NewEvent::new(kind, body.into()).about(subject)])?[0];
+    let seq = ledger::append(
+        tx,
+        actor,
+        &[NewEvent::new(kind, body.into()).about(subject)],
+    )?[0];
     tx.execute(
         "INSERT INTO subject_data (subject_id, event_seq, data) VALUES (?1, ?2, ?3)",
         params![subject, seq as i64, canonical],
@@ -74,19 +85,23 @@ pub struct StoredData {
 /// The subject's stored data, each record checked against its ledger event.
 pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
     let key = key_of(conn, subject)?;
-    let mut stmt = conn.prepare("SELECT event_seq, data FROM subject_data WHERE subject_id = ?1 ORDER BY id")?;
-    let rows: Vec<(i64, String)> =
-        stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        conn.prepare("SELECT event_seq, data FROM subject_data WHERE subject_id = ?1 ORDER BY id")?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
         .map(|(seq, text)| {
             let event = ledger::get(conn, seq as u64)?;
             let body: serde_json::Value = serde_json::from_str(&event.body).unwrap_or_default();
-            let matches = body["commitment"].as_str().is_some_and(|c| {
-                crypto::ct_eq(c.as_bytes(), commitment(&key, &text).as_bytes())
-            }) && event.subject.as_deref() == Some(subject);
+            let matches = body["commitment"]
+                .as_str()
+                .is_some_and(|c| crypto::ct_eq(c.as_bytes(), commitment(&key, &text).as_bytes()))
+                && event.subject.as_deref() == Some(subject);
             Ok(StoredData {
                 event_seq: seq as u64,
-                data: serde_json::from_str(&text).map_err(|e| Error::Invalid(format!("stored data of {subject}: {e}")))?,
+                data: serde_json::from_str(&text)
+                    .map_err(|e| Error::Invalid(format!("stored data of {subject}: {e}")))?,
                 matches_ledger: matches,
             })
         })
@@ -106,13 +121,18 @@ pub fn first_mismatch(conn: &Connection) -> Result<Option<u64>> {
     while let Some(r) = rows.next()? {
         let seq = r.get::<_, i64>(0)? as u64;
         let data: String = r.get(1)?;
-        let key: Option<zeroize::Zeroizing<Vec<u8>>> = r.get::<_, Option<Vec<u8>>>(2)?.map(zeroize::Zeroizing::new);
-        let (owner, event_subject, body): (String, Option<String>, Option<String>) = (r.get(3)?, r.get(4)?, r.get(5)?);
+        let key: Option<zeroize::Zeroizing<Vec<u8>>> =
+            r.get::<_, Option<Vec<u8>>>(2)?.map(zeroize::Zeroizing::new);
+        let (owner, event_subject, body): (String, Option<String>, Option<String>) =
+            (r.get(3)?, r.get(4)?, r.get(5)?);
         let committed = body
             .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
             .and_then(|b| b["commitment"].as_str().map(String::from));
         let ok = match (key, committed) {
-            (Some(k), Some(c)) => event_subject.as_deref() == Some(owner.as_str()) && crypto::ct_eq(c.as_bytes(), commitment(&k, &data).as_bytes()),
+            (Some(k), Some(c)) => {
+                event_subject.as_deref() == Some(owner.as_str())
+                    && crypto::ct_eq(c.as_bytes(), commitment(&k, &data).as_bytes())
+            }
             _ => false,
         };
         if !ok {
@@ -125,12 +145,19 @@ pub fn first_mismatch(conn: &Connection) -> Result<Option<u64>> {
 /// Erases a subject in its own transaction, then checkpoints and truncates
 /// the WAL so that no earlier copy of the erased pages survives in it
 /// (`secure_delete` already zeroes them in the database file).
-pub fn erase_and_purge(conn: &mut Connection, actor: &str, subject: &str, reason: &str) -> Result<u64> {
+pub fn erase_and_purge(
+    conn: &mut Connection,
+    actor: &str,
+    subject: &str,
+    reason: &str,
+) -> Result<u64> {
     let tx = conn.transaction()?;
     let seq = erase(&tx, actor, subject, reason)?;
     tx.commit()?;
     let (busy, _, _): (i64, i64, i64) =
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     if busy != 0 {
         return Err(Error::Invalid(
             "the data was erased, but another program holds the vault open so its journal could not be purged; close it and run erase again".into(),
@@ -144,13 +171,19 @@ pub fn erase_and_purge(conn: &mut Connection, actor: &str, subject: &str, reason
 pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
     key_of(tx, subject)?;
     if reason.trim().is_empty() {
-        return Err(Error::Invalid("say why the data is erased (e.g. the request that asked for it)".into()));
+        return Err(Error::Invalid(
+            "say why the data is erased (e.g. the request that asked for it)".into(),
+        ));
     }
     let records = tx.execute("DELETE FROM subject_data WHERE subject_id = ?1", [subject])?;
     tx.execute(
         "UPDATE subjects SET hmac_key = NULL, erased_at = ?2 WHERE id = ?1",
         params![subject, ledger::now_utc()],
     )?;
-    let ev = NewEvent::new("subject.erased", json!({ "reason": reason, "records_destroyed": records })).about(subject);
+    let ev = NewEvent::new(
+        "subject.erased",
+        json!({ "reason": reason, "records_destroyed": records }),
+    )
+    .about(subject);
     Ok(ledger::append(tx, actor, &[ev])?[0])
 }

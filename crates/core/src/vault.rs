@@ -75,10 +75,14 @@ fn check_name(what: &str, v: &str) -> Result<()> {
         return Err(Error::Invalid(format!("the {what} must not be empty")));
     }
     if t.chars().count() > MAX_NAME_CHARS {
-        return Err(Error::Invalid(format!("the {what} is longer than {MAX_NAME_CHARS} characters")));
+        return Err(Error::Invalid(format!(
+            "the {what} is longer than {MAX_NAME_CHARS} characters"
+        )));
     }
     if t.chars().any(|c| c.is_control()) {
-        return Err(Error::Invalid(format!("the {what} contains control characters")));
+        return Err(Error::Invalid(format!(
+            "the {what} contains control characters"
+        )));
     }
     Ok(())
 }
@@ -93,12 +97,16 @@ impl Vault {
         passphrase::require_strong(passphrase, &[&opts.organisation, &opts.operator])?;
         let existed = dir.exists();
         if existed {
-            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
+            let mut entries = std::fs::read_dir(dir)
+                .map_err(|e| Error::io(format!("reading {}", dir.display()), e))?;
             if entries.next().is_some() {
-                return Err(Error::AlreadyExists { path: dir.to_path_buf() });
+                return Err(Error::AlreadyExists {
+                    path: dir.to_path_buf(),
+                });
             }
         } else {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
@@ -124,7 +132,12 @@ impl Vault {
         let master = MasterKey::generate();
         let recovery_code = crypto::new_recovery_code();
         let mut keys = KeyFile::new(vault_id.clone());
-        let slot_id = keys.add_slot(SlotKind::Passphrase, passphrase.as_bytes(), &master, opts.kdf)?;
+        let slot_id = keys.add_slot(
+            SlotKind::Passphrase,
+            passphrase.as_bytes(),
+            &master,
+            opts.kdf,
+        )?;
         let normalized = crypto::normalize_recovery_code(&recovery_code)?;
         keys.add_slot(SlotKind::Recovery, normalized.as_bytes(), &master, opts.kdf)?;
 
@@ -139,21 +152,44 @@ impl Vault {
         )?;
         tx.execute(
             "INSERT INTO signing_key (id, secret, public) VALUES (1, ?1, ?2)",
-            params![Zeroizing::new(signing.to_bytes()).as_slice(), signing.verifying_key().as_bytes()],
+            params![
+                Zeroizing::new(signing.to_bytes()).as_slice(),
+                signing.verifying_key().as_bytes()
+            ],
         )?;
-        tx.execute("INSERT INTO operators (slot_id, name) VALUES (?1, ?2)", params![slot_id, opts.operator.trim()])?;
+        tx.execute(
+            "INSERT INTO operators (slot_id, name) VALUES (?1, ?2)",
+            params![slot_id, opts.operator.trim()],
+        )?;
         let actor = opts.operator.trim().to_string();
-        ledger::append(&tx, &actor, &[NewEvent::new("vault.created", json!({
-            "vault_id": vault_id,
-            "schema_version": db::schema_version(),
-            "checkpoint_key": hex::encode(signing.verifying_key().as_bytes()),
-            "key_slots": [{"id": slot_id, "kind": "passphrase"}, {"kind": "recovery"}],
-        }))])?;
+        ledger::append(
+            &tx,
+            &actor,
+            &[NewEvent::new(
+                "vault.created",
+                json!({
+                    "vault_id": vault_id,
+                    "schema_version": db::schema_version(),
+                    "checkpoint_key": hex::encode(signing.verifying_key().as_bytes()),
+                    "key_slots": [{"id": slot_id, "kind": "passphrase"}, {"kind": "recovery"}],
+                }),
+            )],
+        )?;
         tx.commit()?;
         // Last: once keys.json exists the vault can be opened.
         keys.save(dir)?;
-        let vault = Vault { dir: dir.to_path_buf(), conn, vault_id, signing, actor, slot_id };
-        Ok(Created { vault, recovery_code })
+        let vault = Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            vault_id,
+            signing,
+            actor,
+            slot_id,
+        };
+        Ok(Created {
+            vault,
+            recovery_code,
+        })
     }
 
     /// Opens the vault with an operator passphrase and records `vault.unlocked`.
@@ -162,7 +198,10 @@ impl Vault {
         let keys = KeyFile::load(dir)?;
         let (master, slot_id) = keys.unlock(SlotKind::Passphrase, passphrase.as_bytes())?;
         let mut v = Self::open_with(dir, &keys, &master, slot_id)?;
-        match v.record(&[NewEvent::new("vault.unlocked", json!({ "method": "passphrase", "slot": v.slot_id }))]) {
+        match v.record(&[NewEvent::new(
+            "vault.unlocked",
+            json!({ "method": "passphrase", "slot": v.slot_id }),
+        )]) {
             // A log shorter than its checkpoints takes no new events, but the
             // vault still opens so that verify can show what happened.
             Ok(_) | Err(Error::Tampered(_)) => Ok(v),
@@ -176,7 +215,8 @@ impl Vault {
         let new_passphrase = crypto::passphrase_bytes(new_passphrase);
         let new_passphrase = new_passphrase.as_str();
         let mut keys = KeyFile::load(dir)?;
-        let code = crypto::normalize_recovery_code(recovery_code).map_err(|_| Error::WrongSecret)?;
+        let code =
+            crypto::normalize_recovery_code(recovery_code).map_err(|_| Error::WrongSecret)?;
         let (master, _) = keys.unlock(SlotKind::Recovery, code.as_bytes())?;
         let slot_id = keys
             .slots
@@ -187,13 +227,28 @@ impl Vault {
         let mut v = Self::open_with(dir, &keys, &master, slot_id.clone())?;
         let org = v.info()?.organisation;
         passphrase::require_strong(new_passphrase, &[&org, &v.actor])?;
-        let params = keys.slots.iter().find(|s| s.id == slot_id).map(|s| s.kdf.params).expect("slot exists");
+        let params = keys
+            .slots
+            .iter()
+            .find(|s| s.id == slot_id)
+            .map(|s| s.kdf.params)
+            .expect("slot exists");
         keys.rewrap_slot(&slot_id, new_passphrase.as_bytes(), &master, params)?;
         v.with_tx(|tx, actor| {
-            ledger::append(tx, actor, &[
-                NewEvent::new("vault.recovered", json!({ "method": "recovery_code", "slot": slot_id })),
-                NewEvent::new("vault.unlocked", json!({ "method": "recovery_code", "slot": slot_id })),
-            ])?;
+            ledger::append(
+                tx,
+                actor,
+                &[
+                    NewEvent::new(
+                        "vault.recovered",
+                        json!({ "method": "recovery_code", "slot": slot_id }),
+                    ),
+                    NewEvent::new(
+                        "vault.unlocked",
+                        json!({ "method": "recovery_code", "slot": slot_id }),
+                    ),
+                ],
+            )?;
             keys.save(dir)
         })?;
         Ok(v)
@@ -202,11 +257,16 @@ impl Vault {
     fn open_with(dir: &Path, keys: &KeyFile, master: &MasterKey, slot_id: String) -> Result<Vault> {
         let db_path = dir.join(DB_FILE);
         let conn = db::open(&db_path, Some(master), false)?;
-        let corrupt = |detail: String| Error::Corrupt { file: db_path.clone(), detail };
+        let corrupt = |detail: String| Error::Corrupt {
+            file: db_path.clone(),
+            detail,
+        };
         let (vault_id, secret): (String, Zeroizing<Vec<u8>>) = conn
-            .query_row("SELECT m.vault_id, k.secret FROM vault_meta m, signing_key k", [], |r| {
-                Ok((r.get(0)?, Zeroizing::new(r.get(1)?)))
-            })
+            .query_row(
+                "SELECT m.vault_id, k.secret FROM vault_meta m, signing_key k",
+                [],
+                |r| Ok((r.get(0)?, Zeroizing::new(r.get(1)?))),
+            )
             .map_err(|e| match Error::from_db(&db_path, e) {
                 Error::Db(e) => corrupt(format!("vault identity missing ({e})")),
                 other => other,
@@ -214,32 +274,54 @@ impl Vault {
         if vault_id != keys.vault_id {
             return Err(corrupt("keys.json belongs to another vault".into()));
         }
-        let seed: [u8; 32] = secret.as_slice().try_into().map_err(|_| corrupt("bad signing key".into()))?;
+        let seed: [u8; 32] = secret
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt("bad signing key".into()))?;
         let signing = SigningKey::from_bytes(&seed);
         let actor: String = conn
-            .query_row("SELECT name FROM operators WHERE slot_id = ?1", [&slot_id], |r| r.get(0))
+            .query_row(
+                "SELECT name FROM operators WHERE slot_id = ?1",
+                [&slot_id],
+                |r| r.get(0),
+            )
             .map_err(|e| Error::from_db(&db_path, e))?;
         // Touch the end of the log so a truncated file fails now, not later.
         ledger::size(&conn).map_err(|e| match e {
             Error::Db(e) => Error::from_db(&db_path, e),
             other => other,
         })?;
-        Ok(Vault { dir: dir.to_path_buf(), conn, vault_id, signing, actor, slot_id })
+        Ok(Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            vault_id,
+            signing,
+            actor,
+            slot_id,
+        })
     }
 
     /// Records `vault.locked` and closes the database; the keys are zeroized.
     pub fn lock(mut self) -> Result<()> {
-        match self.record(&[NewEvent::new("vault.locked", json!({ "slot": self.slot_id }))]) {
+        match self.record(&[NewEvent::new(
+            "vault.locked",
+            json!({ "slot": self.slot_id }),
+        )]) {
             Ok(_) | Err(Error::Tampered(_)) => {}
             Err(e) => return Err(e),
         }
-        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(())
     }
 
     /// Rewraps this operator's slot under a new passphrase.
     pub fn change_passphrase(&mut self, current: &str, new: &str) -> Result<()> {
-        let (current, new) = (crypto::passphrase_bytes(current), crypto::passphrase_bytes(new));
+        let (current, new) = (
+            crypto::passphrase_bytes(current),
+            crypto::passphrase_bytes(new),
+        );
         let (current, new) = (current.as_str(), new.as_str());
         let mut keys = KeyFile::load(&self.dir)?;
         let (master, slot) = keys.unlock(SlotKind::Passphrase, current.as_bytes())?;
@@ -249,13 +331,24 @@ impl Vault {
         let org = self.info()?.organisation;
         passphrase::require_strong(new, &[&org, &self.actor])?;
         if current == new {
-            return Err(Error::Invalid("the new passphrase is the same as the current one".into()));
+            return Err(Error::Invalid(
+                "the new passphrase is the same as the current one".into(),
+            ));
         }
-        let params = keys.slots.iter().find(|s| s.id == slot).map(|s| s.kdf.params).expect("slot exists");
+        let params = keys
+            .slots
+            .iter()
+            .find(|s| s.id == slot)
+            .map(|s| s.kdf.params)
+            .expect("slot exists");
         keys.rewrap_slot(&slot, new.as_bytes(), &master, params)?;
         let dir = self.dir.clone();
         self.with_tx(|tx, actor| {
-            ledger::append(tx, actor, &[NewEvent::new("passphrase.changed", json!({ "slot": slot }))])?;
+            ledger::append(
+                tx,
+                actor,
+                &[NewEvent::new("passphrase.changed", json!({ "slot": slot }))],
+            )?;
             keys.save(&dir)
         })
     }
@@ -295,8 +388,13 @@ impl Vault {
 
     pub fn info(&self) -> Result<Info> {
         let (organisation, created_at): (String, String) =
-            self.conn.query_row("SELECT organisation, created_at FROM vault_meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let checkpoints: i64 = self.conn.query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))?;
+            self.conn
+                .query_row("SELECT organisation, created_at FROM vault_meta", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+        let checkpoints: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))?;
         Ok(Info {
             vault_id: self.vault_id.clone(),
             organisation,
@@ -328,9 +426,19 @@ impl Vault {
 
     /// Checks a checkpoint kept outside the vault: its signature, then a full
     /// verification in which the log must still contain exactly what it signed.
-    pub fn check_note(&self, note: &str, progress: impl FnMut(u64, u64) -> bool) -> Result<(checkpoint::SignedCheckpoint, Report)> {
+    pub fn check_note(
+        &self,
+        note: &str,
+        progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<(checkpoint::SignedCheckpoint, Report)> {
         let cp = checkpoint::open_note(note, &self.vault_id, &self.public_key())?;
-        let report = verify::verify_with(&self.conn, &self.vault_id, &self.public_key(), Some(&cp), progress)?;
+        let report = verify::verify_with(
+            &self.conn,
+            &self.vault_id,
+            &self.public_key(),
+            Some(&cp),
+            progress,
+        )?;
         Ok((cp, report))
     }
 
@@ -346,13 +454,22 @@ impl Vault {
         let event = self.event(seq)?;
         let path = ledger::inclusion_proof(&self.conn, seq, size)?;
         let root = ledger::root(&self.conn, size)?;
-        Ok(InclusionProof { seq, tree_size: size, leaf_hash: event.leaf_hash, root, path, event })
+        Ok(InclusionProof {
+            seq,
+            tree_size: size,
+            leaf_hash: event.leaf_hash,
+            root,
+            path,
+            event,
+        })
     }
 
     pub fn prove_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof> {
         let size = ledger::size(&self.conn)?;
         if new > size {
-            return Err(Error::Invalid(format!("the log has {size} events, not {new}")));
+            return Err(Error::Invalid(format!(
+                "the log has {size} events, not {new}"
+            )));
         }
         Ok(ConsistencyProof {
             old_size: old,
@@ -391,7 +508,13 @@ pub struct InclusionProof {
 impl InclusionProof {
     pub fn verify(&self) -> bool {
         ledger::recompute_leaf(&self.event) == self.leaf_hash
-            && crate::merkle::verify_inclusion(&self.leaf_hash, self.seq - 1, self.tree_size, &self.path, &self.root)
+            && crate::merkle::verify_inclusion(
+                &self.leaf_hash,
+                self.seq - 1,
+                self.tree_size,
+                &self.path,
+                &self.root,
+            )
     }
 }
 
@@ -409,7 +532,13 @@ pub struct ConsistencyProof {
 
 impl ConsistencyProof {
     pub fn verify(&self) -> bool {
-        crate::merkle::verify_consistency(self.old_size, self.new_size, &self.old_root, &self.new_root, &self.path)
+        crate::merkle::verify_consistency(
+            self.old_size,
+            self.new_size,
+            &self.old_root,
+            &self.new_root,
+            &self.path,
+        )
     }
 }
 

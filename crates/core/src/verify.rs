@@ -67,18 +67,39 @@ pub fn verify_with(
 ) -> Result<Report> {
     let checkpoints = checkpoint::list(conn)?;
     let total = ledger::size(conn)?;
-    let mut report = Report { events: 0, checkpoints: checkpoints.len() as u64, root: merkle::empty_root(), problem: None };
+    let mut report = Report {
+        events: 0,
+        checkpoints: checkpoints.len() as u64,
+        root: merkle::empty_root(),
+        problem: None,
+    };
 
     // 0. The key checkpoints are checked with is the vault's, as announced in event #1.
-    let stored_public: Option<Vec<u8>> = conn.query_row("SELECT public FROM signing_key", [], |r| r.get(0)).ok();
+    let stored_public: Option<Vec<u8>> = conn
+        .query_row("SELECT public FROM signing_key", [], |r| r.get(0))
+        .ok();
     if stored_public.as_deref() != Some(public.as_bytes().as_slice()) {
-        return Ok(fail(report, "key_mismatch", None, "the vault's stored checkpoint key was altered".into()));
+        return Ok(fail(
+            report,
+            "key_mismatch",
+            None,
+            "the vault's stored checkpoint key was altered".into(),
+        ));
     }
     if total > 0 {
         let first = ledger::get(conn, 1)?;
-        let announced = serde_json::from_str::<serde_json::Value>(&first.body).ok().and_then(|b| b["checkpoint_key"].as_str().map(String::from));
-        if first.kind != "vault.created" || announced.as_deref() != Some(hex::encode(public.as_bytes()).as_str()) {
-            return Ok(fail(report, "key_mismatch", Some(1), "event #1 does not announce this vault's checkpoint key".into()));
+        let announced = serde_json::from_str::<serde_json::Value>(&first.body)
+            .ok()
+            .and_then(|b| b["checkpoint_key"].as_str().map(String::from));
+        if first.kind != "vault.created"
+            || announced.as_deref() != Some(hex::encode(public.as_bytes()).as_str())
+        {
+            return Ok(fail(
+                report,
+                "key_mismatch",
+                Some(1),
+                "event #1 does not announce this vault's checkpoint key".into(),
+            ));
         }
     }
 
@@ -86,11 +107,34 @@ pub fn verify_with(
     for cp in &checkpoints {
         match checkpoint::open_note(&cp.note, vault_id, public) {
             Ok(s) if s.tree_size == cp.tree_size && s.root == cp.root => {}
-            Ok(_) => return Ok(fail(report, "checkpoint_signature", None, format!("checkpoint {} was altered: its row no longer matches its signed text", cp.id))),
-            Err(e) => return Ok(fail(report, "checkpoint_signature", None, format!("checkpoint {}: {e}", cp.id))),
+            Ok(_) => {
+                return Ok(fail(
+                    report,
+                    "checkpoint_signature",
+                    None,
+                    format!(
+                        "checkpoint {} was altered: its row no longer matches its signed text",
+                        cp.id
+                    ),
+                ))
+            }
+            Err(e) => {
+                return Ok(fail(
+                    report,
+                    "checkpoint_signature",
+                    None,
+                    format!("checkpoint {}: {e}", cp.id),
+                ))
+            }
         }
     }
-    let outside = external.map(|e| Checkpoint { id: 0, tree_size: e.tree_size, root: e.root, created_at: e.time.clone(), note: String::new() });
+    let outside = external.map(|e| Checkpoint {
+        id: 0,
+        tree_size: e.tree_size,
+        root: e.root,
+        created_at: e.time.clone(),
+        note: String::new(),
+    });
     let mut by_size: BTreeMap<u64, Vec<&Checkpoint>> = BTreeMap::new();
     for cp in checkpoints.iter().chain(outside.iter()) {
         by_size.entry(cp.tree_size).or_default().push(cp);
@@ -100,16 +144,19 @@ pub fn verify_with(
     let mut frontier = Frontier::new();
     let mut computed: Vec<(u32, u64, Hash)> = Vec::new();
     let mut buf = Vec::with_capacity(1024);
-    let mut stmt = conn.prepare("SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq")?;
+    let mut stmt = conn.prepare(
+        "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq",
+    )?;
     let mut rows = stmt.query([])?;
-    let check_roots = |frontier: &Frontier, computed: &[(u32, u64, Hash)]| -> Result<Option<Problem>> {
-        for cp in by_size.get(&frontier.size()).into_iter().flatten() {
-            if frontier.root() != cp.root {
-                return Ok(Some(locate_mismatch(conn, computed, cp)?));
+    let check_roots =
+        |frontier: &Frontier, computed: &[(u32, u64, Hash)]| -> Result<Option<Problem>> {
+            for cp in by_size.get(&frontier.size()).into_iter().flatten() {
+                if frontier.root() != cp.root {
+                    return Ok(Some(locate_mismatch(conn, computed, cp)?));
+                }
             }
-        }
-        Ok(None)
-    };
+            Ok(None)
+        };
     if let Some(p) = check_roots(&frontier, &computed)? {
         return Ok(fail(report, p.code, p.seq, p.message));
     }
@@ -118,15 +165,33 @@ pub fn verify_with(
         let seq = r.get::<_, i64>(0)? as u64;
         if seq != expected {
             report.events = frontier.size();
-            return Ok(fail(report, "event_missing", Some(expected), format!("event #{expected} is missing: the log jumps from #{} to #{seq}", expected - 1)));
+            return Ok(fail(
+                report,
+                "event_missing",
+                Some(expected),
+                format!(
+                    "event #{expected} is missing: the log jumps from #{} to #{seq}",
+                    expected - 1
+                ),
+            ));
         }
-        let subject = r.get_ref(4)?.as_str_or_null().map_err(Error::from_sql_value)?;
+        let subject = r
+            .get_ref(4)?
+            .as_str_or_null()
+            .map_err(Error::from_sql_value)?;
         leaf_input_into_row(&mut buf, seq, r, subject)?;
         let leaf = merkle::leaf_hash(&buf);
         let stored: [u8; 32] = r.get(6)?;
         if leaf != stored {
             report.events = frontier.size();
-            return Ok(fail(report, "event_altered", Some(seq), format!("event #{seq} was altered: its content no longer matches its recorded hash")));
+            return Ok(fail(
+                report,
+                "event_altered",
+                Some(seq),
+                format!(
+                    "event #{seq} was altered: its content no longer matches its recorded hash"
+                ),
+            ));
         }
         frontier.push(leaf, |l, i, h| {
             if l >= STORED_MIN_LEVEL {
@@ -147,17 +212,34 @@ pub fn verify_with(
     progress(frontier.size(), total);
 
     // 3. Checkpoints that cover more events than there are: the end was cut off.
-    if let Some(cp) = checkpoints.iter().chain(outside.iter()).filter(|c| c.tree_size > frontier.size()).max_by_key(|c| c.tree_size) {
+    if let Some(cp) = checkpoints
+        .iter()
+        .chain(outside.iter())
+        .filter(|c| c.tree_size > frontier.size())
+        .max_by_key(|c| c.tree_size)
+    {
         let first = frontier.size() + 1;
-        return Ok(fail(report, "log_truncated", Some(first), format!(
-            "events #{first} to #{} are missing: {} was signed over {} events", cp.tree_size, label(cp), cp.tree_size)));
+        return Ok(fail(
+            report,
+            "log_truncated",
+            Some(first),
+            format!(
+                "events #{first} to #{} are missing: {} was signed over {} events",
+                cp.tree_size,
+                label(cp),
+                cp.tree_size
+            ),
+        ));
     }
 
     // 4. Stored Merkle nodes equal the recomputed ones, none missing, none extra.
     computed.sort_unstable_by_key(|&(l, i, _)| (l, i));
-    let mut nodes = conn.prepare("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")?;
+    let mut nodes =
+        conn.prepare("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx")?;
     let stored: Vec<(u32, u64, Hash)> = nodes
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)))?
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     if let Some(p) = compare_nodes(&computed, &stored) {
         return Ok(fail(report, p.code, p.seq, p.message));
@@ -176,7 +258,12 @@ pub fn verify_with(
         let (a, b) = (w[0], w[1]);
         let proof = ledger::consistency_proof(conn, a.tree_size, b.tree_size)?;
         if !merkle::verify_consistency(a.tree_size, b.tree_size, &a.root, &b.root, &proof) {
-            return Ok(fail(report, "checkpoint_mismatch", None, format!("checkpoints {} and {} are not consistent", a.id, b.id)));
+            return Ok(fail(
+                report,
+                "checkpoint_mismatch",
+                None,
+                format!("checkpoints {} and {} are not consistent", a.id, b.id),
+            ));
         }
     }
     Ok(report)
@@ -190,7 +277,12 @@ fn label(cp: &Checkpoint) -> String {
     }
 }
 
-fn leaf_input_into_row(buf: &mut Vec<u8>, seq: u64, r: &rusqlite::Row, subject: Option<&str>) -> Result<()> {
+fn leaf_input_into_row(
+    buf: &mut Vec<u8>,
+    seq: u64,
+    r: &rusqlite::Row,
+    subject: Option<&str>,
+) -> Result<()> {
     let text = |i: usize| -> Result<&str> { r.get_ref(i)?.as_str().map_err(Error::from_sql_value) };
     ledger::leaf_input_into(buf, seq, text(1)?, text(2)?, text(3)?, subject, text(5)?);
     Ok(())
@@ -204,7 +296,11 @@ fn fail(mut report: Report, code: &'static str, seq: Option<u64>, message: Strin
 /// A checkpoint's root differs although every leaf matched its stored hash:
 /// someone rewrote events *and* their hashes. Compare the recomputed subtrees
 /// with the stored ones to narrow down where, to a block of 64 events.
-fn locate_mismatch(conn: &Connection, computed: &[(u32, u64, Hash)], cp: &Checkpoint) -> Result<Problem> {
+fn locate_mismatch(
+    conn: &Connection,
+    computed: &[(u32, u64, Hash)],
+    cp: &Checkpoint,
+) -> Result<Problem> {
     let tree = DbTree(conn);
     let mut lowest: Option<u64> = None;
     for &(l, i, h) in computed.iter().filter(|(l, _, _)| *l == STORED_MIN_LEVEL) {
@@ -214,18 +310,25 @@ fn locate_mismatch(conn: &Connection, computed: &[(u32, u64, Hash)], cp: &Checkp
         }
     }
     Ok(match lowest {
-        Some(start) => Problem {
-            code: "events_rewritten",
-            seq: Some(start + 1),
-            message: format!(
+        Some(start) => {
+            Problem {
+                code: "events_rewritten",
+                seq: Some(start + 1),
+                message: format!(
                 "events #{} to #{} were rewritten together with their hashes: {} no longer matches",
                 start + 1, start + (1 << STORED_MIN_LEVEL), label(cp)
             ),
-        },
+            }
+        }
         None => Problem {
             code: "checkpoint_mismatch",
             seq: None,
-            message: format!("{} (over {} events) does not match the log: events up to #{} were rewritten", label(cp), cp.tree_size, cp.tree_size),
+            message: format!(
+                "{} (over {} events) does not match the log: events up to #{} were rewritten",
+                label(cp),
+                cp.tree_size,
+                cp.tree_size
+            ),
         },
     })
 }
@@ -236,16 +339,33 @@ fn compare_nodes(computed: &[(u32, u64, Hash)], stored: &[(u32, u64, Hash)]) -> 
         match (computed.get(k), stored.get(k)) {
             (Some(c), Some(s)) if c == s => continue,
             (Some(&(l, i, _)), Some(&(sl, si, _))) if (l, i) == (sl, si) => {
-                return Some(Problem { code: "node_mismatch", seq: Some(first_seq(l, i)), message: format!(
-                    "stored Merkle node {l}/{i} (events #{} to #{}) was altered", first_seq(l, i), first_seq(l, i + 1) - 1) });
+                return Some(Problem {
+                    code: "node_mismatch",
+                    seq: Some(first_seq(l, i)),
+                    message: format!(
+                        "stored Merkle node {l}/{i} (events #{} to #{}) was altered",
+                        first_seq(l, i),
+                        first_seq(l, i + 1) - 1
+                    ),
+                });
             }
             (Some(&(l, i, _)), _) => {
-                return Some(Problem { code: "node_mismatch", seq: Some(first_seq(l, i)), message: format!(
-                    "stored Merkle node {l}/{i} (events #{} to #{}) is missing", first_seq(l, i), first_seq(l, i + 1) - 1) });
+                return Some(Problem {
+                    code: "node_mismatch",
+                    seq: Some(first_seq(l, i)),
+                    message: format!(
+                        "stored Merkle node {l}/{i} (events #{} to #{}) is missing",
+                        first_seq(l, i),
+                        first_seq(l, i + 1) - 1
+                    ),
+                });
             }
             (None, Some(&(l, i, _))) => {
-                return Some(Problem { code: "node_mismatch", seq: None, message: format!(
-                    "stored Merkle node {l}/{i} covers events that do not exist") });
+                return Some(Problem {
+                    code: "node_mismatch",
+                    seq: None,
+                    message: format!("stored Merkle node {l}/{i} covers events that do not exist"),
+                });
             }
             (None, None) => unreachable!(),
         }

@@ -16,7 +16,11 @@ use serde_json::json;
 fn sample(root: &Path) -> (PathBuf, String) {
     let dir = root.join("good");
     let mut v = create(&dir).vault;
-    let batch = |from: u32, to: u32| (from..to).map(|i| NewEvent::new("test.event", json!({ "i": i }))).collect::<Vec<_>>();
+    let batch = |from: u32, to: u32| {
+        (from..to)
+            .map(|i| NewEvent::new("test.event", json!({ "i": i })))
+            .collect::<Vec<_>>()
+    };
     v.record(&batch(0, 100)).unwrap(); // seqs 2..=101
     v.record(&batch(100, 102)).unwrap(); // ..=103
     v.checkpoint().unwrap();
@@ -73,9 +77,19 @@ fn database_refuses_edits_until_the_triggers_are_dropped() {
 fn changed_body_is_named() {
     let d = tempfile::tempdir().unwrap();
     let (good, _) = sample(d.path());
-    let r = tampered(d.path(), &good, "body", "DROP TRIGGER events_no_update; UPDATE events SET body = '{\"i\":9999}' WHERE seq = 137;");
+    let r = tampered(
+        d.path(),
+        &good,
+        "body",
+        "DROP TRIGGER events_no_update; UPDATE events SET body = '{\"i\":9999}' WHERE seq = 137;",
+    );
     assert_eq!(problem(&r), ("event_altered", Some(137)));
-    let r = tampered(d.path(), &good, "actor", "DROP TRIGGER events_no_update; UPDATE events SET actor = 'someone else' WHERE seq = 42;");
+    let r = tampered(
+        d.path(),
+        &good,
+        "actor",
+        "DROP TRIGGER events_no_update; UPDATE events SET actor = 'someone else' WHERE seq = 42;",
+    );
     assert_eq!(problem(&r), ("event_altered", Some(42)));
 }
 
@@ -83,11 +97,21 @@ fn changed_body_is_named() {
 fn deleted_event_is_named() {
     let d = tempfile::tempdir().unwrap();
     let (good, _) = sample(d.path());
-    let r = tampered(d.path(), &good, "del", "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 200;");
+    let r = tampered(
+        d.path(),
+        &good,
+        "del",
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 200;",
+    );
     assert_eq!(problem(&r), ("event_missing", Some(200)));
     // Deleted, then the later ones renumbered to hide the gap.
-    let r = tampered(d.path(), &good, "renum", "DROP TRIGGER events_no_delete; DROP TRIGGER events_no_update;
-        DELETE FROM events WHERE seq = 150; UPDATE events SET seq = seq - 1 WHERE seq > 150;");
+    let r = tampered(
+        d.path(),
+        &good,
+        "renum",
+        "DROP TRIGGER events_no_delete; DROP TRIGGER events_no_update;
+        DELETE FROM events WHERE seq = 150; UPDATE events SET seq = seq - 1 WHERE seq > 150;",
+    );
     assert_eq!(problem(&r), ("event_altered", Some(150)));
 }
 
@@ -95,10 +119,15 @@ fn deleted_event_is_named() {
 fn reordered_events_are_named() {
     let d = tempfile::tempdir().unwrap();
     let (good, _) = sample(d.path());
-    let r = tampered(d.path(), &good, "swap", "DROP TRIGGER events_no_update;
+    let r = tampered(
+        d.path(),
+        &good,
+        "swap",
+        "DROP TRIGGER events_no_update;
         UPDATE events SET seq = 100000 WHERE seq = 60;
         UPDATE events SET seq = 60 WHERE seq = 50;
-        UPDATE events SET seq = 50 WHERE seq = 100000;");
+        UPDATE events SET seq = 50 WHERE seq = 100000;",
+    );
     assert_eq!(problem(&r), ("event_altered", Some(50)));
 }
 
@@ -106,11 +135,21 @@ fn reordered_events_are_named() {
 fn cut_off_end_is_named() {
     let d = tempfile::tempdir().unwrap();
     let (good, _) = sample(d.path());
-    let r = tampered(d.path(), &good, "tail", "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq > 250;");
+    let r = tampered(
+        d.path(),
+        &good,
+        "tail",
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq > 250;",
+    );
     assert_eq!(problem(&r), ("log_truncated", Some(251)));
     // Nothing more is appended to a log that lost events.
     let mut v = Vault::unlock(&d.path().join("tail"), PASS).unwrap();
-    assert_eq!(v.record(&[NewEvent::new("test.more", json!({}))]).unwrap_err().code(), "tampered");
+    assert_eq!(
+        v.record(&[NewEvent::new("test.more", json!({}))])
+            .unwrap_err()
+            .code(),
+        "tampered"
+    );
     v.lock().unwrap();
 }
 
@@ -126,7 +165,11 @@ fn rewritten_event_with_recomputed_hash_is_caught_by_the_tree() {
         e.body = r#"{"i":9999}"#.into();
         let leaf = ledger::recompute_leaf(&e);
         c.execute_batch("DROP TRIGGER events_no_update").unwrap();
-        c.execute("UPDATE events SET body = ?1, leaf_hash = ?2 WHERE seq = 137", rusqlite::params![e.body, leaf]).unwrap();
+        c.execute(
+            "UPDATE events SET body = ?1, leaf_hash = ?2 WHERE seq = 137",
+            rusqlite::params![e.body, leaf],
+        )
+        .unwrap();
     }
     let v = Vault::unlock(&dir, PASS).unwrap();
     let r = v.verify(|_, _| true).unwrap();
@@ -144,7 +187,12 @@ fn rewritten_event_with_recomputed_hash_is_caught_by_the_tree() {
 fn altered_checkpoint_is_caught() {
     let d = tempfile::tempdir().unwrap();
     let (good, _) = sample(d.path());
-    let r = tampered(d.path(), &good, "cp", "DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET tree_size = 100 WHERE id = 1;");
+    let r = tampered(
+        d.path(),
+        &good,
+        "cp",
+        "DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET tree_size = 100 WHERE id = 1;",
+    );
     assert_eq!(problem(&r).0, "checkpoint_signature");
     let r = tampered(d.path(), &good, "node", "DROP TRIGGER merkle_nodes_no_update; UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 6 AND idx = 1;");
     assert_eq!(problem(&r), ("node_mismatch", Some(65)));
@@ -163,10 +211,17 @@ fn swapped_checkpoint_key_is_caught() {
 fn verify_reports_progress_and_can_be_cancelled() {
     let d = tempfile::tempdir().unwrap();
     let mut v = create(d.path()).vault;
-    let evs: Vec<_> = (0..40_000).map(|i| NewEvent::new("test.event", json!({ "i": i }))).collect();
+    let evs: Vec<_> = (0..40_000)
+        .map(|i| NewEvent::new("test.event", json!({ "i": i })))
+        .collect();
     v.record(&evs).unwrap();
     let mut calls = vec![];
-    let r = v.verify(|done, total| { calls.push((done, total)); true }).unwrap();
+    let r = v
+        .verify(|done, total| {
+            calls.push((done, total));
+            true
+        })
+        .unwrap();
     assert!(r.ok());
     assert_eq!(calls.first(), Some(&(16_384, 40_001)));
     assert_eq!(calls.last(), Some(&(40_001, 40_001)));

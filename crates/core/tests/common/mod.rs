@@ -13,7 +13,11 @@ pub const PASS: &str = "tulip orbit canyon ledger 42";
 pub const ORG: &str = "ООО «Уникальная Ромашка 7Q»";
 
 pub fn options() -> CreateOptions {
-    CreateOptions { organisation: ORG.into(), operator: "Анна Operator".into(), kdf: KdfParams::insecure_for_tests() }
+    CreateOptions {
+        organisation: ORG.into(),
+        operator: "Анна Operator".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    }
 }
 
 pub fn create(dir: &Path) -> Created {
@@ -33,7 +37,10 @@ pub fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
         if e.file_type().unwrap().is_file() {
-            out.push((e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()));
+            out.push((
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            ));
         }
     }
     out.sort();

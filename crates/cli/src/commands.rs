@@ -42,13 +42,15 @@ struct Out {
 }
 
 impl Out {
+    /// Prints `value` as JSON or `text()` for people. The buffer is zeroized
+    /// afterwards: some outputs (the recovery code) are secrets.
     fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         let mut stdout = std::io::stdout().lock();
-        let s = if self.json {
+        let s = zeroize::Zeroizing::new(if self.json {
             serde_json::to_string_pretty(value).expect("serialisable")
         } else {
             text()
-        };
+        });
         let _ = writeln!(stdout, "{}", s.trim_end());
     }
 }
@@ -60,22 +62,33 @@ fn init(dir: &Path, org: &str, operator: &str, out: Out) -> Result<ExitCode> {
     let created = Vault::create(dir, &pass, &opts)?;
     drop(pass);
     let info = created.vault.info()?;
-    out.print(
-        &json!({ "vault": dir, "vault_id": info.vault_id, "organisation": info.organisation,
-                 "recovery_code": created.recovery_code.as_str(), "verifier_key": info.verifier_key }),
-        || {
-            format!(
-                "Created vault {} for {}.\n\n\
-                 RECOVERY CODE (shown only now; write it down and keep it apart from the computer):\n\n    {}\n\n\
-                 With it you can open the vault and set a new passphrase if yours is forgotten.\n\
-                 Checkpoint verifier key: {}",
-                dir.display(),
-                info.organisation,
-                created.recovery_code.as_str(),
-                info.verifier_key
-            )
-        },
-    );
+    #[derive(Serialize)]
+    struct InitOut<'a> {
+        vault: &'a Path,
+        vault_id: &'a str,
+        organisation: &'a str,
+        recovery_code: &'a str,
+        verifier_key: &'a str,
+    }
+    let shown = InitOut {
+        vault: dir,
+        vault_id: &info.vault_id,
+        organisation: &info.organisation,
+        recovery_code: created.recovery_code.as_str(),
+        verifier_key: &info.verifier_key,
+    };
+    out.print(&shown, || {
+        format!(
+            "Created vault {} for {}.\n\n\
+             RECOVERY CODE (shown only now; write it down and keep it apart from the computer):\n\n    {}\n\n\
+             With it you can open the vault and set a new passphrase if yours is forgotten.\n\
+             Checkpoint verifier key: {}",
+            dir.display(),
+            info.organisation,
+            created.recovery_code.as_str(),
+            info.verifier_key
+        )
+    });
     created.vault.lock()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 
 pub mod checkpoint;
 pub mod crypto;
+pub mod demo;
 pub mod db;
 pub mod error;
 pub mod keyslots;

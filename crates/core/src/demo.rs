@@ -17,14 +17,46 @@ pub const ORGANISATION: &str = "ООО «Ромашка» (демо)";
 
 /// Sample data subjects: names, e-mails and phones in the shapes real forms produce.
 const PEOPLE: &[(&str, &str, &str)] = &[
-    ("Иванов Иван Иванович", "ivan.ivanov@example.ru", "+7 916 123-45-67"),
-    ("Смирнова Анна Сергеевна", "a.smirnova@example.ru", "+7 (495) 765-43-21"),
-    ("Кузнецов Пётр Алексеевич", "petr.k@example.ru", "8 903 555 12 34"),
-    ("Попова Ольга Викторовна", "olga.popova@example.ru", "+7 921 000-11-22"),
-    ("Müller, Jonas", "jonas.mueller@example.de", "+49 30 1234567"),
-    ("Dubois, Camille", "camille.dubois@example.fr", "+33 1 23 45 67 89"),
-    ("García López, María", "maria.garcia@example.es", "+34 612 345 678"),
-    ("Kowalski, Jan", "jan.kowalski@example.pl", "+48 601 234 567"),
+    (
+        "Иванов Иван Иванович",
+        "ivan.ivanov@example.ru",
+        "+7 916 123-45-67",
+    ),
+    (
+        "Смирнова Анна Сергеевна",
+        "a.smirnova@example.ru",
+        "+7 (495) 765-43-21",
+    ),
+    (
+        "Кузнецов Пётр Алексеевич",
+        "petr.k@example.ru",
+        "8 903 555 12 34",
+    ),
+    (
+        "Попова Ольга Викторовна",
+        "olga.popova@example.ru",
+        "+7 921 000-11-22",
+    ),
+    (
+        "Müller, Jonas",
+        "jonas.mueller@example.de",
+        "+49 30 1234567",
+    ),
+    (
+        "Dubois, Camille",
+        "camille.dubois@example.fr",
+        "+33 1 23 45 67 89",
+    ),
+    (
+        "García López, María",
+        "maria.garcia@example.es",
+        "+34 612 345 678",
+    ),
+    (
+        "Kowalski, Jan",
+        "jan.kowalski@example.pl",
+        "+48 601 234 567",
+    ),
 ];
 
 /// Creates the demo vault in `dir` (which must be absent or empty) and fills it.
@@ -33,7 +65,11 @@ pub fn create(dir: &Path) -> Result<Vault> {
     let opts = CreateOptions {
         organisation: ORGANISATION.into(),
         operator: "Демо-оператор".into(),
-        kdf: KdfParams { m_kib: 8 * 1024, t: 2, p: 1 },
+        kdf: KdfParams {
+            m_kib: 8 * 1024,
+            t: 2,
+            p: 1,
+        },
     };
     let mut vault = Vault::create(dir, PASSPHRASE, &opts)?.vault;
     populate(&mut vault)?;
@@ -49,14 +85,24 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
             let channel = if i % 3 == 0 { "paper" } else { "web_form" };
             let mut extra = serde_json::Map::new();
             extra.insert("channel".into(), json!(channel));
-            subjects::record(tx, actor, &s, "subject.recorded", &json!({ "name": name, "email": email, "phone": phone }), extra)?;
+            subjects::record(
+                tx,
+                actor,
+                &s,
+                "subject.recorded",
+                &json!({ "name": name, "email": email, "phone": phone }),
+                extra,
+            )?;
             ids.push(s);
         }
         Ok(ids)
     })?;
     vault.checkpoint()?;
     vault.erase_subject(&ids[3], "demo: erasure request (152-FZ art. 21)")?;
-    vault.record(&[NewEvent::new("demo.note", json!({ "text": "This vault is a demo. Create your own vault for real data." }))])?;
+    vault.record(&[NewEvent::new(
+        "demo.note",
+        json!({ "text": "This vault is a demo. Create your own vault for real data." }),
+    )])?;
     vault.checkpoint()?;
     Ok(())
 }
@@ -66,13 +112,24 @@ mod tests {
     #[test]
     fn demo_vault_opens_and_verifies() {
         let d = tempfile::tempdir().unwrap();
-        super::create(&d.path().join("demo")).unwrap().lock().unwrap();
+        super::create(&d.path().join("demo"))
+            .unwrap()
+            .lock()
+            .unwrap();
         let v = crate::Vault::unlock(&d.path().join("demo"), super::PASSPHRASE).unwrap();
         let r = v.verify(|_, _| true).unwrap();
         assert!(r.ok(), "{r:?}");
         assert_eq!(r.checkpoints, 2);
-        let kinds: Vec<String> = v.log(None, 100).unwrap().into_iter().map(|e| e.kind).collect();
-        assert_eq!(kinds.iter().filter(|k| *k == "subject.recorded").count(), super::PEOPLE.len());
+        let kinds: Vec<String> = v
+            .log(None, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "subject.recorded").count(),
+            super::PEOPLE.len()
+        );
         assert!(kinds.contains(&"subject.erased".to_string()));
     }
 }

@@ -6,8 +6,8 @@
 
 pub mod checkpoint;
 pub mod crypto;
-pub mod demo;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod keyslots;
 pub mod ledger;

@@ -411,7 +411,11 @@ impl Vault {
         check_name("organisation name", name)?;
         self.with_tx(|tx, actor| {
             tx.execute("UPDATE vault_meta SET organisation = ?1", [name.trim()])?;
-            ledger::append(tx, actor, &[NewEvent::new("organisation.renamed", json!({}))])?;
+            ledger::append(
+                tx,
+                actor,
+                &[NewEvent::new("organisation.renamed", json!({}))],
+            )?;
             Ok(())
         })
     }

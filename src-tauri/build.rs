@@ -1,0 +1,37 @@
+//! Tauri build step: the app's own commands are declared here so that each
+//! one needs an explicit grant in `capabilities/`.
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(consent_ledger_commands())),
+    )
+    .expect("tauri build step");
+}
+
+fn consent_ledger_commands() -> &'static [&'static str] {
+    &[
+        "app_info",
+        "passphrase_strength",
+        "pick_vault_folder",
+        "create_vault",
+        "save_recovery_code",
+        "open_demo",
+        "unlock",
+        "recover",
+        "lock",
+        "touch",
+        "vault_summary",
+        "ledger_page",
+        "ledger_event",
+        "verify_ledger",
+        "cancel_verify",
+        "create_checkpoint",
+        "list_checkpoints",
+        "export_checkpoint",
+        "get_settings",
+        "set_settings",
+        "rename_organisation",
+        "change_passphrase",
+    ]
+}

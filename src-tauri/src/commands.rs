@@ -1,0 +1,355 @@
+//! The `#[tauri::command]`s: deserialize the arguments, call the core on a
+//! blocking thread, map the result to a DTO. Nothing else happens here.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use consent_ledger_core::{checkpoint, demo, ledger, passphrase, CreateOptions, Vault};
+use tauri::{AppHandle, Emitter, Runtime, State, Window};
+use zeroize::Zeroizing;
+
+use crate::dto::*;
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+type AppStateArc<'a> = State<'a, Arc<AppState>>;
+
+/// Runs blocking work (key derivation, SQLCipher) off the UI and IPC threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| IpcError::new("internal", e.to_string()))?
+}
+
+#[tauri::command]
+pub async fn app_info(state: AppStateArc<'_>) -> IpcResult<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: state.data_dir.display().to_string(),
+        default_vault_dir: state.default_vault_dir().display().to_string(),
+        recent: state.recent(),
+        settings: state.settings(),
+        open_demo: std::env::var_os(crate::state::OPEN_DEMO_ENV).is_some(),
+    })
+}
+
+#[tauri::command]
+pub async fn passphrase_strength(passphrase: String, context: Vec<String>) -> IpcResult<Strength> {
+    let passphrase = Zeroizing::new(passphrase);
+    let words: Vec<&str> = context.iter().map(String::as_str).collect();
+    Ok(passphrase::strength(&passphrase, &words).into())
+}
+
+#[tauri::command]
+pub async fn pick_vault_folder<R: Runtime>(
+    window: Window<R>,
+    for_create: bool,
+) -> IpcResult<Option<String>> {
+    let title = if for_create {
+        "Folder for the new vault"
+    } else {
+        "Open a vault folder"
+    };
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .set_parent(&window)
+        .pick_folder()
+        .await;
+    Ok(picked.map(|f| f.path().display().to_string()))
+}
+
+#[tauri::command]
+pub async fn create_vault(
+    state: AppStateArc<'_>,
+    path: String,
+    organisation: String,
+    operator: String,
+    passphrase: String,
+) -> IpcResult<Created> {
+    let st = state.inner().clone();
+    let passphrase = Zeroizing::new(passphrase);
+    blocking(move || {
+        let mut opts = CreateOptions::new(&organisation);
+        opts.operator = operator;
+        let created = Vault::create(&PathBuf::from(path), &passphrase, &opts)?;
+        let summary = VaultSummary::of(&created.vault)?;
+        let recovery_code = created.recovery_code.to_string();
+        st.set_vault(created.vault)?;
+        Ok(Created {
+            vault: summary,
+            recovery_code,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn save_recovery_code<R: Runtime>(
+    window: Window<R>,
+    code: String,
+    organisation: String,
+) -> IpcResult<bool> {
+    let code = Zeroizing::new(code);
+    let Some(file) = rfd::AsyncFileDialog::new()
+        .set_title("Save the recovery code")
+        .set_file_name("consent-ledger-recovery-code.txt")
+        .set_parent(&window)
+        .save_file()
+        .await
+    else {
+        return Ok(false);
+    };
+    let text = Zeroizing::new(format!(
+        "Consent Ledger — recovery code\nOrganisation: {organisation}\n\n{}\n\nKeep this file away from the computer that holds the vault (print it, or store it on a USB stick in a safe).\nWith it anyone can open the vault and set a new passphrase.\n",
+        code.as_str()
+    ));
+    std::fs::write(file.path(), text.as_bytes())
+        .map_err(|e| IpcError::new("io", format!("{}: {e}", file.path().display())))?;
+    Ok(true)
+}
+
+#[tauri::command]
+pub async fn open_demo(state: AppStateArc<'_>) -> IpcResult<DemoVault> {
+    let st = state.inner().clone();
+    blocking(move || {
+        let dir = st.demo_dir();
+        // Throwaway: a fresh demo every time, but only ever remove our own demo vault.
+        if dir.join("keys.json").exists() {
+            let open_here = st
+                .vault
+                .lock()
+                .unwrap()
+                .as_ref()
+                .is_some_and(|v| v.dir() == dir);
+            if open_here {
+                st.lock()?;
+            }
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| IpcError::new("io", format!("{}: {e}", dir.display())))?;
+        }
+        demo::create(&dir)?.lock()?;
+        Ok(DemoVault {
+            path: dir.display().to_string(),
+            passphrase: demo::PASSPHRASE.to_string(),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn unlock(
+    state: AppStateArc<'_>,
+    path: String,
+    passphrase: String,
+) -> IpcResult<VaultSummary> {
+    let st = state.inner().clone();
+    let passphrase = Zeroizing::new(passphrase);
+    blocking(move || {
+        let v = Vault::unlock(&PathBuf::from(path), &passphrase)?;
+        let summary = VaultSummary::of(&v)?;
+        st.set_vault(v)?;
+        Ok(summary)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn recover(
+    state: AppStateArc<'_>,
+    path: String,
+    recovery_code: String,
+    new_passphrase: String,
+) -> IpcResult<VaultSummary> {
+    let st = state.inner().clone();
+    let (code, new) = (
+        Zeroizing::new(recovery_code),
+        Zeroizing::new(new_passphrase),
+    );
+    blocking(move || {
+        let v = Vault::recover(&PathBuf::from(path), &code, &new)?;
+        let summary = VaultSummary::of(&v)?;
+        st.set_vault(v)?;
+        Ok(summary)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn lock<R: Runtime>(app: AppHandle<R>, state: AppStateArc<'_>) -> IpcResult<()> {
+    let st = state.inner().clone();
+    if blocking(move || st.lock()).await? {
+        let _ = app.emit(
+            "vault-locked",
+            LockedEvent {
+                reason: "user".into(),
+            },
+        );
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn touch(state: AppStateArc<'_>) -> IpcResult<()> {
+    state.touch();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn vault_summary(state: AppStateArc<'_>) -> IpcResult<VaultSummary> {
+    let st = state.inner().clone();
+    blocking(move || st.with_vault(|v| Ok(VaultSummary::of(v)?))).await
+}
+
+#[tauri::command]
+pub async fn ledger_page(
+    state: AppStateArc<'_>,
+    before: Option<u64>,
+    limit: u32,
+) -> IpcResult<LedgerPage> {
+    let st = state.inner().clone();
+    blocking(move || {
+        st.with_vault(|v| {
+            let limit = limit.clamp(1, 1000);
+            let events = v.log(before, limit)?;
+            let next_before = events
+                .last()
+                .map(|e| e.seq)
+                .filter(|&s| s > 1 && events.len() == limit as usize);
+            let total = ledger::size(v.conn())?;
+            Ok(LedgerPage {
+                events: events.into_iter().map(EventDto::from).collect(),
+                next_before,
+                total,
+            })
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn ledger_event(state: AppStateArc<'_>, seq: u64) -> IpcResult<EventDto> {
+    let st = state.inner().clone();
+    blocking(move || st.with_vault(|v| Ok(v.event(seq)?.into()))).await
+}
+
+#[tauri::command]
+pub async fn verify_ledger<R: Runtime>(
+    app: AppHandle<R>,
+    state: AppStateArc<'_>,
+) -> IpcResult<VerifyReport> {
+    let st = state.inner().clone();
+    st.cancel_verify.store(false, Ordering::SeqCst);
+    blocking(move || {
+        let cancel = st.cancel_verify.clone();
+        let clock = st.clone();
+        st.with_vault(|v| {
+            let report = v.verify(|done, total| {
+                clock.touch(); // long work is activity: no idle lock mid-verify
+                let _ = app.emit("verify-progress", VerifyProgress { done, total });
+                !cancel.load(Ordering::SeqCst)
+            })?;
+            Ok(report.into())
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel_verify(state: AppStateArc<'_>) -> IpcResult<()> {
+    state.cancel_verify.store(true, Ordering::SeqCst);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn create_checkpoint(state: AppStateArc<'_>) -> IpcResult<CheckpointDto> {
+    let st = state.inner().clone();
+    blocking(move || st.with_vault(|v| Ok(v.checkpoint()?.into()))).await
+}
+
+#[tauri::command]
+pub async fn list_checkpoints(state: AppStateArc<'_>) -> IpcResult<Vec<CheckpointDto>> {
+    let st = state.inner().clone();
+    blocking(move || {
+        st.with_vault(|v| {
+            Ok(v.checkpoints()?
+                .into_iter()
+                .rev()
+                .map(CheckpointDto::from)
+                .collect())
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn export_checkpoint<R: Runtime>(
+    window: Window<R>,
+    state: AppStateArc<'_>,
+    id: u64,
+) -> IpcResult<bool> {
+    let st = state.inner().clone();
+    let cp: checkpoint::Checkpoint = blocking(move || {
+        st.with_vault(|v| {
+            v.checkpoints()?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| {
+                    IpcError::new("not_found", format!("checkpoint {id} does not exist"))
+                })
+        })
+    })
+    .await?;
+    let name = format!(
+        "consent-ledger-checkpoint-{}-{}.txt",
+        cp.tree_size,
+        cp.created_at.get(..10).unwrap_or("today")
+    );
+    let Some(file) = rfd::AsyncFileDialog::new()
+        .set_title("Export checkpoint")
+        .set_file_name(name)
+        .set_parent(&window)
+        .save_file()
+        .await
+    else {
+        return Ok(false);
+    };
+    std::fs::write(file.path(), cp.note.as_bytes())
+        .map_err(|e| IpcError::new("io", format!("{}: {e}", file.path().display())))?;
+    Ok(true)
+}
+
+#[tauri::command]
+pub async fn get_settings(state: AppStateArc<'_>) -> IpcResult<Settings> {
+    Ok(state.settings())
+}
+
+#[tauri::command]
+pub async fn set_settings(state: AppStateArc<'_>, settings: Settings) -> IpcResult<Settings> {
+    state.save_settings(settings)
+}
+
+#[tauri::command]
+pub async fn rename_organisation(state: AppStateArc<'_>, name: String) -> IpcResult<VaultSummary> {
+    let st = state.inner().clone();
+    blocking(move || {
+        st.with_vault(|v| {
+            v.rename_organisation(&name)?;
+            Ok(VaultSummary::of(v)?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn change_passphrase(
+    state: AppStateArc<'_>,
+    current: String,
+    new_passphrase: String,
+) -> IpcResult<()> {
+    let st = state.inner().clone();
+    let (current, new) = (Zeroizing::new(current), Zeroizing::new(new_passphrase));
+    blocking(move || st.with_vault(|v| Ok(v.change_passphrase(&current, &new)?))).await
+}

@@ -1,0 +1,177 @@
+//! Command wiring through Tauri's mock runtime (no display): each command
+//! deserializes its arguments, reaches the core and maps errors to `{code, message}`.
+
+use std::path::Path;
+
+use consent_ledger_app::dto::{
+    AppInfo, CheckpointDto, Created, DemoVault, LedgerPage, Strength, VaultSummary, VerifyReport,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+const PASS: &str = "tulip orbit canyon ledger 42";
+
+struct App {
+    _app: tauri::App<MockRuntime>,
+    webview: WebviewWindow<MockRuntime>,
+}
+
+fn app(data: &Path) -> App {
+    let app = consent_ledger_app::configure(mock_builder(), Some(data.to_path_buf()))
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    App { _app: app, webview }
+}
+
+impl App {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+    fn ok<T: DeserializeOwned>(&self, cmd: &str, args: Value) -> T {
+        let v = self
+            .call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
+        serde_json::from_value(v).unwrap()
+    }
+    fn err(&self, cmd: &str, args: Value) -> String {
+        let e = self.call(cmd, args).expect_err(cmd);
+        assert!(e["message"].is_string(), "{e}");
+        e["code"].as_str().unwrap().to_string()
+    }
+}
+
+#[test]
+fn vault_lifecycle_through_commands() {
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    let info: AppInfo = a.ok("app_info", json!({}));
+    assert_eq!(info.data_dir, d.path().display().to_string());
+    assert_eq!(info.settings.auto_lock_minutes, 10);
+    assert!(info.recent.is_empty());
+
+    let weak: Strength = a.ok(
+        "passphrase_strength",
+        json!({ "passphrase": "password1", "context": [] }),
+    );
+    assert!(!weak.acceptable && !weak.reason.is_empty());
+    let strong: Strength = a.ok(
+        "passphrase_strength",
+        json!({ "passphrase": PASS, "context": ["Ромашка"] }),
+    );
+    assert!(strong.acceptable);
+
+    let path = d.path().join("vaults/romashka").display().to_string();
+    assert_eq!(a.err("create_vault", json!({ "path": path, "organisation": "ООО «Ромашка»", "operator": "Анна", "passphrase": "12345" })), "weak_passphrase");
+    let created: Created = a.ok("create_vault", json!({ "path": path, "organisation": "ООО «Ромашка»", "operator": "Анна", "passphrase": PASS }));
+    assert_eq!(created.recovery_code.len(), 39);
+    assert_eq!(created.vault.organisation, "ООО «Ромашка»");
+
+    let page: LedgerPage = a.ok("ledger_page", json!({ "before": null, "limit": 200 }));
+    assert_eq!(page.events[0].kind, "vault.created");
+    assert_eq!(page.next_before, None);
+
+    a.ok::<()>("lock", json!({}));
+    assert_eq!(
+        a.err("ledger_page", json!({ "before": null, "limit": 10 })),
+        "locked"
+    );
+    assert_eq!(
+        a.err(
+            "unlock",
+            json!({ "path": path, "passphrase": "tulip orbit canyon ledger 43" })
+        ),
+        "wrong_secret"
+    );
+    let s: VaultSummary = a.ok("unlock", json!({ "path": path, "passphrase": PASS }));
+    assert_eq!(s.operator, "Анна");
+
+    let r: VerifyReport = a.ok("verify_ledger", json!({}));
+    assert!(r.ok && r.problem.is_none(), "{r:?}");
+    let cp: CheckpointDto = a.ok("create_checkpoint", json!({}));
+    assert!(cp.note.contains(&format!("\n{}\n", cp.tree_size)));
+    let list: Vec<CheckpointDto> = a.ok("list_checkpoints", json!({}));
+    assert_eq!(list.len(), 1);
+
+    let renamed: VaultSummary = a.ok("rename_organisation", json!({ "name": "ООО «Ромашка-2»" }));
+    assert_eq!(renamed.organisation, "ООО «Ромашка-2»");
+    assert_eq!(
+        a.err("rename_organisation", json!({ "name": " " })),
+        "invalid"
+    );
+
+    let info: AppInfo = a.ok("app_info", json!({}));
+    assert_eq!(info.recent.len(), 1);
+    assert!(info.recent[0].path.ends_with("romashka"));
+}
+
+#[test]
+fn settings_are_validated_and_kept() {
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    assert_eq!(
+        a.err(
+            "set_settings",
+            json!({ "settings": { "language": "de", "autoLockMinutes": 10 } })
+        ),
+        "invalid"
+    );
+    assert_eq!(
+        a.err(
+            "set_settings",
+            json!({ "settings": { "language": "ru", "autoLockMinutes": 0 } })
+        ),
+        "invalid"
+    );
+    let s: Value = a.ok(
+        "set_settings",
+        json!({ "settings": { "language": "ru", "autoLockMinutes": 5 } }),
+    );
+    assert_eq!(s["language"], "ru");
+    drop(a);
+    let again = app(d.path());
+    let s: Value = again.ok("get_settings", json!({}));
+    assert_eq!(s["autoLockMinutes"], 5);
+    // Malformed arguments are a clear error, not a crash.
+    assert!(again
+        .call("ledger_page", json!({ "before": "x", "limit": 1 }))
+        .is_err());
+}
+
+#[test]
+fn demo_vault_is_fresh_and_opens() {
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    let demo: DemoVault = a.ok("open_demo", json!({}));
+    let s: VaultSummary = a.ok(
+        "unlock",
+        json!({ "path": demo.path, "passphrase": demo.passphrase }),
+    );
+    assert!(s.events > 8);
+    let r: VerifyReport = a.ok("verify_ledger", json!({}));
+    assert!(r.ok);
+    // Asking again while it is open replaces it with a fresh one.
+    let again: DemoVault = a.ok("open_demo", json!({}));
+    assert_eq!(again.path, demo.path);
+    assert_eq!(a.err("vault_summary", json!({})), "locked");
+}

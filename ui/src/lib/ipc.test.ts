@@ -1,0 +1,98 @@
+import { emit } from '@tauri-apps/api/event';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ipc, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
+
+afterEach(() => clearMocks());
+
+describe('IPC wrappers', () => {
+  it('send the command names and argument names of the contract', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      if (cmd === 'ledger_page') return { events: [], nextBefore: null, total: 0 };
+      return null;
+    });
+    await ipc.ledgerPage(501, 200);
+    await ipc.passphraseStrength('x', ['Acme']);
+    await ipc.pickVaultFolder(true);
+    await ipc.createVault({ path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' });
+    await ipc.recover('/v', 'CODE', 'new pass');
+    await ipc.setSettings({ language: 'ru', autoLockMinutes: 10 });
+    await ipc.changePassphrase('old', 'new');
+    await ipc.exportCheckpoint(3);
+    await ipc.ledgerEvent(7);
+    await ipc.saveRecoveryCode('CODE', 'Acme');
+    await ipc.renameOrganisation('Beta');
+    expect(seen).toEqual([
+      ['ledger_page', { before: 501, limit: 200 }],
+      ['passphrase_strength', { passphrase: 'x', context: ['Acme'] }],
+      ['pick_vault_folder', { forCreate: true }],
+      ['create_vault', { path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' }],
+      ['recover', { path: '/v', recoveryCode: 'CODE', newPassphrase: 'new pass' }],
+      ['set_settings', { settings: { language: 'ru', autoLockMinutes: 10 } }],
+      ['change_passphrase', { current: 'old', newPassphrase: 'new' }],
+      ['export_checkpoint', { id: 3 }],
+      ['ledger_event', { seq: 7 }],
+      ['save_recovery_code', { code: 'CODE', organisation: 'Acme' }],
+      ['rename_organisation', { name: 'Beta' }],
+    ]);
+  });
+
+  it('passes a null `before` for the first page', async () => {
+    const payloads: unknown[] = [];
+    mockIPC((_cmd, payload) => {
+      payloads.push(payload);
+      return { events: [], nextBefore: null, total: 0 };
+    });
+    await ipc.ledgerPage(null, 200);
+    expect(payloads).toEqual([{ before: null, limit: 200 }]);
+  });
+
+  it('rejects with the {code, message} object the shell sends', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'unlock') throw { code: 'wrong_secret', message: 'wrong passphrase or recovery code' };
+      return null;
+    });
+    await expect(ipc.unlock('/v', 'nope')).rejects.toEqual({
+      code: 'wrong_secret',
+      message: 'wrong passphrase or recovery code',
+    });
+  });
+
+  it('turns any other failure into an IpcError', () => {
+    expect(toIpcError(new Error('boom'))).toEqual({ code: 'unknown', message: 'boom' });
+    expect(toIpcError('plain text')).toEqual({ code: 'unknown', message: 'plain text' });
+    expect(toIpcError({ code: 'io', message: 'disk full', extra: 1 })).toEqual({ code: 'io', message: 'disk full' });
+    expect(toIpcError({ code: 5 })).toEqual({ code: 'unknown', message: '[object Object]' });
+  });
+});
+
+describe('events', () => {
+  it('delivers vault-locked and verify-progress payloads, and stops after unsubscribe', async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const locked = vi.fn();
+    const progress = vi.fn();
+    const stopLocked = subscribe(onVaultLocked(locked));
+    const stopProgress = subscribe(onVerifyProgress(progress));
+    await new Promise((r) => setTimeout(r, 0));
+    await emit('vault-locked', { reason: 'idle' });
+    await emit('verify-progress', { done: 10, total: 100 });
+    expect(locked).toHaveBeenCalledWith({ reason: 'idle' });
+    expect(progress).toHaveBeenCalledWith({ done: 10, total: 100 });
+    stopLocked();
+    stopProgress();
+    await emit('vault-locked', { reason: 'user' });
+    expect(locked).toHaveBeenCalledTimes(1);
+  });
+
+  it('cleans up a listener whose registration finishes after the component is gone', async () => {
+    const unlisten = vi.fn();
+    let resolve!: (f: () => void) => void;
+    const stop = subscribe(new Promise((r) => (resolve = r)));
+    stop();
+    resolve(unlisten);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(unlisten).toHaveBeenCalledTimes(1);
+  });
+});

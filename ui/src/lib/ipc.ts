@@ -1,0 +1,127 @@
+// Typed wrappers over the Tauri commands and events. This is the only module
+// that knows command names; screens call these functions and branch on
+// `IpcError.code` only.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AppInfo } from './bindings/AppInfo';
+import type { CheckpointDto } from './bindings/CheckpointDto';
+import type { Created } from './bindings/Created';
+import type { DemoVault } from './bindings/DemoVault';
+import type { EventDto } from './bindings/EventDto';
+import type { IpcError } from './bindings/IpcError';
+import type { LedgerPage } from './bindings/LedgerPage';
+import type { LockedEvent } from './bindings/LockedEvent';
+import type { Settings } from './bindings/Settings';
+import type { Strength } from './bindings/Strength';
+import type { VaultSummary } from './bindings/VaultSummary';
+import type { VerifyProgress } from './bindings/VerifyProgress';
+import type { VerifyReport } from './bindings/VerifyReport';
+
+export type {
+  AppInfo,
+  CheckpointDto,
+  Created,
+  DemoVault,
+  EventDto,
+  IpcError,
+  LedgerPage,
+  LockedEvent,
+  Settings,
+  Strength,
+  VaultSummary,
+  VerifyProgress,
+  VerifyReport,
+};
+
+/** Code used when a rejection is not the `{code, message}` object the shell promises. */
+export const UNKNOWN_CODE = 'unknown';
+
+export function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/** Normalises anything a rejected `invoke` (or our own code) may throw. */
+export function toIpcError(value: unknown): IpcError {
+  if (isIpcError(value)) return { code: value.code, message: value.message };
+  if (value instanceof Error) return { code: UNKNOWN_CODE, message: value.message };
+  if (typeof value === 'string') return { code: UNKNOWN_CODE, message: value };
+  return { code: UNKNOWN_CODE, message: String(value) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const ipc = {
+  appInfo: () => call<AppInfo>('app_info'),
+  passphraseStrength: (passphrase: string, context: string[]) =>
+    call<Strength>('passphrase_strength', { passphrase, context }),
+  pickVaultFolder: (forCreate: boolean) => call<string | null>('pick_vault_folder', { forCreate }),
+  createVault: (args: { path: string; organisation: string; operator: string; passphrase: string }) =>
+    call<Created>('create_vault', args),
+  saveRecoveryCode: (code: string, organisation: string) =>
+    call<boolean>('save_recovery_code', { code, organisation }),
+  openDemo: () => call<DemoVault>('open_demo'),
+  unlock: (path: string, passphrase: string) => call<VaultSummary>('unlock', { path, passphrase }),
+  recover: (path: string, recoveryCode: string, newPassphrase: string) =>
+    call<VaultSummary>('recover', { path, recoveryCode, newPassphrase }),
+  lock: () => call<null>('lock'),
+  touch: () => call<null>('touch'),
+  vaultSummary: () => call<VaultSummary>('vault_summary'),
+  ledgerPage: (before: number | null, limit: number) => call<LedgerPage>('ledger_page', { before, limit }),
+  ledgerEvent: (seq: number) => call<EventDto>('ledger_event', { seq }),
+  verifyLedger: () => call<VerifyReport>('verify_ledger'),
+  cancelVerify: () => call<null>('cancel_verify'),
+  createCheckpoint: () => call<CheckpointDto>('create_checkpoint'),
+  listCheckpoints: () => call<CheckpointDto[]>('list_checkpoints'),
+  exportCheckpoint: (id: number) => call<boolean>('export_checkpoint', { id }),
+  getSettings: () => call<Settings>('get_settings'),
+  setSettings: (settings: Settings) => call<Settings>('set_settings', { settings }),
+  renameOrganisation: (name: string) => call<VaultSummary>('rename_organisation', { name }),
+  changePassphrase: (current: string, newPassphrase: string) =>
+    call<null>('change_passphrase', { current, newPassphrase }),
+};
+
+export const EVENT_VERIFY_PROGRESS = 'verify-progress';
+export const EVENT_VAULT_LOCKED = 'vault-locked';
+
+export function onVerifyProgress(handler: (p: VerifyProgress) => void): Promise<UnlistenFn> {
+  return listen<VerifyProgress>(EVENT_VERIFY_PROGRESS, (e) => handler(e.payload));
+}
+
+export function onVaultLocked(handler: (e: LockedEvent) => void): Promise<UnlistenFn> {
+  return listen<LockedEvent>(EVENT_VAULT_LOCKED, (e) => handler(e.payload));
+}
+
+/**
+ * Subscribes to an event and returns a synchronous disposer, so a component can
+ * clean up even if it is destroyed before `listen` resolved.
+ */
+export function subscribe(register: Promise<UnlistenFn>): () => void {
+  let unlisten: UnlistenFn | null = null;
+  let disposed = false;
+  register
+    .then((fn) => {
+      if (disposed) fn();
+      else unlisten = fn;
+    })
+    .catch(() => {
+      /* no event system (e.g. plain browser): nothing to clean up */
+    });
+  return () => {
+    disposed = true;
+    if (unlisten) {
+      unlisten();
+      unlisten = null;
+    }
+  };
+}

@@ -1,0 +1,23 @@
+// Human labels for ledger event kinds. Unknown kinds are shown raw.
+
+export const KNOWN_KINDS = [
+  'vault.created',
+  'vault.unlocked',
+  'vault.locked',
+  'vault.recovered',
+  'passphrase.changed',
+  'subject.recorded',
+  'subject.erased',
+  'organisation.renamed',
+  'demo.note',
+] as const;
+
+/** The i18n key for a kind's label, or null when the kind is unknown. */
+export function kindLabelKey(kind: string): string | null {
+  return (KNOWN_KINDS as readonly string[]).includes(kind) ? `kind.${kind.replace('.', '_')}` : null;
+}
+
+export function kindLabel(kind: string, t: (key: string) => string): string {
+  const key = kindLabelKey(kind);
+  return key === null ? kind : t(key);
+}

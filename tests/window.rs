@@ -319,7 +319,11 @@ async fn tampered_vault_shows_the_failing_event() {
     )
     .unwrap();
 
+    // A returning user starts at the unlock screen of the last vault.
     let ui = launch(data.path()).await;
+    ui.wait("screen-unlock").await;
+    assert!(ui.text("unlock-path").await.contains("tampered"));
+    ui.click("btn-back").await;
     ui.click("recent-item").await;
     ui.wait("screen-unlock").await;
     ui.fill("unlock-pass", PASS).await;
@@ -399,11 +403,10 @@ async fn measure_startup_unlock_and_memory() {
 
     let t = Instant::now();
     let ui = launch(data.path()).await;
+    ui.wait("screen-unlock").await;
     let to_ready = t.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_mib("consent-ledger-app");
-    ui.click("recent-item").await;
-    ui.wait("screen-unlock").await;
     ui.fill("unlock-pass", PASS).await;
     let t = Instant::now();
     ui.click("btn-unlock").await;

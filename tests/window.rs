@@ -340,14 +340,24 @@ async fn tampered_vault_shows_the_failing_event() {
     ui.c.clone().close().await.unwrap();
 }
 
-/// Resident memory (MiB) of the app process and its WebKit helper processes.
-fn rss_mib(app_name: &str) -> (f64, f64) {
-    let mut app = 0.0;
-    let mut webkit = 0.0;
+/// Memory (MiB) of the app process and of its WebKit helper processes, as
+/// (app RSS, app PSS, WebKit RSS, WebKit PSS). PSS shares the pages of shared
+/// libraries fairly between processes; RSS counts them whole in each.
+fn memory_mib(app_name: &str) -> (f64, f64, f64, f64) {
+    let kib = |text: &str, key: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|k| k.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    let mut m = (0.0, 0.0, 0.0, 0.0);
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
             continue;
         };
+        let rollup = std::fs::read_to_string(entry.path().join("smaps_rollup")).unwrap_or_default();
         let name = status
             .lines()
             .next()
@@ -355,20 +365,16 @@ fn rss_mib(app_name: &str) -> (f64, f64) {
             .trim_start_matches("Name:")
             .trim()
             .to_string();
-        let rss = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|k| k.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0;
+        let (rss, pss) = (kib(&status, "VmRSS:"), kib(&rollup, "Pss:"));
         if app_name.starts_with(&name) {
-            app += rss;
+            m.0 += rss;
+            m.1 += pss;
         } else if name.starts_with("WebKitWebProces") || name.starts_with("WebKitNetworkPr") {
-            webkit += rss;
+            m.2 += rss;
+            m.3 += pss;
         }
     }
-    (app, webkit)
+    m
 }
 
 /// Figures for the note, not pass/fail: `cargo test --release -p consent-ledger-app
@@ -406,7 +412,7 @@ async fn measure_startup_unlock_and_memory() {
     ui.wait("screen-unlock").await;
     let to_ready = t.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = rss_mib("consent-ledger-app");
+    let idle = memory_mib("consent-ledger-app");
     ui.fill("unlock-pass", PASS).await;
     let t = Instant::now();
     ui.click("btn-unlock").await;
@@ -424,10 +430,10 @@ async fn measure_startup_unlock_and_memory() {
         ui.js("const l = document.querySelector(\"[data-testid='ledger-list']\"); l.scrollTop += 20000; return true", vec![]).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let ledger = rss_mib("consent-ledger-app");
+    let ledger = memory_mib("consent-ledger-app");
     ui.shot("12-ledger-1m-events").await;
     println!(
-        "launch → first screen ready (WebDriver session incl.): {:.0} ms",
+        "launch → unlock screen shown (incl. WebDriver session start): {:.0} ms",
         to_ready.as_secs_f64() * 1e3
     );
     println!(
@@ -435,10 +441,59 @@ async fn measure_startup_unlock_and_memory() {
         to_main.as_secs_f64() * 1e3,
         kdf.as_secs_f64() * 1e3
     );
-    println!("RSS idle: app {:.0} MiB + WebKit {:.0} MiB", idle.0, idle.1);
-    println!(
-        "RSS ledger open on {n} events: app {:.0} MiB + WebKit {:.0} MiB",
-        ledger.0, ledger.1
+    let mem = |what: &str, m: (f64, f64, f64, f64)| {
+        println!(
+            "{what}: app RSS {:.0} MiB (PSS {:.0}); WebKit processes RSS {:.0} MiB (PSS {:.0})",
+            m.0, m.1, m.2, m.3
+        )
+    };
+    mem("idle at the unlock screen", idle);
+    mem(&format!("Ledger screen open on {n} events"), ledger);
+    ui.c.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn russian_interface_on_the_demo_vault() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("settings.json"),
+        r#"{"language":"ru","autoLockMinutes":10}"#,
+    )
+    .unwrap();
+    let ui = launch(data.path()).await;
+    ui.wait("screen-welcome").await;
+    assert!(
+        ui.text("btn-demo").await.contains("демо"),
+        "{}",
+        ui.text("btn-demo").await
     );
+    ui.shot("ru-01-welcome").await;
+    ui.click("btn-demo").await;
+    ui.wait("screen-unlock").await;
+    ui.wait("demo-note").await;
+    ui.shot("ru-02-unlock-demo").await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-main").await;
+    assert_eq!(ui.text("nav-ledger").await.trim(), "Журнал событий");
+    ui.click("nav-ledger").await;
+    ui.wait("ledger-row").await;
+    let rows = ui.rows().await;
+    assert!(rows.len() >= 10, "{rows:?}");
+    let (ok, text) = ui.verify_result().await;
+    assert_eq!(ok.as_deref(), Some("true"), "{text}");
+    ui.click("btn-checkpoint").await;
+    ui.wait("checkpoint-note").await;
+    assert!(ui
+        .text("checkpoint-note")
+        .await
+        .starts_with("consent-ledger/"));
+    ui.shot("ru-03-ledger").await;
+    ui.click("nav-settings").await;
+    ui.wait("screen-settings").await;
+    ui.shot("ru-04-settings").await;
+    ui.click("nav-consents").await;
+    ui.wait("coming-soon").await;
+    ui.shot("ru-05-coming-soon").await;
     ui.c.clone().close().await.unwrap();
 }

@@ -68,17 +68,7 @@ pub fn configure<R: Runtime>(
 fn spawn_idle_lock<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState>) {
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(5));
-        let limit = Duration::from_secs(u64::from(state.settings().auto_lock_minutes) * 60);
-        if state.last_activity.lock().unwrap().elapsed() < limit {
-            continue;
-        }
-        // A vault busy with long work (verify) is not idle: skip, don't wait.
-        let idle_vault = match state.vault.try_lock() {
-            Ok(mut guard) => guard.take(),
-            Err(_) => None,
-        };
-        if let Some(v) = idle_vault {
-            let _ = v.lock();
+        if lock_if_idle(&state) {
             let _ = app.emit(
                 "vault-locked",
                 LockedEvent {
@@ -87,6 +77,26 @@ fn spawn_idle_lock<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState>) {
             );
         }
     });
+}
+
+/// Locks the open vault if nothing happened for the auto-lock time; true if it did.
+/// A vault busy with long work (verify holds it) is not idle: skipped, not waited for.
+pub fn lock_if_idle(state: &AppState) -> bool {
+    let limit = Duration::from_secs(u64::from(state.settings().auto_lock_minutes) * 60);
+    if state.last_activity.lock().unwrap().elapsed() < limit {
+        return false;
+    }
+    let idle_vault = match state.vault.try_lock() {
+        Ok(mut guard) => guard.take(),
+        Err(_) => None,
+    };
+    match idle_vault {
+        Some(v) => {
+            let _ = v.lock();
+            true
+        }
+        None => false,
+    }
 }
 
 /// Starts the app; `CONSENT_LEDGER_DATA_DIR` redirects the app-data folder.

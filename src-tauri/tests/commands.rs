@@ -13,7 +13,7 @@ use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
 };
 use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+use tauri::{Manager, WebviewWindow};
 
 const PASS: &str = "tulip orbit canyon ledger 42";
 
@@ -174,4 +174,30 @@ fn demo_vault_is_fresh_and_opens() {
     let again: DemoVault = a.ok("open_demo", json!({}));
     assert_eq!(again.path, demo.path);
     assert_eq!(a.err("vault_summary", json!({})), "locked");
+}
+
+#[test]
+fn idle_vault_locks_itself() {
+    use consent_ledger_app::state::AppState;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    let demo: DemoVault = a.ok("open_demo", json!({}));
+    a.ok::<VaultSummary>(
+        "unlock",
+        json!({ "path": demo.path, "passphrase": demo.passphrase }),
+    );
+    let state = a.webview.state::<Arc<AppState>>().inner().clone();
+    assert!(
+        !consent_ledger_app::lock_if_idle(&state),
+        "just used: not idle"
+    );
+    *state.last_activity.lock().unwrap() = Instant::now() - Duration::from_secs(11 * 60);
+    assert!(consent_ledger_app::lock_if_idle(&state));
+    assert_eq!(a.err("vault_summary", json!({})), "locked");
+    // The lock was recorded in the vault's ledger.
+    let v = consent_ledger_core::Vault::unlock(std::path::Path::new(&demo.path), &demo.passphrase)
+        .unwrap();
+    assert_eq!(v.log(None, 2).unwrap()[1].kind, "vault.locked");
 }

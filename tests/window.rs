@@ -8,7 +8,6 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use consent_ledger_core::crypto::KdfParams;
@@ -16,10 +15,22 @@ use consent_ledger_core::keyslots::{KeyFile, SlotKind};
 use consent_ledger_core::{db, CreateOptions, NewEvent, Vault};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use tokio::sync::Mutex;
 
 const PASS: &str = "tulip orbit canyon ledger 42";
 /// One window at a time: WebKitWebDriver sessions share the display.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+/// Lists `vault` as the most recently opened vault, as the app would have.
+fn remember(data_dir: &Path, vault: &Path) {
+    let recent =
+        json!([{ "path": vault.display().to_string(), "lastOpened": "2026-11-22T10:00:00Z" }]);
+    std::fs::write(
+        data_dir.join("recent.json"),
+        serde_json::to_vec(&recent).unwrap(),
+    )
+    .unwrap();
+}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -213,7 +224,7 @@ impl Ui {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_lock_unlock_and_verify_in_the_window() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     let ui = launch(data.path()).await;
     ui.wait("screen-welcome").await;
@@ -287,7 +298,7 @@ async fn create_lock_unlock_and_verify_in_the_window() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tampered_vault_shows_the_failing_event() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("tampered");
     let opts = CreateOptions {
@@ -311,13 +322,7 @@ async fn tampered_vault_shows_the_failing_event() {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
     drop(conn);
-    let recent =
-        json!([{ "path": dir.display().to_string(), "lastOpened": "2026-11-22T10:00:00Z" }]);
-    std::fs::write(
-        data.path().join("recent.json"),
-        serde_json::to_vec(&recent).unwrap(),
-    )
-    .unwrap();
+    remember(data.path(), &dir);
 
     // A returning user starts at the unlock screen of the last vault.
     let ui = launch(data.path()).await;
@@ -382,7 +387,7 @@ fn memory_mib(app_name: &str) -> (f64, f64, f64, f64) {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore]
 async fn measure_startup_unlock_and_memory() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("big");
     let n: usize = std::env::var("MEASURE_EVENTS")
@@ -399,13 +404,7 @@ async fn measure_startup_unlock_and_memory() {
         v.record(&batch).unwrap();
     }
     v.lock().unwrap();
-    let recent =
-        json!([{ "path": dir.display().to_string(), "lastOpened": "2026-11-22T10:00:00Z" }]);
-    std::fs::write(
-        data.path().join("recent.json"),
-        serde_json::to_vec(&recent).unwrap(),
-    )
-    .unwrap();
+    remember(data.path(), &dir);
 
     let t = Instant::now();
     let ui = launch(data.path()).await;
@@ -454,7 +453,7 @@ async fn measure_startup_unlock_and_memory() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn russian_interface_on_the_demo_vault() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     std::fs::write(
         data.path().join("settings.json"),

@@ -496,3 +496,26 @@ async fn russian_interface_on_the_demo_vault() {
     ui.shot("ru-05-coming-soon").await;
     ui.c.clone().close().await.unwrap();
 }
+
+/// The native folder dialog (rfd on GTK) opens from the app without taking it down.
+#[tokio::test(flavor = "multi_thread")]
+async fn native_folder_dialog_opens_and_the_app_stays_responsive() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let ui = launch(data.path()).await;
+    ui.click("btn-open").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        ui.js("return 1 + 1", vec![]).await,
+        json!(2),
+        "the app died with the dialog"
+    );
+    if Command::new("import").arg("-version").output().is_ok() {
+        let out = screenshots().join("13-open-dialog.png");
+        let _ = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&out)
+            .status();
+    }
+    ui.c.clone().close().await.unwrap();
+}

@@ -1,7 +1,6 @@
 //! The `#[tauri::command]`s: deserialize the arguments, call the core on a
 //! blocking thread, map the result to a DTO. Nothing else happens here.
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -11,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::dto::*;
 use crate::error::{IpcError, IpcResult};
-use crate::state::AppState;
+use crate::state::{vault_path, AppState};
 
 type AppStateArc<'a> = State<'a, Arc<AppState>>;
 
@@ -74,7 +73,14 @@ pub async fn create_vault(
     blocking(move || {
         let mut opts = CreateOptions::new(&organisation);
         opts.operator = operator;
-        let created = Vault::create(&PathBuf::from(path), &passphrase, &opts)?;
+        let dir = vault_path(&path)?;
+        if dir.starts_with(st.demo_dir()) {
+            return Err(IpcError::new(
+                "invalid",
+                "this folder is reserved for the demo vault; choose another",
+            ));
+        }
+        let created = Vault::create(&dir, &passphrase, &opts)?;
         let summary = VaultSummary::of(&created.vault)?;
         let recovery_code = created.recovery_code.to_string();
         st.set_vault(created.vault)?;
@@ -106,9 +112,20 @@ pub async fn save_recovery_code<R: Runtime>(
         "Consent Ledger — recovery code\nOrganisation: {organisation}\n\n{}\n\nKeep this file away from the computer that holds the vault (print it, or store it on a USB stick in a safe).\nWith it anyone can open the vault and set a new passphrase.\n",
         code.as_str()
     ));
-    std::fs::write(file.path(), text.as_bytes())
-        .map_err(|e| IpcError::new("io", format!("{}: {e}", file.path().display())))?;
+    write_private(file.path(), text.as_bytes())?;
     Ok(true)
+}
+
+/// Writes a file readable by its owner only (it holds the recovery code).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> IpcResult<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| io_err(path, e))
 }
 
 #[tauri::command]
@@ -116,27 +133,40 @@ pub async fn open_demo(state: AppStateArc<'_>) -> IpcResult<DemoVault> {
     let st = state.inner().clone();
     blocking(move || {
         let dir = st.demo_dir();
-        // Throwaway: a fresh demo every time, but only ever remove our own demo vault.
-        if dir.join("keys.json").exists() {
-            let open_here = st
-                .vault
-                .lock()
-                .unwrap()
-                .as_ref()
-                .is_some_and(|v| v.dir() == dir);
-            if open_here {
+        // Throwaway: a fresh demo every time. Built beside the old one and
+        // swapped in, and only ever replacing a folder that is the demo.
+        let fresh = dir.with_extension("new");
+        if fresh.exists() {
+            std::fs::remove_dir_all(&fresh).map_err(|e| io_err(&fresh, e))?;
+        }
+        demo::create(&fresh)?.lock()?;
+        if dir.exists() {
+            if !demo::is_demo(&dir) {
+                let _ = std::fs::remove_dir_all(&fresh);
+                return Err(IpcError::new(
+                    "invalid",
+                    format!(
+                        "{} holds something other than the demo vault; it was left untouched",
+                        dir.display()
+                    ),
+                ));
+            }
+            if st.is_open(&dir) {
                 st.lock()?;
             }
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| IpcError::new("io", format!("{}: {e}", dir.display())))?;
+            std::fs::remove_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
         }
-        demo::create(&dir)?.lock()?;
+        std::fs::rename(&fresh, &dir).map_err(|e| io_err(&dir, e))?;
         Ok(DemoVault {
             path: dir.display().to_string(),
             passphrase: demo::PASSPHRASE.to_string(),
         })
     })
     .await
+}
+
+fn io_err(path: &std::path::Path, e: std::io::Error) -> IpcError {
+    IpcError::new("io", format!("{}: {e}", path.display()))
 }
 
 #[tauri::command]
@@ -148,7 +178,7 @@ pub async fn unlock(
     let st = state.inner().clone();
     let passphrase = Zeroizing::new(passphrase);
     blocking(move || {
-        let v = Vault::unlock(&PathBuf::from(path), &passphrase)?;
+        let v = Vault::unlock(&vault_path(&path)?, &passphrase)?;
         let summary = VaultSummary::of(&v)?;
         st.set_vault(v)?;
         Ok(summary)
@@ -169,7 +199,7 @@ pub async fn recover(
         Zeroizing::new(new_passphrase),
     );
     blocking(move || {
-        let v = Vault::recover(&PathBuf::from(path), &code, &new)?;
+        let v = Vault::recover(&vault_path(&path)?, &code, &new)?;
         let summary = VaultSummary::of(&v)?;
         st.set_vault(v)?;
         Ok(summary)

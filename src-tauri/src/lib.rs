@@ -24,14 +24,17 @@ pub fn configure<R: Runtime>(
 ) -> tauri::Builder<R> {
     // A given folder is managed at once (the mock runtime never runs `setup`);
     // the platform's app-data folder is only known once the app exists.
-    let builder = match data_dir {
+    // A relative override would follow the working directory: make it absolute.
+    let builder = match data_dir.and_then(|d| std::path::absolute(d).ok()) {
         Some(dir) => builder.manage(Arc::new(AppState::new(dir))),
         None => builder,
     };
     builder
         .setup(|app| {
             if app.try_state::<Arc<AppState>>().is_none() {
-                app.manage(Arc::new(AppState::new(app.path().app_data_dir()?)));
+                app.manage(Arc::new(AppState::new(std::path::absolute(
+                    app.path().app_data_dir()?,
+                )?)));
             }
             let state = app.state::<Arc<AppState>>().inner().clone();
             std::fs::create_dir_all(&state.data_dir)?;
@@ -80,23 +83,10 @@ fn spawn_idle_lock<R: Runtime>(app: tauri::AppHandle<R>, state: Arc<AppState>) {
 }
 
 /// Locks the open vault if nothing happened for the auto-lock time; true if it did.
-/// A vault busy with long work (verify holds it) is not idle: skipped, not waited for.
 pub fn lock_if_idle(state: &AppState) -> bool {
-    let limit = Duration::from_secs(u64::from(state.settings().auto_lock_minutes) * 60);
-    if state.last_activity.lock().unwrap().elapsed() < limit {
-        return false;
-    }
-    let idle_vault = match state.vault.try_lock() {
-        Ok(mut guard) => guard.take(),
-        Err(_) => None,
-    };
-    match idle_vault {
-        Some(v) => {
-            let _ = v.lock();
-            true
-        }
-        None => false,
-    }
+    state.lock_if_idle(Duration::from_secs(
+        u64::from(state.settings().auto_lock_minutes) * 60,
+    ))
 }
 
 /// Starts the app; `CONSENT_LEDGER_DATA_DIR` redirects the app-data folder.
@@ -107,4 +97,60 @@ pub fn run() {
     )
     .run(tauri::generate_context!())
     .expect("Consent Ledger could not start");
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every command is declared in build.rs (so it needs a grant), registered
+    /// with the handler, and granted to the window; nothing more is granted.
+    #[test]
+    fn commands_declared_registered_and_granted_agree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+        let build = read("build.rs");
+        let list = &build[build.find("&[").unwrap()..build.rfind(']').unwrap()];
+        let mut declared: Vec<String> = list
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(String::from)
+            .collect();
+        let lib = read("src/lib.rs");
+        let handler = &lib[lib.find("generate_handler![").unwrap()..];
+        let handler = &handler[..handler.find(']').unwrap()];
+        let mut registered: Vec<String> = handler
+            .split("commands::")
+            .skip(1)
+            .map(|s| s.split(',').next().unwrap().trim().to_string())
+            .collect();
+        let caps: serde_json::Value =
+            serde_json::from_str(&read("capabilities/main.json")).unwrap();
+        let mut granted: Vec<String> = caps["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| {
+                p.as_str()?
+                    .strip_prefix("allow-")
+                    .map(|c| c.replace('-', "_"))
+            })
+            .collect();
+        declared.sort();
+        registered.sort();
+        granted.sort();
+        assert!(!declared.is_empty());
+        assert_eq!(declared, registered, "build.rs vs generate_handler!");
+        assert_eq!(declared, granted, "build.rs vs capabilities/main.json");
+        let others: Vec<&str> = caps["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("allow-"))
+            .collect();
+        assert_eq!(
+            others,
+            ["core:event:allow-listen", "core:event:allow-unlisten"]
+        );
+    }
 }

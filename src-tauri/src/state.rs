@@ -3,9 +3,9 @@
 //! the idle clock and the verify cancel flag.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use consent_ledger_core::Vault;
 
@@ -21,43 +21,81 @@ const SETTINGS_FILE: &str = "settings.json";
 const RECENT_FILE: &str = "recent.json";
 const MAX_RECENT: usize = 8;
 
+/// When someone last used the app, on two clocks: the monotonic one does not
+/// advance while the machine sleeps, the wall clock does.
+#[derive(Debug, Clone, Copy)]
+pub struct Activity {
+    pub instant: Instant,
+    pub wall: SystemTime,
+}
+
+impl Activity {
+    pub fn now() -> Self {
+        Activity {
+            instant: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+    /// The longer of the two elapsed times (a clock set back counts as zero).
+    pub fn idle_for(&self) -> Duration {
+        let wall = SystemTime::now()
+            .duration_since(self.wall)
+            .unwrap_or_default();
+        wall.max(self.instant.elapsed())
+    }
+}
+
 pub struct AppState {
     pub data_dir: PathBuf,
     pub vault: Mutex<Option<Vault>>,
-    pub last_activity: Mutex<Instant>,
+    pub last_activity: Mutex<Activity>,
     pub cancel_verify: Arc<AtomicBool>,
     pub settings: Mutex<Settings>,
 }
 
+/// A panic in one command must not leave the vault impossible to lock.
+fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl AppState {
+    /// `data_dir` must be absolute: relative folders would follow the working directory.
     pub fn new(data_dir: PathBuf) -> Self {
-        let settings = read_json(&data_dir.join(SETTINGS_FILE)).unwrap_or_default();
+        let settings = read_json::<Settings>(&data_dir.join(SETTINGS_FILE))
+            .and_then(|s| s.validated().ok())
+            .unwrap_or_default();
         AppState {
             data_dir,
             vault: Mutex::new(None),
-            last_activity: Mutex::new(Instant::now()),
+            last_activity: Mutex::new(Activity::now()),
             cancel_verify: Arc::new(AtomicBool::new(false)),
             settings: Mutex::new(settings),
         }
     }
 
     pub fn touch(&self) {
-        *self.last_activity.lock().unwrap() = Instant::now();
+        *guard(&self.last_activity) = Activity::now();
+    }
+
+    pub fn idle_for(&self) -> Duration {
+        guard(&self.last_activity).idle_for()
     }
 
     /// Runs `f` on the open vault, or fails with `locked`.
     pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> IpcResult<T>) -> IpcResult<T> {
+        let mut vault = guard(&self.vault);
         self.touch();
-        let mut guard = self.vault.lock().unwrap();
-        match guard.as_mut() {
+        match vault.as_mut() {
             Some(v) => f(v),
             None => Err(IpcError::locked()),
         }
     }
 
-    /// Closes the open vault (recording `vault.locked`); the keys are zeroized on drop.
+    /// Closes the open vault (recording `vault.locked`); the keys are zeroized
+    /// on drop. A running verification is cancelled first so the lock is prompt.
     pub fn lock(&self) -> IpcResult<bool> {
-        let taken = self.vault.lock().unwrap().take();
+        self.cancel_verify.store(true, Ordering::SeqCst);
+        let taken = guard(&self.vault).take();
         match taken {
             Some(v) => {
                 v.lock()?;
@@ -67,23 +105,54 @@ impl AppState {
         }
     }
 
-    /// Replaces the open vault (locking the previous one).
+    /// Locks the open vault if idle for longer than `limit`, re-checked under
+    /// the vault's lock; a vault busy with long work is skipped, not waited for.
+    pub fn lock_if_idle(&self, limit: Duration) -> bool {
+        if self.idle_for() < limit {
+            return false;
+        }
+        let taken = match self.vault.try_lock() {
+            Ok(mut v) if self.idle_for() >= limit => v.take(),
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().take(),
+            _ => None,
+        };
+        match taken {
+            Some(v) => {
+                let _ = v.lock();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Makes `v` the open vault; the previous one (if any) is locked. The swap
+    /// happens under one lock so two unlocks cannot lose a `vault.locked`.
     pub fn set_vault(&self, v: Vault) -> IpcResult<()> {
-        self.lock()?;
         self.remember(v.dir());
-        *self.vault.lock().unwrap() = Some(v);
+        let previous = guard(&self.vault).replace(v);
         self.touch();
+        if let Some(old) = previous {
+            old.lock()?;
+        }
         Ok(())
     }
 
+    /// Whether the open vault is the one in `dir`.
+    pub fn is_open(&self, dir: &Path) -> bool {
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        guard(&self.vault)
+            .as_ref()
+            .is_some_and(|v| canon(v.dir()) == canon(dir))
+    }
+
     pub fn settings(&self) -> Settings {
-        self.settings.lock().unwrap().clone()
+        guard(&self.settings).clone()
     }
 
     pub fn save_settings(&self, s: Settings) -> IpcResult<Settings> {
         let s = s.validated()?;
         write_json(&self.data_dir.join(SETTINGS_FILE), &s)?;
-        *self.settings.lock().unwrap() = s.clone();
+        *guard(&self.settings) = s.clone();
         Ok(s)
     }
 
@@ -121,6 +190,18 @@ impl AppState {
     pub fn demo_dir(&self) -> PathBuf {
         self.data_dir.join("demo")
     }
+}
+
+/// A vault path from the UI: absolute, so it never depends on where the app was started.
+pub fn vault_path(path: &str) -> IpcResult<PathBuf> {
+    let p = PathBuf::from(path.trim());
+    if p.as_os_str().is_empty() || !p.is_absolute() {
+        return Err(IpcError::new(
+            "invalid",
+            format!("choose a full folder path (this one is relative: {path:?})"),
+        ));
+    }
+    Ok(p)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {

@@ -174,13 +174,35 @@ fn demo_vault_is_fresh_and_opens() {
     let again: DemoVault = a.ok("open_demo", json!({}));
     assert_eq!(again.path, demo.path);
     assert_eq!(a.err("vault_summary", json!({})), "locked");
+    let fresh: VaultSummary = a.ok(
+        "unlock",
+        json!({ "path": again.path, "passphrase": again.passphrase }),
+    );
+    assert_ne!(fresh.vault_id, s.vault_id);
+    a.ok::<()>("lock", json!({}));
+
+    // A real vault where the demo goes is never deleted.
+    let demo_dir = Path::new(&demo.path);
+    std::fs::remove_dir_all(demo_dir).unwrap();
+    let created: Created = a.ok("create_vault", json!({ "path": d.path().join("elsewhere").display().to_string(), "organisation": "Real", "operator": "me", "passphrase": PASS }));
+    a.ok::<()>("lock", json!({}));
+    std::fs::rename(&created.vault.path, demo_dir).unwrap();
+    assert_eq!(a.err("open_demo", json!({})), "invalid");
+    assert!(demo_dir.join("keys.json").exists());
+    // Nor can one be created inside the demo folder, or at a relative path.
+    assert_eq!(a.err("create_vault", json!({ "path": demo_dir.join("x").display().to_string(), "organisation": "R", "operator": "me", "passphrase": PASS })), "invalid");
+    assert_eq!(a.err("create_vault", json!({ "path": "relative/vault", "organisation": "R", "operator": "me", "passphrase": PASS })), "invalid");
+    assert_eq!(
+        a.err("unlock", json!({ "path": "vault", "passphrase": PASS })),
+        "invalid"
+    );
 }
 
 #[test]
 fn idle_vault_locks_itself() {
     use consent_ledger_app::state::AppState;
     use std::sync::Arc;
-    use std::time::{Duration, Instant};
+    use std::time::{Duration, SystemTime};
     let d = tempfile::tempdir().unwrap();
     let a = app(d.path());
     let demo: DemoVault = a.ok("open_demo", json!({}));
@@ -193,7 +215,8 @@ fn idle_vault_locks_itself() {
         !consent_ledger_app::lock_if_idle(&state),
         "just used: not idle"
     );
-    *state.last_activity.lock().unwrap() = Instant::now() - Duration::from_secs(11 * 60);
+    // Asleep: the monotonic clock stood still, the wall clock moved on.
+    state.last_activity.lock().unwrap().wall = SystemTime::now() - Duration::from_secs(11 * 60);
     assert!(consent_ledger_app::lock_if_idle(&state));
     assert_eq!(a.err("vault_summary", json!({})), "locked");
     // The lock was recorded in the vault's ledger.

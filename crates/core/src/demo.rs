@@ -76,6 +76,15 @@ pub fn create(dir: &Path) -> Result<Vault> {
     Ok(vault)
 }
 
+/// True only for a demo vault made by [`create`]: it opens with the demo
+/// passphrase and names the demo organisation. Callers check this before
+/// replacing a folder, so that a real vault is never taken for the demo.
+pub fn is_demo(dir: &Path) -> bool {
+    Vault::unlock(dir, PASSPHRASE)
+        .and_then(|v| v.info())
+        .is_ok_and(|i| i.organisation == ORGANISATION)
+}
+
 /// Adds the sample subjects, one erasure and a signed checkpoint.
 pub fn populate(vault: &mut Vault) -> Result<()> {
     let ids = vault.with_tx(|tx, actor| {
@@ -131,5 +140,19 @@ mod tests {
             super::PEOPLE.len()
         );
         assert!(kinds.contains(&"subject.erased".to_string()));
+        assert!(super::is_demo(&d.path().join("demo")));
+    }
+
+    #[test]
+    fn a_real_vault_is_never_taken_for_the_demo() {
+        let d = tempfile::tempdir().unwrap();
+        let opts = crate::CreateOptions {
+            organisation: super::ORGANISATION.into(),
+            operator: "x".into(),
+            kdf: crate::crypto::KdfParams::insecure_for_tests(),
+        };
+        crate::Vault::create(d.path(), "tulip orbit canyon ledger 42", &opts).unwrap();
+        assert!(!super::is_demo(d.path()));
+        assert!(!super::is_demo(&d.path().join("nothing")));
     }
 }

@@ -31,7 +31,8 @@ describe('error codes', () => {
   });
 
   it('has no key for unknown codes', () => {
-    expect(errorMessageKey('migration')).toBeNull();
+    expect(errorMessageKey('migration')).toBe('error.migration');
+    expect(errorMessageKey('brand_new_code')).toBeNull();
     expect(errorMessageKey('')).toBeNull();
     expect(errorMessageKey('toString')).toBeNull();
   });
@@ -56,7 +57,7 @@ describe('error codes', () => {
   });
 
   it('shows the message of an unknown code as is', () => {
-    const shown = describeError({ code: 'migration', message: 'migration 7 failed' }, lookup(en));
+    const shown = describeError({ code: 'brand_new_code', message: 'migration 7 failed' }, lookup(en));
     expect(shown).toEqual({ text: 'migration 7 failed', detail: null });
     expect(describeError({ code: 'weird', message: '' }, lookup(en)).text).toBe(en.error.unknown);
   });

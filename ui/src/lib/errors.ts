@@ -16,6 +16,9 @@ export const KNOWN_ERROR_CODES = [
   'locked',
   'io',
   'database',
+  'erased',
+  'migration',
+  'internal',
 ] as const;
 
 export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number];

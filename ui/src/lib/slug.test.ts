@@ -37,9 +37,10 @@ describe('slugify', () => {
 });
 
 describe('default vault folder', () => {
-  it('joins the default directory and the slug', () => {
-    expect(defaultVaultFolder('/home/anna/Consent Ledger', 'ИП Иванова')).toBe('/home/anna/Consent Ledger/ip-ivanova');
-    expect(defaultVaultFolder('/home/anna/vaults/', 'Acme')).toBe('/home/anna/vaults/acme');
+  it('is dated and never carries the organisation name', () => {
+    const day = new Date('2026-11-22T10:00:00Z');
+    expect(defaultVaultFolder('/home/anna/Consent Ledger', day)).toBe('/home/anna/Consent Ledger/vault-2026-11-22');
+    expect(defaultVaultFolder('/home/anna/vaults/', day)).toBe('/home/anna/vaults/vault-2026-11-22');
   });
 
   it('keeps Windows separators when the directory uses them', () => {

@@ -1,4 +1,5 @@
-// Folder names for new vaults, derived from the organisation name.
+// Folder names for new vaults. `slugify` makes a safe folder name out of
+// anything a user types (for names chosen by the user, not suggested by us).
 // Cyrillic is transliterated (a simplified passport-style scheme, as in
 // ICAO Doc 9303 / Russian passports), anything else unsafe becomes "-".
 
@@ -40,6 +41,12 @@ export function joinPath(dir: string, name: string): string {
   return trimmed === '' ? `${sep}${name}` : `${trimmed}${sep}${name}`;
 }
 
-export function defaultVaultFolder(defaultVaultDir: string, organisation: string): string {
-  return joinPath(defaultVaultDir, slugify(organisation));
+/**
+ * The suggested folder for a new vault: dated, never derived from the
+ * organisation name, because vault paths are kept in the app's unencrypted
+ * list of recent vaults.
+ */
+export function defaultVaultFolder(defaultVaultDir: string, today: Date): string {
+  const day = today.toISOString().slice(0, 10);
+  return joinPath(defaultVaultDir, `vault-${day}`);
 }

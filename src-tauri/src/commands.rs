@@ -32,6 +32,8 @@ pub async fn app_info(state: AppStateArc<'_>) -> IpcResult<AppInfo> {
         recent: state.recent(),
         settings: state.settings(),
         open_demo: std::env::var_os(crate::state::OPEN_DEMO_ENV).is_some(),
+        demo_path: state.demo_dir().display().to_string(),
+        demo_passphrase: demo::PASSPHRASE.to_string(),
     })
 }
 
@@ -42,16 +44,12 @@ pub async fn passphrase_strength(passphrase: String, context: Vec<String>) -> Ip
     Ok(passphrase::strength(&passphrase, &words).into())
 }
 
+/// Native folder picker; `title` comes from the UI in the user's language.
 #[tauri::command]
 pub async fn pick_vault_folder<R: Runtime>(
     window: Window<R>,
-    for_create: bool,
+    title: String,
 ) -> IpcResult<Option<String>> {
-    let title = if for_create {
-        "Folder for the new vault"
-    } else {
-        "Open a vault folder"
-    };
     let picked = rfd::AsyncFileDialog::new()
         .set_title(title)
         .set_parent(&window)
@@ -92,26 +90,25 @@ pub async fn create_vault(
     .await
 }
 
+/// Saves the recovery-code sheet (composed by the UI in the user's language)
+/// where the user chooses, readable by the owner only. False if cancelled.
 #[tauri::command]
 pub async fn save_recovery_code<R: Runtime>(
     window: Window<R>,
-    code: String,
-    organisation: String,
+    title: String,
+    file_name: String,
+    text: String,
 ) -> IpcResult<bool> {
-    let code = Zeroizing::new(code);
+    let text = Zeroizing::new(text);
     let Some(file) = rfd::AsyncFileDialog::new()
-        .set_title("Save the recovery code")
-        .set_file_name("consent-ledger-recovery-code.txt")
+        .set_title(title)
+        .set_file_name(file_name)
         .set_parent(&window)
         .save_file()
         .await
     else {
         return Ok(false);
     };
-    let text = Zeroizing::new(format!(
-        "Consent Ledger — recovery code\nOrganisation: {organisation}\n\n{}\n\nKeep this file away from the computer that holds the vault (print it, or store it on a USB stick in a safe).\nWith it anyone can open the vault and set a new passphrase.\n",
-        code.as_str()
-    ));
     write_private(file.path(), text.as_bytes())?;
     Ok(true)
 }
@@ -319,6 +316,7 @@ pub async fn export_checkpoint<R: Runtime>(
     window: Window<R>,
     state: AppStateArc<'_>,
     id: u64,
+    title: String,
 ) -> IpcResult<bool> {
     let st = state.inner().clone();
     let cp: checkpoint::Checkpoint = blocking(move || {
@@ -338,7 +336,7 @@ pub async fn export_checkpoint<R: Runtime>(
         cp.created_at.get(..10).unwrap_or("today")
     );
     let Some(file) = rfd::AsyncFileDialog::new()
-        .set_title("Export checkpoint")
+        .set_title(title)
         .set_file_name(name)
         .set_parent(&window)
         .save_file()

@@ -16,6 +16,9 @@ pub struct AppInfo {
     pub settings: Settings,
     /// Start on the demo vault when there is no other (set by `cargo xtask run`).
     pub open_demo: bool,
+    /// Where the demo vault lives, and its passphrase (public: it protects nothing).
+    pub demo_path: String,
+    pub demo_passphrase: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq, Eq)]

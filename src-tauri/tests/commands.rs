@@ -163,6 +163,11 @@ fn demo_vault_is_fresh_and_opens() {
     let d = tempfile::tempdir().unwrap();
     let a = app(d.path());
     let demo: DemoVault = a.ok("open_demo", json!({}));
+    let info: AppInfo = a.ok("app_info", json!({}));
+    assert_eq!(
+        (info.demo_path.as_str(), info.demo_passphrase.as_str()),
+        (demo.path.as_str(), demo.passphrase.as_str())
+    );
     let s: VaultSummary = a.ok(
         "unlock",
         json!({ "path": demo.path, "passphrase": demo.passphrase }),

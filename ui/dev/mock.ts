@@ -100,7 +100,7 @@ mockIPC(
       case 'passphrase_strength':
         return strength(String(a.passphrase));
       case 'pick_vault_folder':
-        return a.forCreate ? '/home/anna/Documents/new-vault' : summary.path;
+        return String(a.title).includes('new') || String(a.title).includes('нов') ? '/home/anna/Documents/new-vault' : summary.path;
       case 'create_vault':
         await sleep(400);
         summary = { ...summary, path: String(a.path), organisation: String(a.organisation), operator: String(a.operator) };

@@ -15,26 +15,26 @@ describe('IPC wrappers', () => {
     });
     await ipc.ledgerPage(501, 200);
     await ipc.passphraseStrength('x', ['Acme']);
-    await ipc.pickVaultFolder(true);
+    await ipc.pickVaultFolder('Pick');
     await ipc.createVault({ path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' });
     await ipc.recover('/v', 'CODE', 'new pass');
     await ipc.setSettings({ language: 'ru', autoLockMinutes: 10 });
     await ipc.changePassphrase('old', 'new');
-    await ipc.exportCheckpoint(3);
+    await ipc.exportCheckpoint(3, 'Export');
     await ipc.ledgerEvent(7);
-    await ipc.saveRecoveryCode('CODE', 'Acme');
+    await ipc.saveRecoveryCode('Save', 'code.txt', 'CODE');
     await ipc.renameOrganisation('Beta');
     expect(seen).toEqual([
       ['ledger_page', { before: 501, limit: 200 }],
       ['passphrase_strength', { passphrase: 'x', context: ['Acme'] }],
-      ['pick_vault_folder', { forCreate: true }],
+      ['pick_vault_folder', { title: 'Pick' }],
       ['create_vault', { path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' }],
       ['recover', { path: '/v', recoveryCode: 'CODE', newPassphrase: 'new pass' }],
       ['set_settings', { settings: { language: 'ru', autoLockMinutes: 10 } }],
       ['change_passphrase', { current: 'old', newPassphrase: 'new' }],
-      ['export_checkpoint', { id: 3 }],
+      ['export_checkpoint', { id: 3, title: 'Export' }],
       ['ledger_event', { seq: 7 }],
-      ['save_recovery_code', { code: 'CODE', organisation: 'Acme' }],
+      ['save_recovery_code', { title: 'Save', fileName: 'code.txt', text: 'CODE' }],
       ['rename_organisation', { name: 'Beta' }],
     ]);
   });

@@ -65,11 +65,11 @@ export const ipc = {
   appInfo: () => call<AppInfo>('app_info'),
   passphraseStrength: (passphrase: string, context: string[]) =>
     call<Strength>('passphrase_strength', { passphrase, context }),
-  pickVaultFolder: (forCreate: boolean) => call<string | null>('pick_vault_folder', { forCreate }),
+  pickVaultFolder: (title: string) => call<string | null>('pick_vault_folder', { title }),
   createVault: (args: { path: string; organisation: string; operator: string; passphrase: string }) =>
     call<Created>('create_vault', args),
-  saveRecoveryCode: (code: string, organisation: string) =>
-    call<boolean>('save_recovery_code', { code, organisation }),
+  saveRecoveryCode: (title: string, fileName: string, text: string) =>
+    call<boolean>('save_recovery_code', { title, fileName, text }),
   openDemo: () => call<DemoVault>('open_demo'),
   unlock: (path: string, passphrase: string) => call<VaultSummary>('unlock', { path, passphrase }),
   recover: (path: string, recoveryCode: string, newPassphrase: string) =>
@@ -83,7 +83,7 @@ export const ipc = {
   cancelVerify: () => call<null>('cancel_verify'),
   createCheckpoint: () => call<CheckpointDto>('create_checkpoint'),
   listCheckpoints: () => call<CheckpointDto[]>('list_checkpoints'),
-  exportCheckpoint: (id: number) => call<boolean>('export_checkpoint', { id }),
+  exportCheckpoint: (id: number, title: string) => call<boolean>('export_checkpoint', { id, title }),
   getSettings: () => call<Settings>('get_settings'),
   setSettings: (settings: Settings) => call<Settings>('set_settings', { settings }),
   renameOrganisation: (name: string) => call<VaultSummary>('rename_organisation', { name }),

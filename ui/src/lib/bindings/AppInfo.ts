@@ -6,4 +6,8 @@ export type AppInfo = { version: string, dataDir: string, defaultVaultDir: strin
 /**
  * Start on the demo vault when there is no other (set by `cargo xtask run`).
  */
-openDemo: boolean, };
+openDemo: boolean, 
+/**
+ * Where the demo vault lives, and its passphrase (public: it protects nothing).
+ */
+demoPath: string, demoPassphrase: string, };

@@ -106,6 +106,15 @@ pub enum Command {
         new: Option<u64>,
     },
 
+    /// Show or set the organisation's requisites (filled into every agreement).
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme org show\n  consent-ledger --vault ./acme org set --short-name \"ООО «Ромашка»\" --inn 7707083893 --email privacy@romashka.ru"
+    )]
+    Org {
+        #[command(subcommand)]
+        action: OrgAction,
+    },
+
     /// Change your passphrase.
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme passwd")]
     Passwd,
@@ -113,6 +122,33 @@ pub enum Command {
     /// Open the vault with the recovery code and set a new passphrase.
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme recover")]
     Recover,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgAction {
+    /// Print the requisites.
+    Show,
+    /// Change some requisites; fields not given keep their value ("" clears one).
+    Set {
+        #[arg(long)]
+        full_name: Option<String>,
+        #[arg(long)]
+        short_name: Option<String>,
+        /// 10 digits (legal entity) or 12 (individual entrepreneur), checksum-validated.
+        #[arg(long)]
+        inn: Option<String>,
+        /// 13 digits (OGRN) or 15 (OGRNIP), checksum-validated.
+        #[arg(long)]
+        ogrn: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        /// DPO or contact person for personal-data questions.
+        #[arg(long)]
+        dpo: Option<String>,
+        /// E-mail for withdrawals and deletion requests.
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

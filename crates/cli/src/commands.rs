@@ -10,7 +10,7 @@ use consent_ledger_core::{CreateOptions, Error, Result, Vault};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::args::{CheckpointAction, Cli, Command};
+use crate::args::{CheckpointAction, Cli, Command, OrgAction};
 use crate::secrets;
 use crate::EXIT_VERIFY_FAILED;
 
@@ -193,6 +193,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
                 s
             });
         }
+        Command::Org { action } => return org(vault, action, out),
         Command::Passwd => {
             let current = secrets::passphrase()?;
             let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
@@ -202,6 +203,51 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             });
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn org(vault: &mut Vault, action: OrgAction, out: Out) -> Result<ExitCode> {
+    if let OrgAction::Set {
+        full_name,
+        short_name,
+        inn,
+        ogrn,
+        address,
+        dpo,
+        email,
+    } = action
+    {
+        let mut r = vault.requisites()?;
+        let fields = [
+            (&mut r.full_name, full_name),
+            (&mut r.short_name, short_name),
+            (&mut r.inn, inn),
+            (&mut r.ogrn, ogrn),
+            (&mut r.legal_address, address),
+            (&mut r.dpo, dpo),
+            (&mut r.withdrawal_email, email),
+        ];
+        for (field, value) in fields {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        vault.set_requisites(r)?;
+    }
+    let r = vault.requisites()?;
+    out.print(&r, || {
+        let dash = |v: &str| if v.is_empty() { "-".to_string() } else { v.to_string() };
+        format!(
+            "Full name:       {}\nShort name:      {}\nINN:             {}\nOGRN:            {}\nLegal address:   {}\nDPO / contact:   {}\nWithdrawal mail: {}",
+            dash(&r.full_name),
+            dash(&r.short_name),
+            dash(&r.inn),
+            dash(&r.ogrn),
+            dash(&r.legal_address),
+            dash(&r.dpo),
+            dash(&r.withdrawal_email)
+        )
+    });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -354,3 +354,63 @@ fn weak_passphrase_no_terminal_and_damaged_vault_are_clear_errors() {
     assert!(err.contains("vault.db") && err.contains("damaged"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn organisation_requisites_are_validated_and_recorded() {
+    let d = tempfile::tempdir().unwrap();
+    init(d.path());
+    let r = json(&cli(d.path(), &["--json", "org", "show"], &[]));
+    assert_eq!(r["full_name"], "ООО «Ромашка»");
+    let o = cli(d.path(), &["org", "set", "--inn", "7707083894"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("check digit"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = cli(d.path(), &["org", "set", "--email", "not-an-email"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&cli(
+        d.path(),
+        &[
+            "--json",
+            "org",
+            "set",
+            "--inn",
+            "7707083893",
+            "--ogrn",
+            "1027700132195",
+            "--email",
+            "privacy@romashka.example",
+            "--dpo",
+            "Анна Иванова",
+        ],
+        &[],
+    ));
+    assert_eq!(
+        (r["inn"].as_str(), r["full_name"].as_str()),
+        (Some("7707083893"), Some("ООО «Ромашка»"))
+    );
+    let log = ok(&cli(d.path(), &["log"], &[]));
+    assert_eq!(
+        log.matches("organisation.requisites_changed").count(),
+        1,
+        "{log}"
+    );
+    let ev = json(&cli(d.path(), &["--json", "log", "--limit", "50"], &[]));
+    let body = ev["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "organisation.requisites_changed")
+        .unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!body.contains("Анна") && body.contains("sha256"), "{body}");
+    let shown = ok(&cli(d.path(), &["org", "show"], &[]));
+    assert!(
+        shown.contains("1027700132195") && shown.contains("Анна Иванова"),
+        "{shown}"
+    );
+}

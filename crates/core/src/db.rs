@@ -14,15 +14,16 @@ pub const DB_FILE: &str = "vault.db";
 
 /// Every schema version, in order; `PRAGMA user_version` is the count applied.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!(
-        "migrations/0001_vault_and_ledger.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_vault_and_ledger.sql")),
+        M::up(include_str!("migrations/0002_organisation_requisites.sql")),
+    ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    1
+    2
 }
 
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,
@@ -111,6 +112,34 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, schema_version());
+    }
+
+    #[test]
+    fn schema_1_database_is_upgraded_keeping_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            Migrations::new(vec![M::up(include_str!(
+                "migrations/0001_vault_and_ledger.sql"
+            ))])
+            .to_latest(&mut c)
+            .unwrap();
+            c.execute(
+                "INSERT INTO vault_meta VALUES (1, 'v', 'ООО «Старая»', 't')",
+                [],
+            )
+            .unwrap();
+        }
+        let conn = open(&path, None, false).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        assert_eq!(
+            crate::organisation::get(&conn).unwrap().full_name,
+            "ООО «Старая»"
+        );
     }
 
     #[test]

@@ -85,8 +85,18 @@ pub fn is_demo(dir: &Path) -> bool {
         .is_ok_and(|i| i.organisation == ORGANISATION)
 }
 
-/// Adds the sample subjects, one erasure and a signed checkpoint.
+/// Adds the organisation's requisites (checksum-valid but made-up INN and
+/// OGRN), the sample subjects, one erasure and signed checkpoints.
 pub fn populate(vault: &mut Vault) -> Result<()> {
+    vault.set_requisites(crate::organisation::Requisites {
+        full_name: "Общество с ограниченной ответственностью «Ромашка» (демо)".into(),
+        short_name: ORGANISATION.into(),
+        inn: "7712345671".into(),
+        ogrn: "1027700000129".into(),
+        legal_address: "125009, г. Москва, ул. Примерная, д. 1, офис 2".into(),
+        dpo: "Ответственный за обработку ПДн: Смирнова А. С.".into(),
+        withdrawal_email: "privacy@romashka.example".into(),
+    })?;
     let ids = vault.with_tx(|tx, actor| {
         let mut ids = Vec::new();
         for (i, (name, email, phone)) in PEOPLE.iter().enumerate() {
@@ -141,6 +151,7 @@ mod tests {
         );
         assert!(kinds.contains(&"subject.erased".to_string()));
         assert!(super::is_demo(&d.path().join("demo")));
+        assert_eq!(v.requisites().unwrap().inn, "7712345671");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod keyslots;
 pub mod ledger;
 pub mod merkle;
+pub mod organisation;
 pub mod passphrase;
 pub mod subjects;
 pub mod vault;

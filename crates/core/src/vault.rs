@@ -420,6 +420,16 @@ impl Vault {
         })
     }
 
+    /// The organisation's requisites (see [`crate::organisation`]).
+    pub fn requisites(&self) -> Result<crate::organisation::Requisites> {
+        crate::organisation::get(&self.conn)
+    }
+
+    /// Saves the requisites; returns the seq of the event recorded, if anything changed.
+    pub fn set_requisites(&mut self, r: crate::organisation::Requisites) -> Result<Option<u64>> {
+        self.with_tx(|tx, actor| crate::organisation::set(tx, actor, r))
+    }
+
     pub fn event(&self, seq: u64) -> Result<Event> {
         ledger::get(&self.conn, seq)
     }

@@ -31,7 +31,8 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "export_checkpoint",
         "get_settings",
         "set_settings",
-        "rename_organisation",
+        "get_requisites",
+        "set_requisites",
         "change_passphrase",
     ]
 }

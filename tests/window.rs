@@ -490,7 +490,32 @@ async fn russian_interface_on_the_demo_vault() {
     ui.shot("ru-03-ledger").await;
     ui.click("nav-settings").await;
     ui.wait("screen-settings").await;
+    let inn_value = format!(
+        "return document.querySelector(\"{}\").value === '7712345671'",
+        tid("settings-inn")
+    );
+    ui.until("the demo's INN in the form", &inn_value).await;
     ui.shot("ru-04-settings").await;
+    // A mistyped INN is caught before saving; a valid one is saved and recorded.
+    ui.fill("settings-inn", "7707083894").await;
+    ui.wait("requisites-problems").await;
+    assert!(ui.text("requisites-problems").await.contains("ИНН"));
+    let save_disabled = format!(
+        "return document.querySelector(\"{}\").disabled",
+        tid("btn-save-requisites")
+    );
+    assert_eq!(ui.js(&save_disabled, vec![]).await, json!(true));
+    ui.fill("settings-inn", "7707083893").await;
+    ui.click("btn-save-requisites").await;
+    ui.until(
+        "requisites saved",
+        &format!(
+            "const m = document.querySelector(\"{}\"); return !!m && m.dataset.kind === 'ok'",
+            tid("settings-message")
+        ),
+    )
+    .await;
+    ui.shot("ru-04b-requisites-saved").await;
     ui.click("nav-consents").await;
     ui.wait("coming-soon").await;
     ui.shot("ru-05-coming-soon").await;

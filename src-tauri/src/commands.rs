@@ -360,11 +360,22 @@ pub async fn set_settings(state: AppStateArc<'_>, settings: Settings) -> IpcResu
 }
 
 #[tauri::command]
-pub async fn rename_organisation(state: AppStateArc<'_>, name: String) -> IpcResult<VaultSummary> {
+pub async fn get_requisites(state: AppStateArc<'_>) -> IpcResult<Requisites> {
+    let st = state.inner().clone();
+    blocking(move || st.with_vault(|v| Ok(v.requisites()?.into()))).await
+}
+
+/// Saves the requisites (validated by the core: INN and OGRN checksums,
+/// e-mail); the short name becomes the name shown for the vault.
+#[tauri::command]
+pub async fn set_requisites(
+    state: AppStateArc<'_>,
+    requisites: Requisites,
+) -> IpcResult<VaultSummary> {
     let st = state.inner().clone();
     blocking(move || {
         st.with_vault(|v| {
-            v.rename_organisation(&name)?;
+            v.set_requisites(requisites.into())?;
             Ok(VaultSummary::of(v)?)
         })
     })

@@ -2,7 +2,7 @@
 //! `ui/src/lib/bindings/`; a test fails when those files are stale
 //! (`UPDATE_BINDINGS=1 cargo test -p consent-ledger-app bindings` rewrites them).
 
-use consent_ledger_core::{checkpoint, ledger, passphrase, vault, verify};
+use consent_ledger_core::{checkpoint, ledger, organisation, passphrase, vault, verify};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -113,6 +113,47 @@ impl VaultSummary {
             checkpoints: i.checkpoints,
             verifier_key: i.verifier_key,
         })
+    }
+}
+
+/// The organisation's requisites, as edited in Settings.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Requisites {
+    pub full_name: String,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub legal_address: String,
+    pub dpo: String,
+    pub withdrawal_email: String,
+}
+
+impl From<organisation::Requisites> for Requisites {
+    fn from(r: organisation::Requisites) -> Self {
+        Requisites {
+            full_name: r.full_name,
+            short_name: r.short_name,
+            inn: r.inn,
+            ogrn: r.ogrn,
+            legal_address: r.legal_address,
+            dpo: r.dpo,
+            withdrawal_email: r.withdrawal_email,
+        }
+    }
+}
+
+impl From<Requisites> for organisation::Requisites {
+    fn from(r: Requisites) -> Self {
+        organisation::Requisites {
+            full_name: r.full_name,
+            short_name: r.short_name,
+            inn: r.inn,
+            ogrn: r.ogrn,
+            legal_address: r.legal_address,
+            dpo: r.dpo,
+            withdrawal_email: r.withdrawal_email,
+        }
     }
 }
 
@@ -265,6 +306,7 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<Strength>(),
         one::<VaultSummary>(),
         one::<Created>(),
+        one::<Requisites>(),
         one::<DemoVault>(),
         one::<EventDto>(),
         one::<LedgerPage>(),

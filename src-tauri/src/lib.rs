@@ -62,7 +62,8 @@ pub fn configure<R: Runtime>(
             commands::export_checkpoint,
             commands::get_settings,
             commands::set_settings,
-            commands::rename_organisation,
+            commands::get_requisites,
+            commands::set_requisites,
             commands::change_passphrase,
         ])
 }

@@ -113,12 +113,19 @@ fn vault_lifecycle_through_commands() {
     let list: Vec<CheckpointDto> = a.ok("list_checkpoints", json!({}));
     assert_eq!(list.len(), 1);
 
-    let renamed: VaultSummary = a.ok("rename_organisation", json!({ "name": "ООО «Ромашка-2»" }));
-    assert_eq!(renamed.organisation, "ООО «Ромашка-2»");
+    let mut req: Value = a.ok("get_requisites", json!({}));
+    assert_eq!(req["fullName"], "ООО «Ромашка»");
+    req["inn"] = json!("7707083894");
     assert_eq!(
-        a.err("rename_organisation", json!({ "name": " " })),
+        a.err("set_requisites", json!({ "requisites": req })),
         "invalid"
     );
+    req["inn"] = json!("7707083893");
+    req["shortName"] = json!("ООО «Ромашка-2»");
+    let renamed: VaultSummary = a.ok("set_requisites", json!({ "requisites": req }));
+    assert_eq!(renamed.organisation, "ООО «Ромашка-2»");
+    let back: Value = a.ok("get_requisites", json!({}));
+    assert_eq!(back["inn"], "7707083893");
 
     let info: AppInfo = a.ok("app_info", json!({}));
     assert_eq!(info.recent.len(), 1);

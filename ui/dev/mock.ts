@@ -13,7 +13,7 @@ import type { VaultSummary } from '../src/lib/bindings/VaultSummary';
 const q = new URLSearchParams(location.search);
 const TOTAL = Number(q.get('events') ?? 1_000_000);
 const TAMPERED = q.get('tampered') === '1';
-const KINDS = ['vault.unlocked', 'subject.recorded', 'vault.locked', 'subject.erased', 'consent.given', 'organisation.renamed'];
+const KINDS = ['vault.unlocked', 'subject.recorded', 'vault.locked', 'subject.erased', 'consent.given', 'organisation.requisites_changed'];
 const START = Date.parse('2024-01-01T00:00:00Z');
 
 let settings: Settings = { language: q.get('lang') ?? 'system', autoLockMinutes: 10 };

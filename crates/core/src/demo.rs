@@ -94,7 +94,7 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
         inn: "7712345671".into(),
         ogrn: "1027700000129".into(),
         legal_address: "125009, г. Москва, ул. Примерная, д. 1, офис 2".into(),
-        dpo: "Ответственный за обработку ПДн: Смирнова А. С.".into(),
+        dpo: "Смирнова Анна Сергеевна".into(),
         withdrawal_email: "privacy@romashka.example".into(),
     })?;
     let ids = vault.with_tx(|tx, actor| {

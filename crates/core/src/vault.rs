@@ -405,21 +405,6 @@ impl Vault {
         })
     }
 
-    /// Renames the organisation (the controller) and records `organisation.renamed`.
-    /// The name itself stays out of the event: a sole trader's name is personal data.
-    pub fn rename_organisation(&mut self, name: &str) -> Result<()> {
-        check_name("organisation name", name)?;
-        self.with_tx(|tx, actor| {
-            tx.execute("UPDATE vault_meta SET organisation = ?1", [name.trim()])?;
-            ledger::append(
-                tx,
-                actor,
-                &[NewEvent::new("organisation.renamed", json!({}))],
-            )?;
-            Ok(())
-        })
-    }
-
     /// The organisation's requisites (see [`crate::organisation`]).
     pub fn requisites(&self) -> Result<crate::organisation::Requisites> {
         crate::organisation::get(&self.conn)

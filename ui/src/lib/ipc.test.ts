@@ -3,6 +3,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ipc, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
 
+const REQ = { fullName: 'Acme', shortName: '', inn: '', ogrn: '', legalAddress: '', dpo: '', withdrawalEmail: '' };
+
 afterEach(() => clearMocks());
 
 describe('IPC wrappers', () => {
@@ -23,7 +25,7 @@ describe('IPC wrappers', () => {
     await ipc.exportCheckpoint(3, 'Export');
     await ipc.ledgerEvent(7);
     await ipc.saveRecoveryCode('Save', 'code.txt', 'CODE');
-    await ipc.renameOrganisation('Beta');
+    await ipc.setRequisites(REQ);
     expect(seen).toEqual([
       ['ledger_page', { before: 501, limit: 200 }],
       ['passphrase_strength', { passphrase: 'x', context: ['Acme'] }],
@@ -35,7 +37,7 @@ describe('IPC wrappers', () => {
       ['export_checkpoint', { id: 3, title: 'Export' }],
       ['ledger_event', { seq: 7 }],
       ['save_recovery_code', { title: 'Save', fileName: 'code.txt', text: 'CODE' }],
-      ['rename_organisation', { name: 'Beta' }],
+      ['set_requisites', { requisites: REQ }],
     ]);
   });
 

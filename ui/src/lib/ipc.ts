@@ -11,6 +11,7 @@ import type { EventDto } from './bindings/EventDto';
 import type { IpcError } from './bindings/IpcError';
 import type { LedgerPage } from './bindings/LedgerPage';
 import type { LockedEvent } from './bindings/LockedEvent';
+import type { Requisites } from './bindings/Requisites';
 import type { Settings } from './bindings/Settings';
 import type { Strength } from './bindings/Strength';
 import type { VaultSummary } from './bindings/VaultSummary';
@@ -86,7 +87,8 @@ export const ipc = {
   exportCheckpoint: (id: number, title: string) => call<boolean>('export_checkpoint', { id, title }),
   getSettings: () => call<Settings>('get_settings'),
   setSettings: (settings: Settings) => call<Settings>('set_settings', { settings }),
-  renameOrganisation: (name: string) => call<VaultSummary>('rename_organisation', { name }),
+  getRequisites: () => call<Requisites>('get_requisites'),
+  setRequisites: (requisites: Requisites) => call<VaultSummary>('set_requisites', { requisites }),
   changePassphrase: (current: string, newPassphrase: string) =>
     call<null>('change_passphrase', { current, newPassphrase }),
 };

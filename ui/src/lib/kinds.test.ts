@@ -15,7 +15,7 @@ describe('event kind labels', () => {
       'passphrase.changed',
       'subject.recorded',
       'subject.erased',
-      'organisation.renamed',
+      'organisation.requisites_changed',
     ]) {
       expect(kindLabelKey(k)).not.toBeNull();
     }

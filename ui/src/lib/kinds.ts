@@ -8,7 +8,7 @@ export const KNOWN_KINDS = [
   'passphrase.changed',
   'subject.recorded',
   'subject.erased',
-  'organisation.renamed',
+  'organisation.requisites_changed',
   'demo.note',
 ] as const;
 

@@ -72,7 +72,7 @@ pub async fn create_vault(
         let mut opts = CreateOptions::new(&organisation);
         opts.operator = operator;
         let dir = vault_path(&path)?;
-        if dir.starts_with(st.demo_dir()) {
+        if dir.starts_with(st.demo_dir()) || dir.starts_with(st.demo_staging_dir()) {
             return Err(IpcError::new(
                 "invalid",
                 "this folder is reserved for the demo vault; choose another",
@@ -132,8 +132,18 @@ pub async fn open_demo(state: AppStateArc<'_>) -> IpcResult<DemoVault> {
         let dir = st.demo_dir();
         // Throwaway: a fresh demo every time. Built beside the old one and
         // swapped in, and only ever replacing a folder that is the demo.
-        let fresh = dir.with_extension("new");
+        let fresh = st.demo_staging_dir();
         if fresh.exists() {
+            // Left by an interrupted run: remove it only if it is (or was becoming) a demo.
+            if fresh.join("keys.json").exists() && !demo::is_demo(&fresh) {
+                return Err(IpcError::new(
+                    "invalid",
+                    format!(
+                        "{} holds something other than the demo vault; it was left untouched",
+                        fresh.display()
+                    ),
+                ));
+            }
             std::fs::remove_dir_all(&fresh).map_err(|e| io_err(&fresh, e))?;
         }
         demo::create(&fresh)?.lock()?;

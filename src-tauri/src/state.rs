@@ -190,6 +190,11 @@ impl AppState {
     pub fn demo_dir(&self) -> PathBuf {
         self.data_dir.join("demo")
     }
+
+    /// Where a fresh demo is built before it replaces the old one.
+    pub fn demo_staging_dir(&self) -> PathBuf {
+        self.data_dir.join("demo.new")
+    }
 }
 
 /// A vault path from the UI: absolute, so it never depends on where the app was started.

@@ -201,6 +201,12 @@ fn demo_vault_is_fresh_and_opens() {
     std::fs::rename(&created.vault.path, demo_dir).unwrap();
     assert_eq!(a.err("open_demo", json!({})), "invalid");
     assert!(demo_dir.join("keys.json").exists());
+    // The same for the folder where a fresh demo is built.
+    let staging = d.path().join("demo.new");
+    std::fs::rename(demo_dir, &staging).unwrap();
+    assert_eq!(a.err("open_demo", json!({})), "invalid");
+    assert!(staging.join("keys.json").exists());
+    std::fs::rename(&staging, demo_dir).unwrap();
     // Nor can one be created inside the demo folder, or at a relative path.
     assert_eq!(a.err("create_vault", json!({ "path": demo_dir.join("x").display().to_string(), "organisation": "R", "operator": "me", "passphrase": PASS })), "invalid");
     assert_eq!(a.err("create_vault", json!({ "path": "relative/vault", "organisation": "R", "operator": "me", "passphrase": PASS })), "invalid");

@@ -32,7 +32,11 @@ pub async fn app_info(state: AppStateArc<'_>) -> IpcResult<AppInfo> {
         recent: state.recent(),
         settings: state.settings(),
         open_demo: std::env::var_os(crate::state::OPEN_DEMO_ENV).is_some(),
-        demo_path: state.demo_dir().display().to_string(),
+        // Canonical, like the paths in the recent list it is compared with.
+        demo_path: std::fs::canonicalize(state.demo_dir())
+            .unwrap_or_else(|_| state.demo_dir())
+            .display()
+            .to_string(),
         demo_passphrase: demo::PASSPHRASE.to_string(),
     })
 }

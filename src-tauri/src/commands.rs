@@ -255,10 +255,7 @@ pub async fn ledger_page(
         st.with_vault(|v| {
             let limit = limit.clamp(1, 1000);
             let events = v.log(before, limit)?;
-            let next_before = events
-                .last()
-                .map(|e| e.seq)
-                .filter(|&s| s > 1 && events.len() == limit as usize);
+            let next_before = ledger::next_before(&events, limit);
             let total = ledger::size(v.conn())?;
             Ok(LedgerPage {
                 events: events.into_iter().map(EventDto::from).collect(),

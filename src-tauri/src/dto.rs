@@ -194,7 +194,7 @@ impl From<ledger::Event> for EventDto {
             kind: e.kind,
             subject: e.subject,
             body: e.body,
-            leaf_hash: hex(&e.leaf_hash),
+            leaf_hash: hex::encode(e.leaf_hash),
         }
     }
 }
@@ -245,7 +245,7 @@ impl From<verify::Report> for VerifyReport {
             ok: r.ok(),
             events: r.events,
             checkpoints: r.checkpoints,
-            root: hex(&r.root),
+            root: hex::encode(r.root),
             problem: r.problem.map(|p| Problem {
                 code: p.code.to_string(),
                 seq: p.seq,
@@ -272,7 +272,7 @@ impl From<checkpoint::Checkpoint> for CheckpointDto {
         CheckpointDto {
             id: c.id,
             tree_size: c.tree_size,
-            root: hex(&c.root),
+            root: hex::encode(c.root),
             created_at: c.created_at,
             note: c.note,
         }
@@ -284,10 +284,6 @@ impl From<checkpoint::Checkpoint> for CheckpointDto {
 pub struct LockedEvent {
     /// "idle" or "user".
     pub reason: String,
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Every type above, as (file name, TypeScript source).

@@ -121,10 +121,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Verify => return verify(vault, out),
         Command::Log { limit, before } => {
             let events = vault.log(before, limit)?;
-            let next = events
-                .last()
-                .map(|e| e.seq)
-                .filter(|&s| s > 1 && events.len() == limit as usize);
+            let next = consent_ledger_core::ledger::next_before(&events, limit);
             out.print(&json!({ "events": events, "next_before": next }), || {
                 let mut s: String = events.iter().map(event_line).collect();
                 if let Some(n) = next {
@@ -143,7 +140,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
                     e.actor,
                     e.kind,
                     e.subject.as_deref().unwrap_or("-"),
-                    hex(&e.leaf_hash),
+                    hex::encode(e.leaf_hash),
                     serde_json::from_str::<serde_json::Value>(&e.body)
                         .and_then(|v| serde_json::to_string_pretty(&v))
                         .unwrap_or_else(|_| e.body.clone())
@@ -163,10 +160,10 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             out.print(&p, || {
                 let mut s = format!(
                     "Event #{} ({}) is entry {} of the log of {} events.\nleaf hash: {}\nroot:      {}\naudit path ({} hashes, deepest first):\n",
-                    p.seq, p.event.kind, p.seq - 1, p.tree_size, hex(&p.leaf_hash), hex(&p.root), p.path.len()
+                    p.seq, p.event.kind, p.seq - 1, p.tree_size, hex::encode(p.leaf_hash), hex::encode(p.root), p.path.len()
                 );
                 for h in &p.path {
-                    s.push_str(&format!("  {}\n", hex(h)));
+                    s.push_str(&format!("  {}\n", hex::encode(h)));
                 }
                 s
             });
@@ -185,10 +182,10 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             out.print(&p, || {
                 let mut s = format!(
                     "The log of {} events (root {}) is a prefix of the log of {} events (root {}).\nproof ({} hashes):\n",
-                    p.old_size, hex(&p.old_root), p.new_size, hex(&p.new_root), p.path.len()
+                    p.old_size, hex::encode(p.old_root), p.new_size, hex::encode(p.new_root), p.path.len()
                 );
                 for h in &p.path {
-                    s.push_str(&format!("  {}\n", hex(h)));
+                    s.push_str(&format!("  {}\n", hex::encode(h)));
                 }
                 s
             });
@@ -259,7 +256,7 @@ fn verify(vault: &mut Vault, out: Out) -> Result<ExitCode> {
             "OK: {} events and {} checkpoints verified.\nroot: {}",
             report.events,
             report.checkpoints,
-            hex(&report.root)
+            hex::encode(report.root)
         ),
         Some(p) => failure_text(p),
     });
@@ -286,7 +283,7 @@ fn checkpoint(vault: &mut Vault, action: CheckpointAction, out: Out) -> Result<E
                             c.id,
                             c.created_at,
                             c.tree_size,
-                            hex(&c.root)
+                            hex::encode(c.root)
                         )
                     })
                     .collect()
@@ -362,8 +359,4 @@ fn event_line(e: &Event) -> String {
         "#{:<8} {}  {:<20} {}{}\n",
         e.seq, e.recorded_at, e.kind, e.actor, subject
     )
-}
-
-fn hex(h: &[u8]) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -304,6 +304,15 @@ pub fn page(conn: &Connection, before: Option<u64>, limit: u32) -> Result<Vec<Ev
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The `before` for the page after `events` (a page of at most `limit`,
+/// newest first), or None when it was the last page.
+pub fn next_before(events: &[Event], limit: u32) -> Option<u64> {
+    events
+        .last()
+        .map(|e| e.seq)
+        .filter(|&s| s > 1 && events.len() == limit as usize)
+}
+
 /// Recomputes the leaf hash of a stored event.
 pub fn recompute_leaf(e: &Event) -> Hash {
     let mut buf = Vec::new();

@@ -287,10 +287,7 @@ impl Vault {
             )
             .map_err(|e| Error::from_db(&db_path, e))?;
         // Touch the end of the log so a truncated file fails now, not later.
-        ledger::size(&conn).map_err(|e| match e {
-            Error::Db(e) => Error::from_db(&db_path, e),
-            other => other,
-        })?;
+        ledger::size(&conn)?;
         Ok(Vault {
             dir: dir.to_path_buf(),
             conn,

@@ -3,7 +3,6 @@
 //! recovery code). The file holds no personal or organisation data and is
 //! always replaced atomically (temp file, fsync, rename, fsync of the folder).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -134,19 +133,8 @@ impl KeyFile {
 
     /// Writes the file atomically: a crash leaves either the old or the new file.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let path = Self::path(dir);
         let json = serde_json::to_vec_pretty(self).expect("key file serialises");
-        let ctx = || format!("writing {}", path.display());
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".keys.json.")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(ctx(), e))?;
-        tmp.write_all(&json).map_err(|e| Error::io(ctx(), e))?;
-        tmp.as_file().sync_all().map_err(|e| Error::io(ctx(), e))?;
-        tmp.persist(&path).map_err(|e| Error::io(ctx(), e.error))?;
-        sync_dir(dir);
-        Ok(())
+        crate::files::write_atomic(&Self::path(dir), &json)
     }
 
     /// Adds a slot wrapping `master` under `secret`; returns its id.
@@ -256,15 +244,6 @@ impl Slot {
     }
 }
 
-/// Makes a rename durable (POSIX); a no-op where folders cannot be opened.
-pub(crate) fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-}
 
 /// The secret a slot is opened with, zeroized on drop.
 pub type Secret = Zeroizing<String>;

@@ -17,13 +17,14 @@ pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_vault_and_ledger.sql")),
         M::up(include_str!("migrations/0002_organisation_requisites.sql")),
+        M::up(include_str!("migrations/0003_agreements.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    2
+    3
 }
 
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,
@@ -135,7 +136,7 @@ mod tests {
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, schema_version());
         assert_eq!(
             crate::organisation::get(&conn).unwrap().full_name,
             "ООО «Старая»"

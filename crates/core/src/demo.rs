@@ -116,6 +116,7 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
         }
         Ok(ids)
     })?;
+    agreements(vault)?;
     vault.checkpoint()?;
     vault.erase_subject(&ids[3], "demo: erasure request (152-FZ art. 21)")?;
     vault.record(&[NewEvent::new(
@@ -124,6 +125,47 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
     )])?;
     vault.checkpoint()?;
     Ok(())
+}
+
+/// Sample agreements: a 152-FZ consent in two published versions with its
+/// English translation, a GDPR consent with a draft second version, a
+/// dissemination consent, a retired marketing consent and a custom draft.
+fn agreements(vault: &mut Vault) -> Result<()> {
+    use crate::agreements::{self as ag, Language::*, TemplateKind::*};
+    vault.with_tx(|tx, actor| {
+        let publish = |id| ag::publish(tx, actor, id, &[], Ru);
+        let edit = |id, f: &dyn Fn(&mut ag::Content)| {
+            let mut c = ag::view(tx, id, None)?.content;
+            f(&mut c);
+            ag::save_draft(tx, id, c)
+        };
+        let site = ag::create(tx, Processing, Ru, Some("Согласие на обработку персональных данных (форма обратной связи)"), None)?;
+        edit(site, &|c| c.form_fields = vec!["Имя".into(), "Телефон".into(), "E-mail".into(), "Сообщение".into()])?;
+        publish(site)?;
+        edit(site, &|c| {
+            c.purposes.push("Запись на консультацию по телефону".into());
+            c.third_parties.push(ag::model::ThirdParty {
+                name: "ООО «Облачный сервис» (демо)".into(),
+                inn: "7707083893".into(),
+                address: "117997, г. Москва, ул. Вавилова, д. 19".into(),
+                role: ag::model::Role::Processor,
+            });
+        })?;
+        publish(site)?;
+        let en = ag::create(tx, Processing, En, Some("Consent to the processing of personal data (feedback form)"), Some(site))?;
+        publish(en)?;
+        let gdpr = ag::create(tx, Gdpr, En, Some("Newsletter sign-up consent (EU customers)"), None)?;
+        edit(gdpr, &|c| c.purposes = vec!["Sending the monthly newsletter I signed up for".into()])?;
+        publish(gdpr)?;
+        edit(gdpr, &|c| c.data_items.push("Country".into()))?;
+        let photo = ag::create(tx, Dissemination, Ru, None, None)?;
+        publish(photo)?;
+        let promo = ag::create(tx, Marketing, Ru, Some("Согласие на рассылку (акция 2025 года)"), None)?;
+        publish(promo)?;
+        ag::retire(tx, actor, promo)?;
+        ag::create(tx, Custom, Ru, Some("Согласие для бумажной анкеты (черновик)"), None)?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -152,6 +194,12 @@ mod tests {
         assert!(kinds.contains(&"subject.erased".to_string()));
         assert!(super::is_demo(&d.path().join("demo")));
         assert_eq!(v.requisites().unwrap().inn, "7712345671");
+        let list = crate::agreements::list(v.conn()).unwrap();
+        assert_eq!(list.len(), 6);
+        assert!(list.iter().any(|a| a.retired_at.is_some()));
+        assert!(list.iter().any(|a| a.published_version == Some(2)));
+        assert!(list.iter().any(|a| a.translation_of.is_some()));
+        assert!(list.iter().any(|a| a.language == crate::agreements::Language::En));
     }
 
     #[test]

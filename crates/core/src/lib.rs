@@ -4,16 +4,19 @@
 //!
 //! Start at [`vault::Vault`]; the storage format is in `docs/FORMAT.md`.
 
+pub mod agreements;
 pub mod checkpoint;
 pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod keyslots;
 pub mod ledger;
 pub mod merkle;
 pub mod organisation;
 pub mod passphrase;
+pub mod pdf;
 pub mod subjects;
 pub mod vault;
 pub mod verify;

@@ -20,7 +20,9 @@ pub struct Problem {
     /// swapped or renumbered), `event_missing` (a gap in seq), `log_truncated`
     /// (fewer events than a checkpoint signed), `events_rewritten` (content and
     /// hash rewritten together; named to a block of 64), `checkpoint_mismatch`,
-    /// `checkpoint_signature`, `node_mismatch`.
+    /// `checkpoint_signature`, `node_mismatch`, `data_mismatch` (personal data no
+    /// longer matches its commitment), `agreement_altered` (a published agreement
+    /// version changed or vanished after its `agreement.published` event).
     pub code: &'static str,
     /// The first event that does not match, when one can be named.
     pub seq: Option<u64>,
@@ -144,6 +146,8 @@ pub fn verify_with(
     let mut frontier = Frontier::new();
     let mut computed: Vec<(u32, u64, Hash)> = Vec::new();
     let mut buf = Vec::with_capacity(1024);
+    // Publications of agreements, checked against the stored versions in step 5.
+    let mut published: Vec<(u64, String)> = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq",
     )?;
@@ -180,6 +184,9 @@ pub fn verify_with(
             .as_str_or_null()
             .map_err(Error::from_sql_value)?;
         leaf_input_into_row(&mut buf, seq, r, subject)?;
+        if r.get_ref(3)?.as_str().map_err(Error::from_sql_value)? == "agreement.published" {
+            published.push((seq, r.get(5)?));
+        }
         let leaf = merkle::leaf_hash(&buf);
         let stored: [u8; 32] = r.get(6)?;
         if leaf != stored {
@@ -249,6 +256,11 @@ pub fn verify_with(
     if let Some(seq) = crate::subjects::first_mismatch(conn)? {
         return Ok(fail(report, "data_mismatch", Some(seq), format!(
             "the personal data recorded by event #{seq} was changed after it was recorded: it no longer matches the commitment in the ledger")));
+    }
+
+    // 5b. Published agreement versions are still exactly what their events hashed.
+    if let Some((seq, message)) = crate::agreements::first_mismatch(conn, &published)? {
+        return Ok(fail(report, "agreement_altered", Some(seq), message));
     }
 
     // 6. Each checkpoint is consistent with the next (proofs from stored nodes).

@@ -115,6 +115,15 @@ pub enum Command {
         action: OrgAction,
     },
 
+    /// Write, check, publish, compare, export and retire consent agreements.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme agreement new --template processing --lang ru\n  consent-ledger --vault ./acme agreement edit 1 --purpose \"Ответ на обращение\" --form-field Телефон\n  consent-ledger --vault ./acme agreement check 1\n  consent-ledger --vault ./acme agreement publish 1 --acknowledge storage.missing\n  consent-ledger --vault ./acme agreement export 1 --format pdf --out consent.pdf"
+    )]
+    Agreement {
+        #[command(subcommand)]
+        action: AgreementAction,
+    },
+
     /// Change your passphrase.
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme passwd")]
     Passwd,
@@ -148,6 +157,103 @@ pub enum OrgAction {
         /// E-mail for withdrawals and deletion requests.
         #[arg(long)]
         email: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgreementAction {
+    /// List the agreements, newest first.
+    List,
+    /// List the templates an agreement can start from.
+    Templates,
+    /// Print one version (the newest by default) as the subject reads it.
+    Show {
+        id: u64,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Create an agreement (a draft) from a template.
+    New {
+        /// processing, dissemination, gdpr, marketing or custom.
+        #[arg(long)]
+        template: String,
+        /// ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
+        #[arg(long)]
+        title: Option<String>,
+        /// The id of the agreement this one translates.
+        #[arg(long)]
+        translation_of: Option<u64>,
+    },
+    /// Change the draft (editing a published agreement starts a new draft version).
+    /// List options replace the whole list; repeat them for several items.
+    Edit {
+        id: u64,
+        /// The whole content as JSON, as printed by `agreement show --json` under "content" ("-" for standard input).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        intro: Option<String>,
+        #[arg(long = "purpose")]
+        purposes: Vec<String>,
+        #[arg(long = "data")]
+        data_items: Vec<String>,
+        #[arg(long = "form-field")]
+        form_fields: Vec<String>,
+        #[arg(long = "action")]
+        actions: Vec<String>,
+        #[arg(long)]
+        term: Option<String>,
+        #[arg(long)]
+        withdrawal: Option<String>,
+        #[arg(long)]
+        storage: Option<String>,
+        #[arg(long)]
+        extra: Option<String>,
+        #[arg(long)]
+        checkbox_label: Option<String>,
+        /// required, pre_ticked or must_open.
+        #[arg(long)]
+        behaviour: Option<String>,
+        /// separate or within_other_document.
+        #[arg(long)]
+        presentation: Option<String>,
+    },
+    /// Run the compliance check on the newest version; exit 1 when an error blocks publishing.
+    Check {
+        id: u64,
+        /// Language of the findings: ru or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Publish the draft: it becomes immutable and its hash goes into the ledger.
+    Publish {
+        id: u64,
+        /// A warning's rule id you accept (repeat for each); recorded with the publication.
+        #[arg(long = "acknowledge")]
+        acknowledge: Vec<String>,
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Retire the agreement: no new consents can be recorded against it.
+    Retire { id: u64 },
+    /// Line-by-line difference between two versions.
+    Diff { id: u64, from: u32, to: u32 },
+    /// Export a published version as PDF, an HTML snippet for a web form, or plain text.
+    Export {
+        id: u64,
+        /// Default: the newest published version.
+        #[arg(long)]
+        version: Option<u32>,
+        /// pdf, html or txt.
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        /// Output file ("-" for standard output); default: the version label, e.g. A1-v2.pdf.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::args::{CheckpointAction, Cli, Command, OrgAction};
+use crate::agreement;
 use crate::secrets;
 use crate::EXIT_VERIFY_FAILED;
 
@@ -37,14 +38,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 #[derive(Clone, Copy)]
-struct Out {
-    json: bool,
+pub(crate) struct Out {
+    pub(crate) json: bool,
 }
 
 impl Out {
     /// Prints `value` as JSON or `text()` for people. The buffer is zeroized
     /// afterwards: some outputs (the recovery code) are secrets.
-    fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+    pub(crate) fn print<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         let mut stdout = std::io::stdout().lock();
         let s = zeroize::Zeroizing::new(if self.json {
             serde_json::to_string_pretty(value).expect("serialisable")
@@ -191,6 +192,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             });
         }
         Command::Org { action } => return org(vault, action, out),
+        Command::Agreement { action } => return agreement::run(vault, action, out),
         Command::Passwd => {
             let current = secrets::passphrase()?;
             let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
@@ -338,7 +340,7 @@ fn failure_text(p: &consent_ledger_core::verify::Problem) -> String {
     )
 }
 
-fn read_text(file: &PathBuf) -> Result<String> {
+pub(crate) fn read_text(file: &PathBuf) -> Result<String> {
     let mut s = String::new();
     let res = if file.as_os_str() == "-" {
         std::io::stdin().read_to_string(&mut s).map(|_| ())

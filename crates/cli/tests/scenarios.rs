@@ -305,6 +305,8 @@ fn usage_errors_exit_2_and_every_command_has_help_with_examples() {
         "consistency",
         "passwd",
         "recover",
+        "org",
+        "agreement",
     ] {
         let o = cli(d.path(), &[cmd, "--help"], &[]);
         let out = ok(&o);
@@ -413,4 +415,95 @@ fn organisation_requisites_are_validated_and_recorded() {
         shown.contains("1027700132195") && shown.contains("Анна Иванова"),
         "{shown}"
     );
+}
+
+#[test]
+fn agreement_from_template_to_published_pdf_then_new_version_diff_and_retire() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    init(&dir);
+    ok(&cli(
+        &dir,
+        &[
+            "org", "set", "--full-name", "ООО «Ромашка»", "--address", "Москва, ул. Тверская, 1",
+            "--email", "privacy@romashka.example", "--inn", "7712345671",
+        ],
+        &[],
+    ));
+    let created = json(&cli(&dir, &["--json", "agreement", "new", "--template", "gdpr", "--lang", "en"], &[]));
+    assert_eq!(created["id"], 1);
+
+    // A blocking error: check exits 1 and names the rule; publish refuses and records nothing.
+    ok(&cli(&dir, &["agreement", "edit", "1", "--purpose", "other"], &[]));
+    let check = cli(&dir, &["--json", "agreement", "check", "1"], &[]);
+    assert_eq!(check.status.code(), Some(1));
+    let findings: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(findings["publishable"], false);
+    assert_eq!(findings["findings"][0]["rule"], "purpose.vague");
+    let before = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
+    let refused = cli(&dir, &["agreement", "publish", "1"], &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("purpose.vague"));
+    // info, publish (refused) and info each unlock and lock: 2 events per run.
+    let after = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
+    assert_eq!(after, before + 4, "the refused publish recorded only its unlock and lock");
+
+    // Fixed: published; the PDF names the organisation and carries the hash.
+    ok(&cli(&dir, &["agreement", "edit", "1", "--purpose", "Answering my enquiry", "--behaviour", "pre_ticked"], &[]));
+    let warned = cli(&dir, &["agreement", "publish", "1"], &[]);
+    assert!(text(&warned.stderr).contains("behaviour.preticked_gdpr"), "{}", text(&warned.stderr));
+    ok(&cli(&dir, &["agreement", "edit", "1", "--behaviour", "required"], &[]));
+    let p = json(&cli(&dir, &["--json", "agreement", "publish", "1"], &[]));
+    let hash = p["content_sha256"].as_str().unwrap().to_string();
+    let pdf = tmp.path().join("a.pdf");
+    ok(&cli(&dir, &["agreement", "export", "1", "--out", pdf.to_str().unwrap()], &[]));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let html = ok(&cli(&dir, &["agreement", "export", "1", "--format", "html", "--out", "-"], &[]));
+    assert!(html.contains(&hash) && html.contains("required>"));
+
+    // Editing the published agreement starts v2; the diff shows the change.
+    ok(&cli(&dir, &["agreement", "edit", "1", "--form-field", "Phone number"], &[]));
+    let show = json(&cli(&dir, &["--json", "agreement", "show", "1"], &[]));
+    assert_eq!((show["version"]["version"].as_u64(), show["version"]["draft"].as_bool()), (Some(2), Some(true)));
+    let diff = ok(&cli(&dir, &["agreement", "diff", "1", "1", "2"], &[]));
+    assert!(diff.contains("+ • Phone number"), "{diff}");
+    let v1 = ok(&cli(&dir, &["agreement", "show", "1", "--version", "1"], &[]));
+    assert!(v1.contains(&hash) && !v1.contains("Phone number"));
+    // A draft is not exported.
+    assert_eq!(cli(&dir, &["agreement", "export", "1", "--version", "2"], &[]).status.code(), Some(1));
+
+    let r = json(&cli(&dir, &["--json", "agreement", "retire", "1"], &[]));
+    assert!(r["seq"].as_u64().unwrap() > 0);
+    assert!(ok(&cli(&dir, &["agreement", "list"], &[])).contains("retired"));
+    assert_eq!(cli(&dir, &["agreement", "edit", "1", "--title", "x"], &[]).status.code(), Some(1));
+    ok(&cli(&dir, &["verify"], &[]));
+}
+
+#[test]
+fn agreement_bad_input_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    init(&dir);
+    for (args, needle) in [
+        (vec!["agreement", "new", "--template", "nda"], "unknown template"),
+        (vec!["agreement", "new", "--template", "gdpr", "--lang", "de"], "unknown language"),
+        (vec!["agreement", "show", "7"], "A7 does not exist"),
+    ] {
+        let o = cli(&dir, &args, &[]);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(text(&o.stderr).contains(needle), "{args:?}: {}", text(&o.stderr));
+    }
+    ok(&cli(&dir, &["agreement", "new", "--template", "custom"], &[]));
+    let bad_json = tmp.path().join("c.json");
+    std::fs::write(&bad_json, "{\"title\": 5}").unwrap();
+    let o = cli(&dir, &["agreement", "edit", "1", "--from", bad_json.to_str().unwrap()], &[]);
+    assert!(text(&o.stderr).contains("is not agreement content JSON"), "{}", text(&o.stderr));
+    let o = cli(&dir, &["agreement", "edit", "1", "--behaviour", "sometimes"], &[]);
+    assert!(text(&o.stderr).contains("unknown behaviour"));
+    let o = cli(&dir, &["agreement", "edit", "1", "--title", &"я".repeat(1001)], &[]);
+    assert!(text(&o.stderr).contains("title is too long"));
+    // Markup is kept as text and comes out escaped.
+    ok(&cli(&dir, &["agreement", "edit", "1", "--title", "<script>x</script>"], &[]));
+    assert!(ok(&cli(&dir, &["agreement", "show", "1"], &[])).contains("<script>x</script>"));
 }

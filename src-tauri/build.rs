@@ -34,5 +34,15 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "get_requisites",
         "set_requisites",
         "change_passphrase",
+        "agreement_templates",
+        "agreement_list",
+        "agreement_get",
+        "agreement_create",
+        "agreement_save",
+        "agreement_preview",
+        "agreement_publish",
+        "agreement_retire",
+        "agreement_diff",
+        "agreement_export",
     ]
 }

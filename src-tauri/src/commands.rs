@@ -15,7 +15,7 @@ use crate::state::{vault_path, AppState};
 type AppStateArc<'a> = State<'a, Arc<AppState>>;
 
 /// Runs blocking work (key derivation, SQLCipher) off the UI and IPC threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> IpcResult<T> + Send + 'static,
 ) -> IpcResult<T> {
     tauri::async_runtime::spawn_blocking(f)
@@ -104,17 +104,32 @@ pub async fn save_recovery_code<R: Runtime>(
     text: String,
 ) -> IpcResult<bool> {
     let text = Zeroizing::new(text);
-    let Some(file) = rfd::AsyncFileDialog::new()
-        .set_title(title)
-        .set_file_name(file_name)
-        .set_parent(&window)
-        .save_file()
-        .await
-    else {
+    let Some(path) = save_as(&window, title, &file_name, None).await else {
         return Ok(false);
     };
-    write_private(file.path(), text.as_bytes())?;
+    write_private(&path, text.as_bytes())?;
     Ok(true)
+}
+
+/// Asks where to save a file (native dialog, `file_name` suggested); None if
+/// cancelled. With `CONSENT_LEDGER_SAVE_DIR` set, answers that folder at once.
+pub(crate) async fn save_as<R: Runtime>(
+    window: &Window<R>,
+    title: String,
+    file_name: &str,
+    extension: Option<&str>,
+) -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os(crate::state::SAVE_DIR_ENV) {
+        return Some(std::path::PathBuf::from(dir).join(file_name));
+    }
+    let mut dialog = rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .set_file_name(file_name)
+        .set_parent(window);
+    if let Some(ext) = extension {
+        dialog = dialog.add_filter(ext, &[ext]);
+    }
+    dialog.save_file().await.map(|f| f.path().to_path_buf())
 }
 
 /// Writes a file readable by its owner only (it holds the recovery code).
@@ -346,17 +361,10 @@ pub async fn export_checkpoint<R: Runtime>(
         cp.tree_size,
         cp.created_at.get(..10).unwrap_or("today")
     );
-    let Some(file) = rfd::AsyncFileDialog::new()
-        .set_title(title)
-        .set_file_name(name)
-        .set_parent(&window)
-        .save_file()
-        .await
-    else {
+    let Some(path) = save_as(&window, title, &name, None).await else {
         return Ok(false);
     };
-    std::fs::write(file.path(), cp.note.as_bytes())
-        .map_err(|e| IpcError::new("io", format!("{}: {e}", file.path().display())))?;
+    consent_ledger_core::files::write_atomic(&path, cp.note.as_bytes())?;
     Ok(true)
 }
 

@@ -2,7 +2,7 @@
 //! `ui/src/lib/bindings/`; a test fails when those files are stale
 //! (`UPDATE_BINDINGS=1 cargo test -p consent-ledger-app bindings` rewrites them).
 
-use consent_ledger_core::{checkpoint, ledger, organisation, passphrase, vault, verify};
+use consent_ledger_core::{agreements, checkpoint, ledger, organisation, passphrase, vault, verify};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -286,6 +286,59 @@ pub struct LockedEvent {
     pub reason: String,
 }
 
+/// One agreement version for the editor: the stored content, the text as the
+/// subject reads it, the versions, and (drafts) what the check finds today.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementView {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub label: String,
+    pub template: agreements::TemplateKind,
+    pub language: agreements::Language,
+    #[ts(type = "number | null")]
+    pub translation_of: Option<u64>,
+    #[ts(type = "Array<number>")]
+    pub translations: Vec<u64>,
+    pub retired_at: Option<String>,
+    pub version: agreements::VersionInfo,
+    pub content: agreements::Content,
+    /// The snapshot's requisites (published) or today's (draft).
+    pub requisites: Requisites,
+    pub document: Vec<agreements::DocBlock>,
+    pub versions: Vec<agreements::VersionInfo>,
+    /// Drafts only: the compliance check with today's requisites.
+    pub findings: Vec<agreements::Finding>,
+}
+
+impl AgreementView {
+    pub fn of(v: agreements::View, findings: Vec<agreements::Finding>) -> Self {
+        AgreementView {
+            id: v.id,
+            label: v.version.label.clone(),
+            template: v.template,
+            language: v.language,
+            translation_of: v.translation_of,
+            translations: v.translations,
+            retired_at: v.retired_at,
+            version: v.version,
+            content: v.content,
+            requisites: v.requisites.into(),
+            document: v.document,
+            versions: v.versions,
+            findings,
+        }
+    }
+}
+
+/// The live preview of unsaved content: the text and the check.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementPreview {
+    pub document: Vec<agreements::DocBlock>,
+    pub findings: Vec<agreements::Finding>,
+}
+
 /// Every type above, as (file name, TypeScript source).
 pub fn bindings() -> Vec<(String, String)> {
     fn one<T: TS + 'static>() -> (String, String) {
@@ -311,6 +364,27 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<VerifyReport>(),
         one::<CheckpointDto>(),
         one::<LockedEvent>(),
+        one::<AgreementView>(),
+        one::<AgreementPreview>(),
+        one::<agreements::TemplateKind>(),
+        one::<agreements::Language>(),
+        one::<agreements::model::Regime>(),
+        one::<agreements::Behaviour>(),
+        one::<agreements::model::Presentation>(),
+        one::<agreements::model::Method>(),
+        one::<agreements::model::Role>(),
+        one::<agreements::model::ThirdParty>(),
+        one::<agreements::model::DisseminationCategory>(),
+        one::<agreements::Content>(),
+        one::<agreements::DocBlock>(),
+        one::<agreements::Severity>(),
+        one::<agreements::Finding>(),
+        one::<agreements::Summary>(),
+        one::<agreements::VersionInfo>(),
+        one::<agreements::Published>(),
+        one::<agreements::DiffOp>(),
+        one::<agreements::DiffLine>(),
+        one::<agreements::templates::Template>(),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Consent Ledger desktop shell: wires the core to the Svelte UI through thin
 //! Tauri commands. All domain logic lives in `consent-ledger-core`.
 
+pub mod agreement_commands;
 pub mod commands;
 pub mod dto;
 pub mod error;
@@ -65,6 +66,16 @@ pub fn configure<R: Runtime>(
             commands::get_requisites,
             commands::set_requisites,
             commands::change_passphrase,
+            agreement_commands::agreement_templates,
+            agreement_commands::agreement_list,
+            agreement_commands::agreement_get,
+            agreement_commands::agreement_create,
+            agreement_commands::agreement_save,
+            agreement_commands::agreement_preview,
+            agreement_commands::agreement_publish,
+            agreement_commands::agreement_retire,
+            agreement_commands::agreement_diff,
+            agreement_commands::agreement_export,
         ])
 }
 

@@ -246,3 +246,56 @@ fn idle_vault_locks_itself() {
         .unwrap();
     assert_eq!(v.log(None, 2).unwrap()[1].kind, "vault.locked");
 }
+
+#[test]
+fn agreements_through_commands() {
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    let _: Created = a.ok("create_vault", json!({ "path": d.path().join("v").display().to_string(), "organisation": "ООО «Ромашка»", "operator": "me", "passphrase": PASS }));
+    a.ok::<Value>("set_requisites", json!({ "requisites": {
+        "fullName": "ООО «Ромашка»", "shortName": "Ромашка", "inn": "7712345671", "ogrn": "",
+        "legalAddress": "Москва, ул. Тверская, 1", "dpo": "", "withdrawalEmail": "privacy@romashka.example" } }));
+
+    let templates: Vec<Value> = a.ok("agreement_templates", json!({}));
+    assert_eq!(templates.len(), 10);
+    let view: Value = a.ok("agreement_create", json!({ "template": "processing", "language": "ru", "title": null, "translationOf": null, "reader": "ru" }));
+    let id = view["id"].as_u64().unwrap();
+    assert_eq!(view["label"], format!("A{id}-v1"));
+    assert_eq!(view["findings"], json!([]), "the template passes");
+
+    // The live preview checks unsaved content and renders it; nothing is saved.
+    let mut content = view["content"].clone();
+    content["purposes"] = json!([]);
+    content["title"] = json!("<img src=x onerror=alert(1)>");
+    let preview: Value = a.ok("agreement_preview", json!({ "content": content, "reader": "en" }));
+    assert_eq!(preview["findings"][0]["rule"], "purpose.missing");
+    assert_eq!(preview["document"][0], json!({ "kind": "title", "text": "<img src=x onerror=alert(1)>" }));
+    let again: Value = a.ok("agreement_get", json!({ "id": id, "version": null, "reader": "en" }));
+    assert_eq!(again["content"]["purposes"].as_array().unwrap().len(), 1);
+
+    // Saved with the error: publishing is refused with the rule named.
+    let saved: Value = a.ok("agreement_save", json!({ "id": id, "content": content, "reader": "en" }));
+    assert_eq!(saved["findings"][0]["rule"], "purpose.missing");
+    let e = a.call("agreement_publish", json!({ "id": id, "acknowledged": [], "reader": "en" })).unwrap_err();
+    assert_eq!(e["code"], "invalid");
+    assert!(e["message"].as_str().unwrap().contains("purpose.missing"));
+
+    content["purposes"] = json!(["Ответ на обращение"]);
+    a.ok::<Value>("agreement_save", json!({ "id": id, "content": content, "reader": "en" }));
+    let p: Value = a.ok("agreement_publish", json!({ "id": id, "acknowledged": [], "reader": "en" }));
+    assert_eq!(p["content_sha256"].as_str().unwrap().len(), 64);
+    let list: Vec<Value> = a.ok("agreement_list", json!({}));
+    assert_eq!(list[0]["published_version"], 1);
+
+    // A new draft, the diff, retirement.
+    content["purposes"] = json!(["Ответ на обращение", "Запись на приём"]);
+    let v2: Value = a.ok("agreement_save", json!({ "id": id, "content": content, "reader": "en" }));
+    assert_eq!(v2["version"]["version"], 2);
+    let diff: Vec<Value> = a.ok("agreement_diff", json!({ "id": id, "from": 1, "to": 2 }));
+    assert!(diff.iter().any(|l| l["op"] == "insert" && l["text"] == "• Запись на приём"));
+    let retired: Value = a.ok("agreement_retire", json!({ "id": id, "reader": "en" }));
+    assert!(retired["retiredAt"].is_string());
+    assert_eq!(a.err("agreement_export", json!({ "id": id, "version": null, "format": "docx", "title": "x" })), "invalid");
+    a.ok::<()>("lock", json!({}));
+    assert_eq!(a.err("agreement_list", json!({})), "locked");
+}

@@ -40,7 +40,7 @@ fn long_content() -> agreements::Content {
         .content
         .clone();
     let para = "Оператор обеспечивает конфиденциальность и безопасность персональных данных при их обработке, принимает необходимые правовые, организационные и технические меры для защиты персональных данных от неправомерного или случайного доступа к ним, уничтожения, изменения, блокирования, копирования, предоставления, распространения, а также от иных неправомерных действий в отношении персональных данных. ";
-    c.extra = (0..95)
+    c.extra = (0..152)
         .map(|i| format!("{}. {}", i + 1, para))
         .collect::<Vec<_>>()
         .join("\n\n");
@@ -51,9 +51,14 @@ fn long_content() -> agreements::Content {
     c
 }
 
+/// Page objects in the PDF: `/Type /Page` (with or without the space), not `/Pages`.
 fn pages(pdf: &[u8]) -> usize {
-    pdf.windows(11).filter(|w| w == b"/Type /Page").count()
-        - pdf.windows(12).filter(|w| w == b"/Type /Pages").count()
+    let count = |pat: &[u8]| {
+        pdf.windows(pat.len() + 1)
+            .filter(|w| &w[..pat.len()] == pat && w[pat.len()] != b's')
+            .count()
+    };
+    count(b"/Type /Page") + count(b"/Type/Page")
 }
 
 fn main() {

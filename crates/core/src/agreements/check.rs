@@ -98,16 +98,20 @@ const BUNDLE_WORDS: [&str; 12] = [
     "contract",
 ];
 
-/// Words that show dissemination (publication) inside a consent to processing.
-const DISSEMINATION_WORDS: [&str; 8] = [
-    "распространени",
-    "распространять",
-    "опубликован",
-    "опубликовать",
+/// An action that is dissemination (publication) inside a consent to processing.
+const DISSEMINATION_ACTIONS: [&str; 4] = ["распростран", "опубликов", "dissemin", "publish"];
+
+/// Phrases of free text that give consent to dissemination. Plain mentions
+/// ("protection against unlawful dissemination") are not among them.
+const DISSEMINATION_PHRASES: [&str; 8] = [
+    "согласие на распространение",
     "неограниченному кругу",
-    "dissemination",
-    "disseminate",
-    "publish",
+    "будут опубликован",
+    "могут быть опубликован",
+    "consent to dissemination",
+    "consent to the dissemination",
+    "made public",
+    "will be published",
 ];
 
 /// Words that name the subject.
@@ -277,9 +281,16 @@ pub fn check(c: &Content, r: &Requisites, lang: Language) -> Vec<Finding> {
             x.add("dissemination.resources", E, "resources", "");
         }
     } else if fz {
+        let free: String = free_texts.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
         if let Some(d) = c.dissemination.first() {
             x.add("fz152.dissemination_separate", E, "dissemination", &d.name);
-        } else if let Some(w) = first_word(&all_text, &DISSEMINATION_WORDS) {
+        } else if let Some(a) = c
+            .actions
+            .iter()
+            .find(|a| first_word(a, &DISSEMINATION_ACTIONS).is_some())
+        {
+            x.add("fz152.dissemination_separate", E, "actions", a);
+        } else if let Some(w) = first_word(&free, &DISSEMINATION_PHRASES) {
             x.add("fz152.dissemination_separate", E, "extra", w);
         }
     }
@@ -522,6 +533,12 @@ mod tests {
         g.storage.clear();
         g.extra = "See our privacy policy and contract.".into();
         assert!(rules(&g, &req()).is_empty(), "{:?}", rules(&g, &req()));
+        // Mentioning dissemination is not consenting to it.
+        let mut q = template(TemplateKind::Processing, Language::Ru);
+        q.extra = "Оператор защищает данные от неправомерного доступа, изменения и распространения.".into();
+        assert!(rules(&q, &req()).is_empty(), "{:?}", rules(&q, &req()));
+        q.actions.push("распространение".into());
+        assert_eq!(rules(&q, &req()), vec!["fz152.dissemination_separate"]);
         // A recipient needs no address; a processor does.
         let mut p = template(TemplateKind::Processing, Language::Ru);
         p.third_parties.push(ThirdParty {

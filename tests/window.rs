@@ -72,11 +72,17 @@ struct Ui {
 }
 
 async fn launch(data_dir: &Path) -> Ui {
+    launch_with(data_dir, &[]).await
+}
+
+/// Like [`launch`], with more environment for the app.
+async fn launch_with(data_dir: &Path, env: &[(&str, &Path)]) -> Ui {
     let (port, native) = (free_port(), free_port());
     let child = Command::new("tauri-driver")
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("CONSENT_LEDGER_DATA_DIR", data_dir)
         .env("LANG", "en_US.UTF-8")
+        .envs(env.iter().copied())
         .spawn()
         .expect("tauri-driver not found: run `cargo install tauri-driver --locked` (cargo xtask test does)");
     let driver = Driver(child);
@@ -176,6 +182,37 @@ impl Ui {
             )
             .await;
         v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Chooses `value` in a `<select>` as a user would (the change event included).
+    async fn select(&self, id: &str, value: &str) {
+        self.wait(id).await;
+        self.js(
+            &format!(
+                "const e = document.querySelector(\"{}\"); e.value = arguments[0]; e.dispatchEvent(new Event('change', {{ bubbles: true }})); return e.value",
+                tid(id)
+            ),
+            vec![json!(value)],
+        )
+        .await;
+    }
+
+    async fn gone(&self, id: &str) {
+        self.until(
+            &format!("{id} gone"),
+            &format!("return document.querySelector(\"{}\") === null", tid(id)),
+        )
+        .await;
+    }
+
+    async fn disabled(&self, id: &str) -> bool {
+        self.wait(id).await;
+        self.js(
+            &format!("return document.querySelector(\"{}\").disabled", tid(id)),
+            vec![],
+        )
+        .await
+            == json!(true)
     }
 
     async fn attr(&self, id: &str, name: &str) -> Option<String> {
@@ -543,4 +580,85 @@ async fn native_folder_dialog_opens_and_the_app_stays_responsive() {
             .status();
     }
     ui.c.clone().close().await.unwrap();
+}
+
+/// Issue 4's path through the window: an agreement from a template shows a
+/// blocking error, is fixed, published and exported as PDF, and the PDF's
+/// text carries the organisation's name and the version's hash.
+#[tokio::test(flavor = "multi_thread")]
+async fn agreement_from_template_to_published_pdf() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("agreements");
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let opts = CreateOptions {
+        organisation: "ООО «Ромашка»".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let org = "Общество с ограниченной ответственностью «Ромашка-Тест 42»";
+    let mut r = v.requisites().unwrap();
+    r.full_name = org.into();
+    r.legal_address = "125009, г. Москва, ул. Тверская, д. 1".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-main").await;
+    ui.click("nav-agreements").await;
+    ui.wait("agreements-list").await;
+    ui.click("btn-new-agreement").await;
+    ui.select("new-template", "processing").await;
+    ui.select("new-language", "ru").await;
+    ui.click("btn-create-agreement").await;
+    ui.wait("agreement-editor").await;
+    ui.wait("preview").await;
+    assert!(ui.text("preview").await.contains(org), "the preview fills in the requisites");
+
+    // A lone vague purpose is a blocking error.
+    ui.fill("list-purposes-0", "Иные цели").await;
+    ui.wait("finding-purpose.vague").await;
+    assert!(ui.text("finding-purpose.vague").await.contains("152"), "the rule names the law");
+    assert!(ui.disabled("btn-publish").await, "publish is blocked by an error");
+    ui.shot("20-agreement-blocked").await;
+
+    // Fixed: the error goes away, the draft is saved and published.
+    ui.fill("list-purposes-0", "Ответ на обращение, направленное через форму на сайте").await;
+    ui.gone("finding-purpose.vague").await;
+    ui.click("btn-save-draft").await;
+    ui.click("btn-publish").await;
+    ui.wait("published-hash").await;
+    let hash = ui.text("published-hash").await.trim().to_string();
+    assert_eq!(hash.len(), 64, "{hash:?}");
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(ui.text("published-label").await.contains("A1-v1"));
+    ui.shot("21-agreement-published").await;
+
+    ui.click("btn-export-pdf").await;
+    let pdf = exports.join("A1-v1.pdf");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pdf.exists() {
+        assert!(Instant::now() < deadline, "no PDF at {}", pdf.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ui.c.clone().close().await.unwrap();
+
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed: .ci/run installs it");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(org), "organisation name not in the PDF text:\n{text}");
+    assert!(text.contains(&hash), "version hash not in the PDF text:\n{text}");
+    assert!(text.contains("Ответ на обращение, направленное через форму на сайте"));
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
 }

@@ -92,6 +92,32 @@ class VerifyWithoutConsentLedger(unittest.TestCase):
         self.assertEqual(cli.returncode, 3, cli.stdout + cli.stderr)
         self.assertEqual(json.loads(cli.stdout)["problem"]["seq"], 3)
 
+    def test_same_altered_agreement_named_by_both(self):
+        dst = self.copy("agreement")
+        cli = lambda *a: run([BIN, "--vault", str(dst), "--json", *a])
+        self.assertEqual(cli("org", "set", "--full-name", "ООО «Ромашка»", "--address", "Москва",
+                             "--email", "p@romashka.example").returncode, 0)
+        self.assertEqual(cli("agreement", "new", "--template", "gdpr", "--lang", "en").returncode, 0)
+        pub = cli("agreement", "publish", "1")
+        self.assertEqual(pub.returncode, 0, pub.stderr)
+        seq = json.loads(pub.stdout)["seq"]
+        py = run(TOOL + ["--vault", str(dst), "--json"])
+        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+        kf = verify_vault.load_keys(dst)
+        master, _ = verify_vault.unlock(kf, "passphrase", PASS.encode())
+        import sqlcipher3
+        conn = sqlcipher3.connect(str(dst / "vault.db"))
+        conn.execute("PRAGMA key = \"x'%s'\"" % master.hex())
+        conn.executescript("DROP TRIGGER agreement_versions_frozen; "
+                           "UPDATE agreement_versions SET content = replace(content, 'enquiry', 'data sale');")
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        for out in (run(TOOL + ["--vault", str(dst), "--json"]), cli("verify")):
+            self.assertEqual(out.returncode, 3, out.stdout + out.stderr)
+            problem = json.loads(out.stdout)["problem"]
+            self.assertEqual((problem["code"], problem["seq"]), ("agreement_altered", seq))
+
 
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result

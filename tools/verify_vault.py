@@ -614,6 +614,7 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
                 )
         return fail("checkpoint_mismatch", None, f"{label} (over {size} events) does not match the log: events up to #{size} were rewritten")
 
+    published: list[tuple[int, bytes]] = []  # agreement.published events, for step 7
     check_roots()
     for seq, recorded_at, actor, kind, subject, body, stored in conn.execute(
         "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq"
@@ -631,6 +632,8 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
         if not isinstance(stored, bytes) or leaf != stored:
             report["events"] = frontier.size
             raise fail("event_altered", seq, f"event #{seq} was altered: its content no longer matches its recorded hash")
+        if fields[2] == b"agreement.published":
+            published.append((seq, fields[3]))
         frontier.push(leaf, completed)
         check_roots()
     report["events"] = frontier.size
@@ -675,6 +678,32 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
             got = None
         if ev is None or text(ev[0]) != sid or not isinstance(got, str) or not hmac.compare_digest(got.encode(), want.encode()):
             raise fail("subject_data_mismatch", event_seq, f"subject_data row {row_id} ({sid}) does not match the commitment in event #{event_seq}")
+
+    # 7. Published agreement versions (schema 3) still hash to what their
+    #    agreement.published events recorded, and each has its event.
+    if user_version >= 3:
+        rows = {}
+        for aid, ver, content, chash, pseq in conn.execute(
+            "SELECT agreement_id, version, content, content_hash, published_seq FROM agreement_versions WHERE status = 'published'"
+        ):
+            rows[(aid, ver)] = (as_bytes(content) or b"", text(chash) if chash is not None else "", pseq)
+        for seq, body in published:
+            try:
+                b = json.loads(body)
+                key = (int(b["agreement"]), int(b["version"]))
+                want = str(b["content_sha256"])
+            except (ValueError, KeyError, TypeError):
+                raise fail("agreement_altered", seq, f"event #{seq} does not name an agreement version") from None
+            label = f"A{key[0]}-v{key[1]}"
+            row = rows.pop(key, None)
+            if row is None:
+                raise fail("agreement_altered", seq, f"agreement version {label} published by event #{seq} is missing from the vault")
+            content, chash, pseq = row
+            if pseq != seq or chash != want or hashlib.sha256(content).hexdigest() != want:
+                raise fail("agreement_altered", seq, f"agreement version {label} was changed after event #{seq} published it")
+        if rows:
+            (aid, ver), (_, _, pseq) = min(rows.items(), key=lambda r: r[1][2] or 0)
+            raise fail("agreement_altered", pseq, f"agreement version A{aid}-v{ver} claims event #{pseq}, which did not publish it")
 
     report["ok"] = True
     return report

@@ -553,6 +553,28 @@ async fn russian_interface_on_the_demo_vault() {
     )
     .await;
     ui.shot("ru-04b-requisites-saved").await;
+    // The demo's agreements: list, a published version, the diff of v1 and v2.
+    ui.click("nav-agreements").await;
+    ui.wait("agreement-row-1").await;
+    assert!(ui.text("agreements-list").await.contains("Согласие на обработку персональных данных"));
+    ui.shot("ru-06-agreements").await;
+    ui.click("agreement-row-1").await;
+    ui.wait("agreement-editor").await;
+    ui.wait("published-hash").await;
+    assert!(ui.text("preview").await.contains("ООО «Облачный сервис» (демо)"));
+    ui.shot("ru-07-agreement").await;
+    ui.select("diff-from", "1").await;
+    ui.select("diff-to", "2").await;
+    ui.click("btn-diff").await;
+    ui.wait("diff").await;
+    assert!(ui.text("diff").await.contains("Запись на консультацию по телефону"));
+    ui.js(
+        &format!("document.querySelector(\"{}\").scrollIntoView({{ block: 'center' }})", tid("diff")),
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("ru-08-agreement-diff").await;
     ui.click("nav-consents").await;
     ui.wait("coming-soon").await;
     ui.shot("ru-05-coming-soon").await;
@@ -630,7 +652,7 @@ async fn agreement_from_template_to_published_pdf() {
     ui.shot("20-agreement-blocked").await;
 
     // Fixed: the error goes away, the draft is saved and published.
-    ui.fill("list-purposes-0", "Ответ на обращение, направленное через форму на сайте").await;
+    ui.fill("list-purposes-0", "Ответ на вопрос, заданный через форму обратной связи").await;
     ui.gone("finding-purpose.vague").await;
     ui.click("btn-save-draft").await;
     ui.click("btn-publish").await;
@@ -658,7 +680,7 @@ async fn agreement_from_template_to_published_pdf() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(org), "organisation name not in the PDF text:\n{text}");
     assert!(text.contains(&hash), "version hash not in the PDF text:\n{text}");
-    assert!(text.contains("Ответ на обращение, направленное через форму на сайте"));
+    assert!(text.contains("Ответ на вопрос, заданный через форму обратной связи"));
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
 }

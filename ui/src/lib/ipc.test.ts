@@ -1,6 +1,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Content } from './bindings/Content';
 import { ipc, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
 
 const REQ = { fullName: 'Acme', shortName: '', inn: '', ogrn: '', legalAddress: '', dpo: '', withdrawalEmail: '' };
@@ -38,6 +39,40 @@ describe('IPC wrappers', () => {
       ['ledger_event', { seq: 7 }],
       ['save_recovery_code', { title: 'Save', fileName: 'code.txt', text: 'CODE' }],
       ['set_requisites', { requisites: REQ }],
+    ]);
+  });
+
+  it('sends the agreement commands with the argument names the shell expects', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      if (cmd === 'agreement_export') return false;
+      return cmd === 'agreement_templates' || cmd === 'agreement_list' || cmd === 'agreement_diff' ? [] : {};
+    });
+    const content = { title: 'T', template: 'gdpr', language: 'en', regime: 'gdpr' } as unknown as Content;
+    await ipc.agreementTemplates();
+    await ipc.agreementList();
+    await ipc.agreementGet(3, null, 'ru');
+    await ipc.agreementGet(3, 2, 'en');
+    await ipc.agreementCreate({ template: 'dissemination', language: 'en', title: null, translationOf: 2, reader: 'ru' });
+    await ipc.agreementSave(3, content, 'ru');
+    await ipc.agreementPreview(content, 'en');
+    await ipc.agreementPublish(3, ['storage.missing'], 'ru');
+    await ipc.agreementRetire(3, 'ru');
+    await ipc.agreementDiff(3, 1, 2);
+    expect(await ipc.agreementExport(3, 2, 'pdf', 'Save as PDF')).toBe(false);
+    expect(seen).toEqual([
+      ['agreement_templates', {}],
+      ['agreement_list', {}],
+      ['agreement_get', { id: 3, version: null, reader: 'ru' }],
+      ['agreement_get', { id: 3, version: 2, reader: 'en' }],
+      ['agreement_create', { template: 'dissemination', language: 'en', title: null, translationOf: 2, reader: 'ru' }],
+      ['agreement_save', { id: 3, content, reader: 'ru' }],
+      ['agreement_preview', { content, reader: 'en' }],
+      ['agreement_publish', { id: 3, acknowledged: ['storage.missing'], reader: 'ru' }],
+      ['agreement_retire', { id: 3, reader: 'ru' }],
+      ['agreement_diff', { id: 3, from: 1, to: 2 }],
+      ['agreement_export', { id: 3, version: 2, format: 'pdf', title: 'Save as PDF' }],
     ]);
   });
 

@@ -3,32 +3,48 @@
 // `IpcError.code` only.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { AgreementPreview } from './bindings/AgreementPreview';
+import type { AgreementView } from './bindings/AgreementView';
 import type { AppInfo } from './bindings/AppInfo';
 import type { CheckpointDto } from './bindings/CheckpointDto';
+import type { Content } from './bindings/Content';
 import type { Created } from './bindings/Created';
 import type { DemoVault } from './bindings/DemoVault';
+import type { DiffLine } from './bindings/DiffLine';
 import type { EventDto } from './bindings/EventDto';
 import type { IpcError } from './bindings/IpcError';
+import type { Language } from './bindings/Language';
 import type { LedgerPage } from './bindings/LedgerPage';
 import type { LockedEvent } from './bindings/LockedEvent';
+import type { Published } from './bindings/Published';
 import type { Requisites } from './bindings/Requisites';
 import type { Settings } from './bindings/Settings';
 import type { Strength } from './bindings/Strength';
+import type { Summary } from './bindings/Summary';
+import type { Template } from './bindings/Template';
+import type { TemplateKind } from './bindings/TemplateKind';
 import type { VaultSummary } from './bindings/VaultSummary';
 import type { VerifyProgress } from './bindings/VerifyProgress';
 import type { VerifyReport } from './bindings/VerifyReport';
 
 export type {
+  AgreementPreview,
+  AgreementView,
   AppInfo,
   CheckpointDto,
+  Content,
   Created,
   DemoVault,
+  DiffLine,
   EventDto,
   IpcError,
   LedgerPage,
   LockedEvent,
+  Published,
   Settings,
   Strength,
+  Summary,
+  Template,
   VaultSummary,
   VerifyProgress,
   VerifyReport,
@@ -91,7 +107,37 @@ export const ipc = {
   setRequisites: (requisites: Requisites) => call<VaultSummary>('set_requisites', { requisites }),
   changePassphrase: (current: string, newPassphrase: string) =>
     call<null>('change_passphrase', { current, newPassphrase }),
+
+  // ---- agreements ----------------------------------------------------------
+  // `reader` is the UI language: the language of the compliance findings.
+  agreementTemplates: () => call<Template[]>('agreement_templates'),
+  agreementList: () => call<Summary[]>('agreement_list'),
+  /** One version (the newest when `version` is null). */
+  agreementGet: (id: number, version: number | null, reader: Language) =>
+    call<AgreementView>('agreement_get', { id, version, reader }),
+  agreementCreate: ({ template, language, title, translationOf, reader }: {
+    template: TemplateKind;
+    language: Language;
+    title: string | null;
+    translationOf: number | null;
+    reader: Language;
+  }) => call<AgreementView>('agreement_create', { template, language, title, translationOf, reader }),
+  /** Saves the draft; saving a published agreement starts a new draft version. */
+  agreementSave: (id: number, content: Content, reader: Language) =>
+    call<AgreementView>('agreement_save', { id, content, reader }),
+  /** The text and the check of unsaved content (nothing is stored). */
+  agreementPreview: (content: Content, reader: Language) =>
+    call<AgreementPreview>('agreement_preview', { content, reader }),
+  agreementPublish: (id: number, acknowledged: string[], reader: Language) =>
+    call<Published>('agreement_publish', { id, acknowledged, reader }),
+  agreementRetire: (id: number, reader: Language) => call<AgreementView>('agreement_retire', { id, reader }),
+  agreementDiff: (id: number, from: number, to: number) => call<DiffLine[]>('agreement_diff', { id, from, to }),
+  /** Opens a native save dialog titled `title`; false when the user cancelled it. */
+  agreementExport: (id: number, version: number | null, format: ExportFormat, title: string) =>
+    call<boolean>('agreement_export', { id, version, format, title }),
 };
+
+export type ExportFormat = 'pdf' | 'html' | 'txt';
 
 export const EVENT_VERIFY_PROGRESS = 'verify-progress';
 export const EVENT_VAULT_LOCKED = 'vault-locked';

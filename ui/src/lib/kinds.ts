@@ -10,6 +10,8 @@ export const KNOWN_KINDS = [
   'subject.erased',
   'organisation.requisites_changed',
   'demo.note',
+  'agreement.published',
+  'agreement.retired',
 ] as const;
 
 /** The i18n key for a kind's label, or null when the kind is unknown. */

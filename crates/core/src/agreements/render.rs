@@ -273,7 +273,12 @@ pub fn export_text(s: &Snapshot, hash: &str) -> String {
 }
 
 fn html_blocks(blocks: &[DocBlock], out: &mut String) {
-    for b in blocks {
+    for (i, b) in blocks.iter().enumerate() {
+        // A web form is accepted with the checkbox, not signed: the signature
+        // section goes, with its heading.
+        if matches!(blocks.get(i + 1), Some(DocBlock::Signature { .. })) {
+            continue;
+        }
         match b {
             DocBlock::Title { text: t } => out.push_str(&format!("<h3>{}</h3>\n", text(t))),
             DocBlock::Heading { text: t } => out.push_str(&format!("<h4>{}</h4>\n", text(t))),
@@ -311,7 +316,6 @@ fn html_blocks(blocks: &[DocBlock], out: &mut String) {
                 }
                 out.push_str("</table>\n");
             }
-            // A web form is accepted with the checkbox, not signed.
             DocBlock::Signature { .. } => {}
         }
     }
@@ -516,8 +520,12 @@ mod tests {
         assert!(ticked.contains("value=\"A3-v2\" checked>"));
         let open_first = html(Behaviour::MustOpen);
         assert!(open_first.find("type=\"checkbox\"") < open_first.find("</details>"));
-        // Signature lines belong on paper only.
-        assert!(!required.contains("Signature"));
+        // Signature lines and their heading belong on paper only.
+        assert!(!required.contains("Signature") && !required.contains("Data subject"));
+        let mut fz = templates::get(TemplateKind::Processing, Language::En).unwrap().content.clone();
+        fz.behaviour = Behaviour::Required;
+        let html = export_html(&snapshot(fz, req()), "00");
+        assert!(!html.contains("Data subject") && html.contains("How to withdraw"), "{html}");
     }
 
     #[test]

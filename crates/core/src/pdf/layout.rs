@@ -140,8 +140,9 @@ pub struct Page {
     pub items: Vec<Item>,
 }
 
+#[cfg(test)]
 impl Page {
-    /// The text lines of the page, top to bottom (for tests and debugging).
+    /// The text lines of the page, top to bottom (for tests).
     pub fn texts(&self) -> Vec<&str> {
         self.items
             .iter()

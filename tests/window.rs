@@ -297,8 +297,11 @@ async fn create_lock_unlock_and_verify_in_the_window() {
     let org = ui.text("org-name").await;
     assert!(org.contains("Ромашка"), "{org:?}");
 
+    // A new vault has no agreements yet: the list says how to start.
+    ui.click("nav-agreements").await;
+    ui.wait("agreements-empty").await;
+    ui.shot("04-agreements-empty").await;
     for (nav, name) in [
-        ("nav-agreements", "04-agreements"),
         ("nav-consents", "05-consents"),
         ("nav-requests", "06-requests"),
         ("nav-evidence", "07-evidence"),

@@ -326,17 +326,7 @@ mod tests {
     use crate::agreements::model::{DisseminationCategory, Method, ThirdParty};
     use crate::agreements::templates::{self, described_rules};
 
-    fn req() -> Requisites {
-        Requisites {
-            full_name: "ООО «Ромашка»".into(),
-            short_name: "Ромашка".into(),
-            inn: "7712345671".into(),
-            ogrn: "1027700000129".into(),
-            legal_address: "Москва, ул. Ленина, 1".into(),
-            withdrawal_email: "privacy@example.ru".into(),
-            ..Default::default()
-        }
-    }
+    use crate::agreements::model::test_requisites as req;
 
     fn template(kind: TemplateKind, lang: Language) -> Content {
         templates::get(kind, lang).unwrap().content.clone()

@@ -367,6 +367,20 @@ pub fn version_label(agreement: u64, version: u32) -> String {
     format!("A{agreement}-v{version}")
 }
 
+/// Full requisites of a made-up organisation, for tests.
+#[cfg(test)]
+pub(crate) fn test_requisites() -> Requisites {
+    Requisites {
+        full_name: "ООО «Ромашка»".into(),
+        short_name: "Ромашка".into(),
+        inn: "7712345671".into(),
+        ogrn: "1027700000129".into(),
+        legal_address: "Москва, ул. Ленина, 1".into(),
+        withdrawal_email: "privacy@example.ru".into(),
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

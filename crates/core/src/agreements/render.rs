@@ -387,15 +387,7 @@ mod tests {
     use crate::agreements::model::{DisseminationCategory, Language};
     use crate::agreements::templates;
 
-    fn req() -> Requisites {
-        Requisites {
-            full_name: "ООО «Ромашка»".into(),
-            short_name: "Ромашка".into(),
-            legal_address: "Москва, ул. Ленина, 1".into(),
-            withdrawal_email: "privacy@example.ru".into(),
-            ..Default::default()
-        }
-    }
+    use crate::agreements::model::test_requisites as req;
 
     fn snapshot(c: Content, r: Requisites) -> Snapshot {
         Snapshot {

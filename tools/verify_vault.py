@@ -615,6 +615,7 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
         return fail("checkpoint_mismatch", None, f"{label} (over {size} events) does not match the log: events up to #{size} were rewritten")
 
     published: list[tuple[int, bytes]] = []  # agreement.published events, for step 7
+    retired_events: dict[int, int] = {}      # agreement id -> seq of agreement.retired
     check_roots()
     for seq, recorded_at, actor, kind, subject, body, stored in conn.execute(
         "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq"
@@ -634,6 +635,11 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
             raise fail("event_altered", seq, f"event #{seq} was altered: its content no longer matches its recorded hash")
         if fields[2] == b"agreement.published":
             published.append((seq, fields[3]))
+        elif fields[2] == b"agreement.retired":
+            try:
+                retired_events[int(json.loads(fields[3])["agreement"])] = seq
+            except (ValueError, KeyError, TypeError):
+                raise fail("agreement_altered", seq, f"event #{seq} does not name an agreement") from None
         frontier.push(leaf, completed)
         check_roots()
     report["events"] = frontier.size
@@ -683,10 +689,14 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
     #    agreement.published events recorded, and each has its event.
     if user_version >= 3:
         rows = {}
-        for aid, ver, content, chash, pseq in conn.execute(
-            "SELECT agreement_id, version, content, content_hash, published_seq FROM agreement_versions WHERE status = 'published'"
+        for aid, ver, content, chash, pseq, ack in conn.execute(
+            "SELECT agreement_id, version, content, content_hash, published_seq, acknowledged FROM agreement_versions WHERE status = 'published'"
         ):
-            rows[(aid, ver)] = (as_bytes(content) or b"", text(chash) if chash is not None else "", pseq)
+            try:
+                ack = json.loads(ack) if ack is not None else None
+            except ValueError:
+                ack = "unreadable"
+            rows[(aid, ver)] = (as_bytes(content) or b"", text(chash) if chash is not None else "", pseq, ack)
         for seq, body in published:
             try:
                 b = json.loads(body)
@@ -698,12 +708,21 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
             row = rows.pop(key, None)
             if row is None:
                 raise fail("agreement_altered", seq, f"agreement version {label} published by event #{seq} is missing from the vault")
-            content, chash, pseq = row
+            content, chash, pseq, ack = row
             if pseq != seq or chash != want or hashlib.sha256(content).hexdigest() != want:
                 raise fail("agreement_altered", seq, f"agreement version {label} was changed after event #{seq} published it")
+            if ack != b.get("acknowledged_warnings"):
+                raise fail("agreement_altered", seq, f"the warnings acknowledged for {label} were changed after event #{seq}")
         if rows:
-            (aid, ver), (_, _, pseq) = min(rows.items(), key=lambda r: r[1][2] or 0)
+            (aid, ver), (_, _, pseq, _) = min(rows.items(), key=lambda r: r[1][2] or 0)
             raise fail("agreement_altered", pseq, f"agreement version A{aid}-v{ver} claims event #{pseq}, which did not publish it")
+        for aid, rseq in conn.execute("SELECT id, retired_seq FROM agreements WHERE retired_at IS NOT NULL OR retired_seq IS NOT NULL"):
+            seq = retired_events.pop(aid, None)
+            if seq is None or seq != rseq:
+                raise fail("agreement_altered", seq or rseq, f"the retirement of A{aid} does not match the ledger")
+        if retired_events:
+            aid, seq = min(retired_events.items(), key=lambda r: r[1])
+            raise fail("agreement_altered", seq, f"A{aid} was retired by event #{seq}, but the vault shows it active")
 
     report["ok"] = True
     return report

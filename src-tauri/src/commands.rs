@@ -104,15 +104,23 @@ pub async fn save_recovery_code<R: Runtime>(
     text: String,
 ) -> IpcResult<bool> {
     let text = Zeroizing::new(text);
-    let Some(path) = save_as(&window, title, &file_name, None).await else {
+    // Always the dialog: the recovery code goes only where the user says.
+    let Some(file) = rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .set_file_name(file_name)
+        .set_parent(&window)
+        .save_file()
+        .await
+    else {
         return Ok(false);
     };
-    write_private(&path, text.as_bytes())?;
+    write_private(file.path(), text.as_bytes())?;
     Ok(true)
 }
 
-/// Asks where to save a file (native dialog, `file_name` suggested); None if
+/// Asks where to save an export (native dialog, `file_name` suggested); None if
 /// cancelled. With `CONSENT_LEDGER_SAVE_DIR` set, answers that folder at once.
+/// Never used for secrets (the recovery code always asks).
 pub(crate) async fn save_as<R: Runtime>(
     window: &Window<R>,
     title: String,

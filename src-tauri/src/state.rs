@@ -17,8 +17,8 @@ use crate::error::{IpcError, IpcResult};
 pub const DATA_DIR_ENV: &str = "CONSENT_LEDGER_DATA_DIR";
 /// Set by `cargo xtask run`: a first launch opens the demo vault.
 pub const OPEN_DEMO_ENV: &str = "CONSENT_LEDGER_OPEN_DEMO";
-/// When set to a folder, "save as" writes there under the suggested name
-/// instead of asking (scripted use and the window tests; a native dialog
+/// When set to a folder, exports (agreements, checkpoints) are written there
+/// under the suggested name instead of asking; the recovery code always asks (scripted use and the window tests; a native dialog
 /// cannot be driven through WebDriver).
 pub const SAVE_DIR_ENV: &str = "CONSENT_LEDGER_SAVE_DIR";
 const SETTINGS_FILE: &str = "settings.json";

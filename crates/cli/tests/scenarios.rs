@@ -506,4 +506,14 @@ fn agreement_bad_input_is_a_clear_error() {
     // Markup is kept as text and comes out escaped.
     ok(&cli(&dir, &["agreement", "edit", "1", "--title", "<script>x</script>"], &[]));
     assert!(ok(&cli(&dir, &["agreement", "show", "1"], &[])).contains("<script>x</script>"));
+    ok(&cli(&dir, &["org", "set", "--full-name", "ООО «Ромашка»", "--address", "Москва", "--email", "p@romashka.example"], &[]));
+    ok(&cli(&dir, &["agreement", "edit", "1", "--purpose", "Ответ на обращение", "--data", "Имя", "--term", "1 год",
+        "--withdrawal", "письмом на {email}", "--checkbox-label", "Согласен", "--action", "сбор", "--storage", "РФ"], &[]));
+    let mut content = json(&cli(&dir, &["--json", "agreement", "show", "1"], &[]))["content"].clone();
+    content["methods"] = serde_json::json!("mixed");
+    std::fs::write(&bad_json, content.to_string()).unwrap();
+    ok(&cli(&dir, &["agreement", "edit", "1", "--from", bad_json.to_str().unwrap()], &[]));
+    ok(&cli(&dir, &["agreement", "publish", "1", "--acknowledge", "subject.identity"], &[]));
+    let html = ok(&cli(&dir, &["agreement", "export", "1", "--format", "html", "--out", "-"], &[]));
+    assert!(html.contains("<h3>&lt;script&gt;x&lt;/script&gt;</h3>") && !html.contains("<script>"), "{html}");
 }

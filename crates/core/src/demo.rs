@@ -146,8 +146,8 @@ fn agreements(vault: &mut Vault) -> Result<()> {
             c.purposes.push("Запись на консультацию по телефону".into());
             c.third_parties.push(ag::model::ThirdParty {
                 name: "ООО «Облачный сервис» (демо)".into(),
-                inn: "7707083893".into(),
-                address: "117997, г. Москва, ул. Вавилова, д. 19".into(),
+                inn: "7729000121".into(),
+                address: "117000, г. Москва, ул. Демонстрационная, д. 5".into(),
                 role: ag::model::Role::Processor,
             });
         })?;

@@ -22,7 +22,8 @@ pub struct Problem {
     /// hash rewritten together; named to a block of 64), `checkpoint_mismatch`,
     /// `checkpoint_signature`, `node_mismatch`, `data_mismatch` (personal data no
     /// longer matches its commitment), `agreement_altered` (a published agreement
-    /// version changed or vanished after its `agreement.published` event).
+    /// version, its acknowledged warnings or a retirement no longer match the
+    /// `agreement.*` events, or a version is marked published without one).
     pub code: &'static str,
     /// The first event that does not match, when one can be named.
     pub seq: Option<u64>,
@@ -146,8 +147,8 @@ pub fn verify_with(
     let mut frontier = Frontier::new();
     let mut computed: Vec<(u32, u64, Hash)> = Vec::new();
     let mut buf = Vec::with_capacity(1024);
-    // Publications of agreements, checked against the stored versions in step 5.
-    let mut published: Vec<(u64, String)> = Vec::new();
+    // Agreement events, checked against the stored agreements in step 5b.
+    let mut agreement_events: Vec<(u64, String, String)> = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq",
     )?;
@@ -184,8 +185,9 @@ pub fn verify_with(
             .as_str_or_null()
             .map_err(Error::from_sql_value)?;
         leaf_input_into_row(&mut buf, seq, r, subject)?;
-        if r.get_ref(3)?.as_str().map_err(Error::from_sql_value)? == "agreement.published" {
-            published.push((seq, r.get(5)?));
+        let kind = r.get_ref(3)?.as_str().map_err(Error::from_sql_value)?;
+        if kind.starts_with("agreement.") {
+            agreement_events.push((seq, kind.to_string(), r.get(5)?));
         }
         let leaf = merkle::leaf_hash(&buf);
         let stored: [u8; 32] = r.get(6)?;
@@ -258,8 +260,8 @@ pub fn verify_with(
             "the personal data recorded by event #{seq} was changed after it was recorded: it no longer matches the commitment in the ledger")));
     }
 
-    // 5b. Published agreement versions are still exactly what their events hashed.
-    if let Some((seq, message)) = crate::agreements::first_mismatch(conn, &published)? {
+    // 5b. Agreements are still exactly what their events published and retired.
+    if let Some((seq, message)) = crate::agreements::first_mismatch(conn, &agreement_events)? {
         return Ok(fail(report, "agreement_altered", Some(seq), message));
     }
 

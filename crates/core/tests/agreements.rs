@@ -99,7 +99,12 @@ fn a_published_version_is_frozen_and_editing_starts_a_new_draft() {
         "UPDATE agreements SET language = 'ru'",
     ] {
         let e = raw.execute(sql, []).unwrap_err().to_string();
-        assert!(e.contains("immutable") || e.contains("agreements"), "{sql}: {e}");
+        assert!(
+            e.contains("a published agreement version is immutable")
+                || e.contains("agreements are never deleted")
+                || e.contains("agreements change only by retirement"),
+            "{sql}: {e}"
+        );
     }
     drop(raw);
 
@@ -159,15 +164,84 @@ fn altering_a_published_version_past_the_triggers_is_caught_by_verify_and_export
     let e = agreements::export(v.conn(), id, None, ExportFormat::Text).unwrap_err();
     assert_eq!(e.code(), "tampered");
 
-    // Recomputing the stored hash does not help: the ledger holds the original.
+}
+
+#[test]
+fn rewriting_text_and_hash_together_or_forging_a_publication_is_caught() {
+    use sha2::{Digest, Sha256};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let mut v = vault(&dir);
+    let a = new(&mut v, TemplateKind::Gdpr, Language::En);
+    let p = publish(&mut v, a, &[]).unwrap();
+    let b = new(&mut v, TemplateKind::Gdpr, Language::En); // stays a draft
     drop(v);
-    raw_conn(&dir)
-        .execute_batch(
-            "UPDATE agreement_versions SET content_hash = 'x' || content_hash WHERE version = 1;",
-        )
+
+    // Text and the row's hash rewritten consistently: the ledger still holds the original.
+    let good = tmp.path().join("good");
+    copy_vault(&dir, &good);
+    let raw = raw_conn(&dir);
+    let content: String = raw
+        .query_row("SELECT content FROM agreement_versions WHERE agreement_id = ?1", [a as i64], |r| r.get(0))
         .unwrap();
+    let forged = content.replace("enquiry", "data sale");
+    let forged_hash = hex::encode(Sha256::digest(forged.as_bytes()));
+    raw.execute_batch("DROP TRIGGER agreement_versions_frozen").unwrap();
+    raw.execute(
+        "UPDATE agreement_versions SET content = ?1, content_hash = ?2 WHERE agreement_id = ?3",
+        rusqlite::params![forged, forged_hash, a as i64],
+    )
+    .unwrap();
+    drop(raw);
     let v = Vault::unlock(&dir, PASS).unwrap();
-    assert_eq!(v.verify(|_, _| true).unwrap().problem.unwrap().code, "agreement_altered");
+    let problem = v.verify(|_, _| true).unwrap().problem.unwrap();
+    assert_eq!((problem.code, problem.seq), ("agreement_altered", Some(p.seq)));
+    assert_eq!(agreements::export(v.conn(), a, None, ExportFormat::Pdf).unwrap_err().code(), "tampered");
+    drop(v);
+
+    // A draft dressed up as published, pointing at another version's event,
+    // with a self-consistent hash; no trigger needs dropping for that.
+    let raw = raw_conn(&good);
+    let text = "{\"forged\":true}";
+    raw.execute(
+        "UPDATE agreement_versions SET status = 'published', content = ?1, content_hash = ?2,
+            published_at = 'x', published_seq = ?3 WHERE agreement_id = ?4",
+        rusqlite::params![text, hex::encode(Sha256::digest(text.as_bytes())), p.seq as i64, b as i64],
+    )
+    .unwrap();
+    drop(raw);
+    let v = Vault::unlock(&good, PASS).unwrap();
+    let problem = v.verify(|_, _| true).unwrap().problem.unwrap();
+    assert_eq!((problem.code, problem.seq), ("agreement_altered", Some(p.seq)));
+    assert!(problem.message.contains(&format!("A{b}-v1")), "{}", problem.message);
+    assert_eq!(agreements::export(v.conn(), b, None, ExportFormat::Text).unwrap_err().code(), "tampered");
+}
+
+#[test]
+fn retirement_undone_or_invented_past_the_triggers_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let mut v = vault(&dir);
+    let a = new(&mut v, TemplateKind::Gdpr, Language::En);
+    let b = new(&mut v, TemplateKind::Gdpr, Language::En);
+    let seq = v.with_tx(|tx, actor| agreements::retire(tx, actor, a)).unwrap();
+    drop(v);
+    let raw = raw_conn(&dir);
+    raw.execute_batch("DROP TRIGGER agreements_retire_only").unwrap();
+    raw.execute("UPDATE agreements SET retired_at = NULL, retired_seq = NULL WHERE id = ?1", [a as i64]).unwrap();
+    drop(raw);
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    let problem = v.verify(|_, _| true).unwrap().problem.unwrap();
+    assert_eq!((problem.code, problem.seq), ("agreement_altered", Some(seq)));
+    drop(v);
+    let raw = raw_conn(&dir);
+    raw.execute("UPDATE agreements SET retired_at = 'x', retired_seq = ?1 WHERE id = ?2", rusqlite::params![seq as i64, a as i64]).unwrap();
+    raw.execute("UPDATE agreements SET retired_at = 'x', retired_seq = 1 WHERE id = ?1", [b as i64]).unwrap();
+    drop(raw);
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    let problem = v.verify(|_, _| true).unwrap().problem.unwrap();
+    assert_eq!(problem.code, "agreement_altered");
+    assert!(problem.message.contains(&format!("A{b}")), "{}", problem.message);
 }
 
 #[test]
@@ -230,6 +304,17 @@ fn retired_agreements_cannot_change_and_translations_are_linked() {
         })
         .unwrap();
     assert_eq!(agreements::view(v.conn(), en, None).unwrap().translation_of, Some(ru));
+    // A translation keeps the original's template and law.
+    let other = v.with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, Some(ru)));
+    assert_eq!(other.unwrap_err().code(), "invalid");
+    let promo = new(&mut v, TemplateKind::Marketing, Language::Ru);
+    let promo_en = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Marketing, Language::En, None, Some(promo)))
+        .unwrap();
+    assert_eq!(
+        agreements::view(v.conn(), promo_en, None).unwrap().content.regime,
+        agreements::Regime::Fz152
+    );
     assert_eq!(agreements::view(v.conn(), ru, None).unwrap().translations, vec![en]);
 
     let seq = v.with_tx(|tx, actor| agreements::retire(tx, actor, ru)).unwrap();

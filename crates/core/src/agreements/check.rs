@@ -144,6 +144,24 @@ fn first_word<'a>(haystack: &str, words: &[&'a str]) -> Option<&'a str> {
     words.iter().copied().find(|w| h.contains(w))
 }
 
+/// Words that turn what follows into its opposite ("не будут опубликованы").
+const NEGATIONS: [&str; 8] = ["не", "без", "ни", "нет", "not", "no", "never", "without"];
+
+/// Like [`first_word`], skipping matches negated within the three words before them.
+fn first_affirmed<'a>(haystack: &str, words: &[&'a str]) -> Option<&'a str> {
+    let h = haystack.to_lowercase();
+    words.iter().copied().find(|w| {
+        h.match_indices(w).any(|(at, _)| {
+            !h[..at]
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .rev()
+                .take(3)
+                .any(|t| NEGATIONS.contains(&t))
+        })
+    })
+}
+
 /// Checks `c` as it would be published with requisites `r`; texts in `lang`.
 /// Errors come first, then warnings, each in rule order.
 pub fn check(c: &Content, r: &Requisites, lang: Language) -> Vec<Finding> {
@@ -181,7 +199,20 @@ pub fn check(c: &Content, r: &Requisites, lang: Language) -> Vec<Finding> {
     if r.legal_address.is_empty() {
         x.add("operator.address", if fz { E } else { W }, "requisites", "");
     }
-    let used = placeholders_in(&all_text);
+    // Every field that gets filled in, for the placeholder rules.
+    let filled: String = [all_text.clone()]
+        .into_iter()
+        .chain(c.data_items.iter().cloned())
+        .chain(c.form_fields.iter().cloned())
+        .chain(c.resources.iter().cloned())
+        .chain(c.channels.iter().cloned())
+        .chain(c.third_parties.iter().flat_map(|p| [p.name.clone(), p.address.clone()]))
+        .chain(c.dissemination.iter().flat_map(|d| {
+            std::iter::once(d.name.clone()).chain(d.items.iter().cloned())
+        }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let used = placeholders_in(&filled);
     // A placeholder whose requisite is empty would print a gap (e.g. no short name).
     if let Some(empty) = used.iter().find(|p| {
         PLACEHOLDERS.contains(p) && fill(&format!("{{{p}}}"), r).is_empty()
@@ -287,17 +318,20 @@ pub fn check(c: &Content, r: &Requisites, lang: Language) -> Vec<Finding> {
         } else if let Some(a) = c
             .actions
             .iter()
-            .find(|a| first_word(a, &DISSEMINATION_ACTIONS).is_some())
+            .find(|a| first_affirmed(a, &DISSEMINATION_ACTIONS).is_some())
         {
             x.add("fz152.dissemination_separate", E, "actions", a);
-        } else if let Some(w) = first_word(&free, &DISSEMINATION_PHRASES) {
+        } else if let Some(w) = first_affirmed(&free, &DISSEMINATION_PHRASES) {
             x.add("fz152.dissemination_separate", E, "extra", w);
         }
     }
 
     // The checkbox.
     if c.behaviour == Behaviour::PreTicked {
-        if fz {
+        if c.template == TemplateKind::Dissemination {
+            // Art. 10.1 part 8: silence or inaction is never consent to dissemination.
+            x.add("behaviour.preticked_152", E, "behaviour", "");
+        } else if fz {
             x.add("behaviour.preticked_152", W, "behaviour", "");
         } else {
             x.add("behaviour.preticked_gdpr", E, "behaviour", "");
@@ -527,8 +561,26 @@ mod tests {
         let mut q = template(TemplateKind::Processing, Language::Ru);
         q.extra = "Оператор защищает данные от неправомерного доступа, изменения и распространения.".into();
         assert!(rules(&q, &req()).is_empty(), "{:?}", rules(&q, &req()));
+        // Nor is saying it will not happen.
+        for negated in [
+            "Данные не будут опубликованы и не передаются неограниченному кругу лиц.",
+            "Your data will not be made public.",
+        ] {
+            q.extra = negated.into();
+            assert!(rules(&q, &req()).is_empty(), "{negated}: {:?}", rules(&q, &req()));
+        }
+        q.actions.push("передача без распространения".into());
+        assert!(rules(&q, &req()).is_empty(), "{:?}", rules(&q, &req()));
         q.actions.push("распространение".into());
         assert_eq!(rules(&q, &req()), vec!["fz152.dissemination_separate"]);
+        // A placeholder anywhere it is filled in is checked.
+        let mut p2 = template(TemplateKind::Processing, Language::Ru);
+        p2.data_items.push("Сведения для {unknown}".into());
+        assert_eq!(rules(&p2, &req()), vec!["placeholder.unknown"]);
+        // A pre-ticked box is never consent to dissemination (art. 10.1 part 8).
+        let mut d = template(TemplateKind::Dissemination, Language::Ru);
+        d.behaviour = Behaviour::PreTicked;
+        assert_eq!(severity(&d, &req(), "behaviour.preticked_152"), Some(Severity::Error));
         // A recipient needs no address; a processor does.
         let mut p = template(TemplateKind::Processing, Language::Ru);
         p.third_parties.push(ThirdParty {
@@ -537,9 +589,12 @@ mod tests {
             ..Default::default()
         });
         assert!(rules(&p, &req()).is_empty());
-        // A specific purpose next to a vague one only warns, and long purposes are fine.
+        // A specific purpose next to a vague one only warns.
         p.methods = Some(Method::Automated);
-        assert!(publishable(&check(&p, &req(), Language::Ru)));
+        p.purposes.push("прочее".into());
+        let f = check(&p, &req(), Language::Ru);
+        assert_eq!(f.iter().map(|f| (f.rule, f.severity)).collect::<Vec<_>>(), vec![("purpose.vague", Severity::Warning)]);
+        assert!(publishable(&f));
     }
 
     #[test]

@@ -253,14 +253,18 @@ pub fn create(
     title: Option<&str>,
     translation_of: Option<u64>,
 ) -> Result<u64> {
+    let mut content = templates::get(kind, language)?.content.clone();
     if let Some(orig) = translation_of {
-        if head(tx, orig)?.language == language {
+        let h = head(tx, orig)?;
+        if h.language == language || h.template != kind {
             return Err(Error::Invalid(format!(
-                "a translation of A{orig} must be in the other language"
+                "a translation of A{orig} uses its template ({}) in the other language",
+                h.template.as_str()
             )));
         }
+        // The same law as the original (marketing and custom texts may be under either).
+        content.regime = view(tx, orig, None)?.content.regime;
     }
-    let mut content = templates::get(kind, language)?.content.clone();
     if let Some(t) = title {
         content.title = t.to_string();
     }
@@ -530,10 +534,11 @@ pub fn view(conn: &Connection, id: u64, version: Option<u32>) -> Result<View> {
     })
 }
 
-/// What the check says about the agreement's newest version with today's requisites.
+/// What the check says about the agreement's newest version: a draft with
+/// today's requisites, a published version with those it was published with.
 pub fn check_latest(conn: &Connection, id: u64, reader: Language) -> Result<Vec<Finding>> {
     let v = view(conn, id, None)?;
-    Ok(check(&v.content, &organisation::get(conn)?, reader))
+    Ok(check(&v.content, &v.requisites, reader))
 }
 
 /// Line-by-line difference between the texts of two versions.
@@ -576,8 +581,16 @@ pub fn export(
         )));
     }
     let snap = snapshot(row)?;
-    let hash = row.info.content_sha256.clone().unwrap_or_default();
-    if sha256_hex(&row.content) != hash {
+    // The hash that counts is the one in the ledger, not the row's own column.
+    let seq = row.info.published_seq.unwrap_or_default();
+    let recorded = ledger::get(conn, seq)
+        .ok()
+        .filter(|e| e.kind == "agreement.published")
+        .and_then(|e| published_event(seq, &e.body))
+        .filter(|(key, _)| *key == (id, row.info.version))
+        .map(|(_, e)| e.sha256);
+    let hash = sha256_hex(&row.content);
+    if recorded.as_deref() != Some(hash.as_str()) {
         return Err(Error::Tampered(format!(
             "{} was altered after publishing: its content no longer matches its hash; run verify",
             row.info.label
@@ -598,56 +611,112 @@ pub fn export(
     })
 }
 
-/// For verify: each `agreement.published` event (seq, canonical body) must
-/// match a stored version whose content still hashes to what the event says,
-/// and each published version must be backed by its event. Returns the seq of
-/// the first mismatch and what is wrong.
-pub fn first_mismatch(conn: &Connection, events: &[(u64, String)]) -> Result<Option<(u64, String)>> {
+/// What the ledger says about one published version.
+struct PublishedEvent {
+    seq: u64,
+    sha256: String,
+    acknowledged: serde_json::Value,
+}
+
+fn published_event(seq: u64, body: &str) -> Option<((u64, u32), PublishedEvent)> {
+    let b: serde_json::Value = serde_json::from_str(body).ok()?;
+    let key = (b["agreement"].as_u64()?, u32::try_from(b["version"].as_u64()?).ok()?);
+    Some((
+        key,
+        PublishedEvent {
+            seq,
+            sha256: b["content_sha256"].as_str()?.to_string(),
+            acknowledged: b["acknowledged_warnings"].clone(),
+        },
+    ))
+}
+
+/// For verify: the agreements as stored must be exactly what the ledger's
+/// `agreement.*` events (seq, kind, canonical body) say. Each published event
+/// has its version row, whose content still hashes to the event's hash and
+/// whose acknowledged warnings are the event's; no row is published without
+/// its own event; retirement rows and `agreement.retired` events match.
+/// Returns the lowest seq that does not match and what is wrong.
+pub fn first_mismatch(
+    conn: &Connection,
+    events: &[(u64, String, String)],
+) -> Result<Option<(u64, String)>> {
+    let mut problems: Vec<(u64, String)> = Vec::new();
+    let mut published = std::collections::BTreeMap::new();
+    let mut retired = std::collections::BTreeMap::new();
+    for (seq, kind, body) in events {
+        match kind.as_str() {
+            "agreement.published" => match published_event(*seq, body) {
+                Some((key, e)) => {
+                    if published.insert(key, e).is_some() {
+                        problems.push((*seq, format!(
+                            "event #{seq} publishes {} a second time", version_label(key.0, key.1))));
+                    }
+                }
+                None => problems.push((*seq, format!("event #{seq} does not name an agreement version"))),
+            },
+            "agreement.retired" => {
+                let id = serde_json::from_str::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|b| b["agreement"].as_u64());
+                match id {
+                    Some(id) => {
+                        retired.insert(id, *seq);
+                    }
+                    None => problems.push((*seq, format!("event #{seq} does not name an agreement"))),
+                }
+            }
+            _ => {}
+        }
+    }
+
     let mut stmt = conn.prepare(
-        "SELECT agreement_id, version, content, content_hash, published_seq FROM agreement_versions WHERE status = 'published' ORDER BY published_seq",
+        "SELECT agreement_id, version, content, content_hash, published_seq, acknowledged
+         FROM agreement_versions WHERE status = 'published'",
     )?;
-    let stored: Vec<(u64, u32, String, String, u64)> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)? as u64,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get::<_, i64>(4)? as u64,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for (seq, body) in events {
-        let b: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        let (id, v) = (b["agreement"].as_u64(), b["version"].as_u64());
-        let want = b["content_sha256"].as_str().unwrap_or_default();
-        let label = version_label(id.unwrap_or(0), v.unwrap_or(0) as u32);
-        let row = stored
-            .iter()
-            .find(|r| Some(r.0) == id && Some(r.1 as u64) == v);
-        match row {
-            None => {
-                return Ok(Some((*seq, format!(
-                    "agreement version {label} published by event #{seq} is missing from the vault"
-                ))))
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key = (r.get::<_, i64>(0)? as u64, r.get::<_, u32>(1)?);
+        let label = version_label(key.0, key.1);
+        let content: String = r.get(2)?;
+        let hash: String = r.get(3)?;
+        let pseq = r.get::<_, i64>(4)? as u64;
+        let acknowledged: serde_json::Value = r
+            .get::<_, Option<String>>(5)?
+            .and_then(|a| serde_json::from_str(&a).ok())
+            .unwrap_or_default();
+        match published.remove(&key) {
+            None => problems.push((pseq, format!(
+                "agreement version {label} is marked published by event #{pseq}, but no event published it"))),
+            Some(e) if e.seq != pseq || e.sha256 != hash || sha256_hex(&content) != e.sha256 => {
+                problems.push((e.seq, format!(
+                    "agreement version {label} was changed after it was published: its text no longer matches the hash recorded by event #{}", e.seq)))
             }
-            Some(r) if r.4 != *seq || r.3 != want || sha256_hex(&r.2) != want => {
-                return Ok(Some((*seq, format!(
-                    "agreement version {label} was changed after it was published: its text no longer matches the hash recorded by event #{seq}"
-                ))))
-            }
+            Some(e) if e.acknowledged != acknowledged => problems.push((e.seq, format!(
+                "the warnings acknowledged for {label} were changed after event #{} recorded them", e.seq))),
             Some(_) => {}
         }
     }
-    if let Some(r) = stored
-        .iter()
-        .find(|r| !events.iter().any(|(s, _)| *s == r.4))
-    {
-        return Ok(Some((r.4, format!(
-            "agreement version {} claims to be published by event #{}, which did not publish it",
-            version_label(r.0, r.1),
-            r.4
-        ))));
+    for (key, e) in published {
+        problems.push((e.seq, format!(
+            "agreement version {} published by event #{} is missing from the vault",
+            version_label(key.0, key.1), e.seq)));
     }
-    Ok(None)
+
+    let mut stmt = conn.prepare("SELECT id, retired_seq FROM agreements WHERE retired_at IS NOT NULL OR retired_seq IS NOT NULL")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let id = r.get::<_, i64>(0)? as u64;
+        let rseq = r.get::<_, Option<i64>>(1)?.map(|v| v as u64);
+        match retired.remove(&id) {
+            Some(seq) if Some(seq) == rseq => {}
+            Some(seq) => problems.push((seq, format!("the retirement of A{id} does not match event #{seq}"))),
+            None => problems.push((rseq.unwrap_or(0), format!(
+                "A{id} is marked retired, but no event retired it"))),
+        }
+    }
+    for (id, seq) in retired {
+        problems.push((seq, format!("A{id} was retired by event #{seq}, but the vault shows it active")));
+    }
+    Ok(problems.into_iter().min_by_key(|p| p.0))
 }

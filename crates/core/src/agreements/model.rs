@@ -112,7 +112,7 @@ pub enum Presentation {
     WithinOtherDocument,
 }
 
-/// General description of the processing methods (152-FZ art. 9 part 4 item 6).
+/// General description of the processing methods (152-FZ art. 9 part 4 item 7).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -48,7 +48,7 @@ pub fn render(snap: &Snapshot, hash: &str, published_at: &str) -> Result<Vec<u8>
         (l.hash.clone(), hash.to_string()),
     ]));
     pdf::render(&PdfDoc {
-        title: snap.content.title.clone(),
+        title: super::render::fill(&snap.content.title, &snap.requisites),
         language: snap.content.language.as_str().to_string(),
         footer: format!("{label} · SHA-256 {hash}"),
         created,

@@ -202,13 +202,12 @@ pub fn document(c: &Content, r: &Requisites) -> Vec<DocBlock> {
     section(&mut out, &l.withdrawal, text_blocks(&f(&c.withdrawal)));
     section(&mut out, &l.extra, text_blocks(&f(&c.extra)));
     if c.regime == Regime::Fz152 {
-        section(
-            &mut out,
-            &l.subject,
-            vec![DocBlock::Signature {
-                fields: l.subject_fields.clone(),
-            }],
-        );
+        let mut fields = l.subject_fields.clone();
+        if c.template == TemplateKind::Dissemination {
+            // The subject's own prohibitions and conditions (art. 10.1 part 9).
+            fields.insert(fields.len() - 2, l.subject_conditions.clone());
+        }
+        section(&mut out, &l.subject, vec![DocBlock::Signature { fields }]);
     }
     out
 }
@@ -346,7 +345,11 @@ pub fn export_html(s: &Snapshot, hash: &str) -> String {
                 text(&fill(&d.items.join("; "), r)),
             ));
         }
-        checks.push_str("</fieldset>\n");
+        checks.push_str(&format!(
+            "<label>{}<br><textarea name=\"{}_conditions\" maxlength=\"2000\"></textarea></label>\n</fieldset>\n",
+            text(&l.subject_conditions),
+            attr(&name),
+        ));
     }
     let state = match c.behaviour {
         Behaviour::Required | Behaviour::MustOpen => " required",
@@ -466,14 +469,16 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("I agree &amp; &lt;b&gt;accept&lt;/b&gt;"));
         assert!(html.contains("value=\"&quot; onclick=&quot;x\""));
+        // The subject can set their own prohibitions (art. 10.1 part 9).
+        assert!(html.contains("<textarea name=\"consent_A3_v2_conditions\""));
         // Only these tags and attributes: nothing that loads, runs or styles.
-        const TAGS: [&str; 21] = [
+        const TAGS: [&str; 22] = [
             "!--", "div", "details", "summary", "h3", "h4", "p", "br", "ul", "li", "dl", "dt",
-            "dd", "table", "tr", "th", "td", "fieldset", "legend", "label", "input",
+            "dd", "table", "tr", "th", "td", "fieldset", "legend", "label", "input", "textarea",
         ];
-        const ATTRS: [&str; 9] = [
+        const ATTRS: [&str; 10] = [
             "class", "lang", "data-agreement", "data-sha256", "type", "name", "value",
-            "required", "checked",
+            "required", "checked", "maxlength",
         ];
         for tag in html.split('<').skip(1) {
             let tag = &tag[..tag.find('>').expect("closed tag")];

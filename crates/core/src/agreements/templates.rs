@@ -77,6 +77,7 @@ pub struct Labels {
     pub extra: String,
     pub subject: String,
     pub subject_fields: Vec<String>,
+    pub subject_conditions: String,
     pub version: String,
     pub hash: String,
     pub published: String,

@@ -649,6 +649,11 @@ async fn agreement_from_template_to_published_pdf() {
 
     // A lone vague purpose is a blocking error.
     ui.fill("list-purposes-0", "Иные цели").await;
+    // Unsaved work is not dropped by going to another section: the editor asks.
+    ui.click("nav-ledger").await;
+    ui.wait("leave-confirm").await;
+    ui.click("btn-leave-stay").await;
+    ui.wait("agreement-editor").await;
     ui.wait("finding-purpose.vague").await;
     assert!(ui.text("finding-purpose.vague").await.contains("152"), "the rule names the law");
     assert!(ui.disabled("btn-publish").await, "publish is blocked by an error");

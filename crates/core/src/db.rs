@@ -18,13 +18,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_vault_and_ledger.sql")),
         M::up(include_str!("migrations/0002_organisation_requisites.sql")),
         M::up(include_str!("migrations/0003_agreements.sql")),
+        M::up(include_str!("migrations/0004_consent_register.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    3
+    4
 }
 
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,

@@ -6,11 +6,13 @@
 
 pub mod agreements;
 pub mod checkpoint;
+pub mod consents;
 pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod import;
 pub mod keyslots;
 pub mod ledger;
 pub mod merkle;

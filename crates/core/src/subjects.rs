@@ -176,6 +176,8 @@ pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Resu
         ));
     }
     let records = tx.execute("DELETE FROM subject_data WHERE subject_id = ?1", [subject])?;
+    // Its contacts and search entry go too: nothing can find the subject any more.
+    crate::consents::forget_subject(tx, subject)?;
     tx.execute(
         "UPDATE subjects SET hmac_key = NULL, erased_at = ?2 WHERE id = ?1",
         params![subject, ledger::now_utc()],

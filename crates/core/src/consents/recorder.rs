@@ -1,0 +1,286 @@
+//! Writes consent actions in batches inside one transaction: matches or
+//! creates subjects, skips duplicates, appends the `consent.*` events in one
+//! call per batch, stores the personal data and keeps the search index.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{dedup_key, normalize_phone, Action, Channel, Intake, Target};
+use crate::agreements::version_label;
+use crate::error::{Error, Result};
+use crate::ledger::{self, NewEvent};
+use crate::subjects;
+
+/// Actions held before their events are appended together.
+const BATCH: usize = 4096;
+
+/// What happened to one action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub subject: String,
+    /// Already in the register (same agreement version, action, time, person, page).
+    pub duplicate: bool,
+    /// The subject was created for this action.
+    pub new_subject: bool,
+}
+
+struct Pending {
+    subject: String,
+    target: Target,
+    action: Action,
+    channel: Channel,
+    acted_at: String,
+    acted_at_original: Option<String>,
+    scan_sha256: Option<String>,
+    dedup: String,
+    data: String,
+    commitment: String,
+}
+
+pub struct Recorder<'t> {
+    tx: &'t Transaction<'t>,
+    actor: String,
+    import_id: Option<i64>,
+    now: String,
+    pending: Vec<Pending>,
+    contacts: HashMap<(&'static str, String), String>,
+    keys: HashMap<String, Zeroizing<Vec<u8>>>,
+    seen: HashSet<String>,
+    touched: HashSet<String>,
+    added: u64,
+}
+
+impl<'t> Recorder<'t> {
+    /// `import_id`: the `imports` row the actions come from, if any.
+    pub fn new(tx: &'t Transaction<'t>, actor: &str, import_id: Option<i64>) -> Result<Self> {
+        Ok(Recorder {
+            tx,
+            actor: actor.to_string(),
+            import_id,
+            now: ledger::now_utc(),
+            pending: Vec::new(),
+            contacts: HashMap::new(),
+            keys: HashMap::new(),
+            seen: HashSet::new(),
+            touched: HashSet::new(),
+            added: 0,
+        })
+    }
+
+    /// Actions added (not duplicates) so far.
+    pub fn added(&self) -> u64 {
+        self.added
+    }
+
+    fn subject_by(&mut self, kind: &'static str, value: &str) -> Result<Option<String>> {
+        if let Some(s) = self.contacts.get(&(kind, value.to_string())) {
+            return Ok(Some(s.clone()));
+        }
+        let found: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT c.subject_id FROM subject_contacts c JOIN subjects s ON s.id = c.subject_id
+                 WHERE c.kind = ?1 AND c.value = ?2 AND s.erased_at IS NULL
+                 ORDER BY s.rowid LIMIT 1",
+            )?
+            .query_row(params![kind, value], |r| r.get(0))
+            .optional()?;
+        if let Some(s) = &found {
+            self.contacts.insert((kind, value.to_string()), s.clone());
+        }
+        Ok(found)
+    }
+
+    fn remember(&mut self, subject: &str, kind: &'static str, value: String) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO subject_contacts (kind, value, subject_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![kind, value, subject])?;
+        if kind != "name" {
+            self.contacts.insert((kind, value), subject.to_string());
+        }
+        Ok(())
+    }
+
+    fn key(&mut self, subject: &str) -> Result<&Zeroizing<Vec<u8>>> {
+        if !self.keys.contains_key(subject) {
+            let k: Option<Vec<u8>> = self
+                .tx
+                .prepare_cached("SELECT hmac_key FROM subjects WHERE id = ?1")?
+                .query_row([subject], |r| r.get(0))?;
+            let k = k.ok_or_else(|| Error::Erased(subject.to_string()))?;
+            self.keys.insert(subject.to_string(), Zeroizing::new(k));
+        }
+        Ok(&self.keys[subject])
+    }
+
+    /// Adds one action (checked and normalised); written at the next batch or [`finish`](Self::finish).
+    pub fn add(&mut self, target: &Target, action: Action, channel: Channel, intake: Intake) -> Result<Outcome> {
+        let intake = intake.normalized()?;
+        let acted_at = intake
+            .acted_at
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+            .unwrap_or_else(|| self.now.clone());
+        let dedup = dedup_key(target, action, &acted_at, &intake);
+        let email = intake.email.clone();
+        let phone = intake.phone.as_deref().and_then(normalize_phone);
+
+        // Match by e-mail, then phone; otherwise a new subject.
+        let mut subject = None;
+        if let Some(e) = &email {
+            subject = self.subject_by("email", e)?;
+        }
+        if subject.is_none() {
+            if let Some(p) = &phone {
+                subject = self.subject_by("phone", p)?;
+            }
+        }
+        let duplicate = self.seen.contains(&dedup)
+            || self
+                .tx
+                .prepare_cached("SELECT 1 FROM consents WHERE dedup_key = ?1")?
+                .exists([&dedup])?;
+        if duplicate {
+            return Ok(Outcome {
+                subject: subject.unwrap_or_default(),
+                duplicate: true,
+                new_subject: false,
+            });
+        }
+        let new_subject = subject.is_none();
+        let subject = match subject {
+            Some(s) => s,
+            None => subjects::create(self.tx)?,
+        };
+        if let Some(e) = email {
+            self.remember(&subject, "email", e)?;
+        }
+        if let Some(p) = phone {
+            self.remember(&subject, "phone", p)?;
+        }
+        if let Some(n) = &intake.name {
+            self.remember(&subject, "name", n.clone())?;
+        }
+        self.touched.insert(subject.clone());
+
+        let data = ledger::canonical_json(&intake.data())?;
+        let commitment = subjects::commitment(self.key(&subject)?, &data);
+        self.seen.insert(dedup.clone());
+        self.pending.push(Pending {
+            subject: subject.clone(),
+            target: target.clone(),
+            action,
+            channel,
+            acted_at,
+            acted_at_original: intake.acted_at_original.clone(),
+            scan_sha256: intake.scan_sha256.clone(),
+            dedup,
+            data,
+            commitment,
+        });
+        self.added += 1;
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(Outcome {
+            subject,
+            duplicate: false,
+            new_subject,
+        })
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<NewEvent> = self
+            .pending
+            .iter()
+            .map(|p| {
+                let mut body = json!({
+                    "agreement": p.target.agreement,
+                    "version": p.target.version,
+                    "label": version_label(p.target.agreement, p.target.version),
+                    "content_sha256": p.target.content_sha256,
+                    "channel": p.channel.as_str(),
+                    "acted_at": p.acted_at,
+                    "commitment": p.commitment,
+                });
+                if let Some(i) = self.import_id {
+                    body["import"] = json!(i);
+                }
+                if let Some(h) = &p.scan_sha256 {
+                    body["scan_sha256"] = json!(h);
+                }
+                NewEvent::new(&format!("consent.{}", p.action.as_str()), body).about(&p.subject)
+            })
+            .collect();
+        let seqs = ledger::append(self.tx, &self.actor, &events)?;
+        let mut data = self.tx.prepare_cached(
+            "INSERT INTO subject_data (subject_id, event_seq, data) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut row = self.tx.prepare_cached(
+            "INSERT INTO consents (subject_id, agreement_id, version, action, acted_at, acted_at_original,
+                recorded_at, channel, scan_sha256, import_id, dedup_key, event_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for (p, seq) in self.pending.drain(..).zip(seqs) {
+            data.execute(params![p.subject, seq as i64, p.data])?;
+            row.execute(params![
+                p.subject,
+                p.target.agreement as i64,
+                p.target.version,
+                p.action.as_str(),
+                p.acted_at,
+                p.acted_at_original,
+                self.now,
+                p.channel.as_str(),
+                p.scan_sha256,
+                self.import_id,
+                p.dedup,
+                seq as i64,
+            ])?;
+        }
+        drop((data, row));
+        self.reindex()
+    }
+
+    /// Rewrites the search entries of the subjects touched since the last batch.
+    fn reindex(&mut self) -> Result<()> {
+        let mut contacts = self.tx.prepare_cached(
+            "SELECT kind, value FROM subject_contacts WHERE subject_id = ?1 ORDER BY kind, value",
+        )?;
+        let mut rowid = self.tx.prepare_cached("SELECT rowid FROM subjects WHERE id = ?1")?;
+        let mut delete = self.tx.prepare_cached("DELETE FROM subject_search WHERE rowid = ?1")?;
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO subject_search (rowid, name, email, phone) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for subject in self.touched.drain() {
+            let id: i64 = rowid.query_row([&subject], |r| r.get(0))?;
+            let (mut names, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
+            let mut rows = contacts.query([&subject])?;
+            while let Some(r) = rows.next()? {
+                let (kind, value): (String, String) = (r.get(0)?, r.get(1)?);
+                match kind.as_str() {
+                    "name" => names.push(value),
+                    "email" => emails.push(value),
+                    _ => phones.extend(super::search::phone_tokens(&value)),
+                }
+            }
+            delete.execute([id])?;
+            insert.execute(params![id, names.join(" "), emails.join(" "), phones.join(" ")])?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is still held. Call it before committing.
+    pub fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        Ok(self.added)
+    }
+}

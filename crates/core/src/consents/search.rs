@@ -1,0 +1,118 @@
+//! Full-text search over subjects (SQLite FTS5, prefix indexes): what a user
+//! types becomes a safe FTS query; phone numbers are matched by digits with or
+//! without the country code.
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::Result;
+
+/// The tokens a normalised phone is indexed under: the full number and,
+/// for Russian numbers, the 10 digits without the leading 7.
+pub(crate) fn phone_tokens(normalized: &str) -> Vec<String> {
+    let mut v = vec![normalized.to_string()];
+    if normalized.len() == 11 && normalized.starts_with('7') {
+        v.push(normalized[1..].to_string());
+    }
+    v
+}
+
+fn quoted(token: &str) -> String {
+    format!("\"{}\"*", token.replace('"', "\"\""))
+}
+
+/// Turns typed text into an FTS5 query: each word must match as a prefix
+/// (a word like `ivan.petrov@ex` matches as a phrase of its parts); text that
+/// is only a phone number matches the phone column by digits. None for empty text.
+pub fn fts_query(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let phone_like = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        && t.chars().filter(char::is_ascii_digit).count() >= 3;
+    if phone_like {
+        let d: String = t.chars().filter(char::is_ascii_digit).collect();
+        let mut alts = vec![quoted(&d)];
+        if d.len() >= 4 && (d.starts_with('7') || d.starts_with('8')) {
+            alts.push(quoted(&d[1..]));
+        }
+        return Some(format!("phone : ({})", alts.join(" OR ")));
+    }
+    let words: Vec<String> = t
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(quoted)
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+/// A subject found by search.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub subject: String,
+    pub names: Vec<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub consents: u64,
+}
+
+/// Subjects matching `text`, best first, at most `limit`.
+pub fn subjects(conn: &Connection, text: &str, limit: u32) -> Result<Vec<Hit>> {
+    let Some(q) = fts_query(text) else {
+        return Ok(vec![]);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id FROM subject_search f JOIN subjects s ON s.rowid = f.rowid
+         WHERE subject_search MATCH ?1 AND s.erased_at IS NULL ORDER BY rank LIMIT ?2",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![q, limit.clamp(1, 1000)], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut contacts = conn.prepare_cached(
+        "SELECT kind, value FROM subject_contacts WHERE subject_id = ?1 ORDER BY kind, value",
+    )?;
+    let mut count = conn.prepare_cached("SELECT count(*) FROM consents WHERE subject_id = ?1")?;
+    ids.into_iter()
+        .map(|id| {
+            let mut h = Hit {
+                subject: id.clone(),
+                names: vec![],
+                emails: vec![],
+                phones: vec![],
+                consents: count.query_row([&id], |r| r.get::<_, i64>(0))? as u64,
+            };
+            let mut rows = contacts.query([&id])?;
+            while let Some(r) = rows.next()? {
+                let (k, v): (String, String) = (r.get(0)?, r.get(1)?);
+                match k.as_str() {
+                    "name" => h.names.push(v),
+                    "email" => h.emails.push(v),
+                    _ => h.phones.push(v),
+                }
+            }
+            Ok(h)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_becomes_a_safe_prefix_query() {
+        assert_eq!(fts_query("  "), None);
+        assert_eq!(fts_query("Иван Пет").unwrap(), "\"Иван\"* AND \"Пет\"*");
+        // Quotes and FTS operators are only text.
+        assert_eq!(fts_query("a\" OR x").unwrap(), "\"a\"\"\"* AND \"OR\"* AND \"x\"*");
+        assert_eq!(fts_query("+7 (916) 123").unwrap(), "phone : (\"7916123\"* OR \"916123\"*)");
+        assert_eq!(fts_query("916 12").unwrap(), "phone : (\"91612\"*)");
+        assert_eq!(phone_tokens("79161234567"), vec!["79161234567", "9161234567"]);
+        assert_eq!(phone_tokens("4930123456"), vec!["4930123456"]);
+    }
+}

@@ -1,0 +1,182 @@
+//! The consent register through a real encrypted vault: recording against
+//! published versions only, subject matching, duplicates, filters and paging,
+//! full-text search (and its erasure), timelines checked against the ledger.
+
+mod common;
+
+use chrono::TimeZone;
+use common::*;
+use consent_ledger_core::agreements::{self, Language, TemplateKind};
+use consent_ledger_core::consents::{self, search, Action, Channel, Filter, Intake, Target};
+use consent_ledger_core::Vault;
+
+fn vault(dir: &std::path::Path) -> (Vault, u64) {
+    let mut v = create(dir).vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Ромашка»".into();
+    r.legal_address = "Москва".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En))
+        .unwrap();
+    (v, id)
+}
+
+fn person(name: &str, email: Option<&str>, phone: Option<&str>, day: u32) -> Intake {
+    Intake {
+        name: Some(name.into()),
+        email: email.map(String::from),
+        phone: phone.map(String::from),
+        acted_at: Some(chrono::Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap()),
+        ip: Some("2001:db8::1".parse().unwrap()),
+        url: Some("https://romashka.example/contact?utm_source=very-long-campaign-name".into()),
+        ..Default::default()
+    }
+}
+
+fn add(v: &mut Vault, t: &Target, action: Action, i: Intake) -> consents::Outcome {
+    v.with_tx(|tx, actor| consents::record(tx, actor, t, action, Channel::WebForm, i))
+        .unwrap()
+}
+
+#[test]
+fn consents_only_against_published_versions_and_not_retired_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let draft = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    let e = consents::target(v.conn(), draft, None, Action::Given).unwrap_err();
+    assert!(e.to_string().contains("publish it before"), "{e}");
+    let t = consents::resolve_target(v.conn(), &format!("A{id}-v1"), Action::Given).unwrap();
+    assert_eq!((t.agreement, t.version), (id, 1));
+    add(&mut v, &t, Action::Given, person("Anna", Some("anna@example.de"), None, 1));
+    v.with_tx(|tx, actor| agreements::retire(tx, actor, id)).unwrap();
+    let e = consents::target(v.conn(), id, None, Action::Given).unwrap_err();
+    assert!(e.to_string().contains("retired"), "{e}");
+    // A subject can always withdraw.
+    let t = consents::target(v.conn(), id, None, Action::Withdrawn).unwrap();
+    add(&mut v, &t, Action::Withdrawn, person("Anna", Some("ANNA@example.de"), None, 2));
+    let tl = consents::timeline(v.conn(), &consents::list(v.conn(), &Filter::default(), None, 10).unwrap()[0].subject).unwrap();
+    let actions: Vec<Action> = tl.items.iter().map(|d| d.entry.action).collect();
+    assert_eq!(actions, vec![Action::Given, Action::Withdrawn]);
+    assert!(tl.items.iter().all(|d| d.matches_ledger == Some(true)));
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}
+
+#[test]
+fn the_same_person_is_one_subject_and_repeats_are_not_duplicated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let a = add(&mut v, &t, Action::Given, person("Иванов Иван", Some("Ivan@Example.ru"), Some("8 (916) 123-45-67"), 1));
+    assert!(a.new_subject);
+    let b = add(&mut v, &t, Action::Refused, person("Иван", None, Some("+7 916 123 45 67"), 2));
+    assert_eq!((b.subject.as_str(), b.new_subject), (a.subject.as_str(), false), "matched by phone");
+    let c = add(&mut v, &t, Action::Given, person("I. Ivanov", Some("ivan@example.ru"), None, 3));
+    assert_eq!(c.subject, a.subject, "matched by e-mail, case-insensitive");
+    let events = v.info().unwrap().events;
+    let again = add(&mut v, &t, Action::Given, person("Иванов Иван", Some("ivan@example.ru"), Some("89161234567"), 1));
+    assert!(again.duplicate);
+    assert_eq!(v.info().unwrap().events, events, "a duplicate records nothing");
+    let other = add(&mut v, &t, Action::Given, person("Пётр", Some("petr@example.ru"), None, 1));
+    assert_ne!(other.subject, a.subject);
+    assert_eq!(consents::count(v.conn()).unwrap(), 4);
+    // The ledger holds commitments, not the data.
+    let ev = v.log(None, 1).unwrap().remove(0);
+    assert_eq!(ev.kind, "consent.given");
+    assert!(!ev.body.contains("petr") && ev.body.contains("hmac-sha256:"));
+}
+
+#[test]
+fn filters_keyset_pages_and_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    for day in 1..=25 {
+        let action = if day % 5 == 0 { Action::Refused } else { Action::Given };
+        let name = if day == 7 { "Смирнова Анна Сергеевна".to_string() } else { format!("Person {day}") };
+        add(&mut v, &t, action, person(&name, Some(&format!("p{day}@example.ru")), Some(&format!("+7 916 000 00 {day:02}")), day));
+    }
+    add(&mut v, &t, Action::Given, person("<script>alert(1)</script>", Some("x@example.ru"), None, 26));
+
+    // Pages of 10, newest first, no overlap, no gap.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = consents::list(v.conn(), &Filter::default(), cursor.as_ref(), 10).unwrap();
+        seen.extend(page.iter().map(|e| e.id));
+        cursor = consents::next_cursor(&page, 10);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 26);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]));
+
+    let refused = Filter { action: Some(Action::Refused), ..Default::default() };
+    assert_eq!(consents::list(v.conn(), &refused, None, 100).unwrap().len(), 5);
+    let range = Filter { from: Some("2025-03-10".into()), to: Some("2025-03-12".into()), ..Default::default() };
+    assert_eq!(consents::list(v.conn(), &range, None, 100).unwrap().len(), 3);
+
+    // Search: part of a Russian name in any case, an e-mail prefix, a phone.
+    for q in ["смирн", "АННА", "Анна Серг", "p7@exa", "+7 916 000-00-07", "9160000007", "8916000000"] {
+        let hits = search::subjects(v.conn(), q, 10).unwrap();
+        assert!(!hits.is_empty(), "{q}");
+        assert!(hits.iter().any(|h| h.emails == vec!["p7@example.ru".to_string()]), "{q}: {hits:?}");
+    }
+    let by_text = Filter { text: Some("смирнова".into()), ..Default::default() };
+    let found = consents::list(v.conn(), &by_text, None, 10).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name.as_deref(), Some("Смирнова Анна Сергеевна"));
+    assert!(search::subjects(v.conn(), "\" OR *", 10).unwrap().is_empty(), "operators are text");
+    let script = search::subjects(v.conn(), "script", 10).unwrap();
+    assert_eq!(script[0].names, vec!["<script>alert(1)</script>".to_string()]);
+
+    // Erasure takes the subject out of the index; the log still verifies.
+    let subject = found[0].subject.clone();
+    v.erase_subject(&subject, "request of 14.03.2025").unwrap();
+    assert!(search::subjects(v.conn(), "смирн", 10).unwrap().is_empty());
+    assert!(consents::list(v.conn(), &by_text, None, 10).unwrap().is_empty());
+    let tl = consents::timeline(v.conn(), &subject).unwrap();
+    assert!(tl.erased && tl.items[0].entry.name.is_none() && tl.items[0].matches_ledger.is_none());
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}
+
+#[test]
+fn bad_intake_is_refused_and_register_rows_cannot_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let (mut v, id) = vault(&dir);
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    for (bad, why) in [
+        (Intake::default(), "name, e-mail or phone"),
+        (Intake { email: Some("not-an-email".into()), ..Default::default() }, "not an e-mail"),
+        (Intake { phone: Some("12".into()), ..Default::default() }, "not a phone"),
+        (Intake { name: Some("x".repeat(5000)), ..Default::default() }, "longer than"),
+        (Intake { name: Some("a".into()), scan_sha256: Some("abc".into()), ..Default::default() }, "64 hex"),
+    ] {
+        let e = v
+            .with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Given, Channel::Paper, bad))
+            .unwrap_err();
+        assert!(e.to_string().contains(why), "{e}");
+    }
+    assert_eq!(consents::count(v.conn()).unwrap(), 0);
+    add(&mut v, &t, Action::Given, person("Anna", Some("a@example.de"), None, 1));
+    drop(v);
+    let raw = raw_conn(&dir);
+    for sql in ["UPDATE consents SET action = 'refused'", "DELETE FROM consents"] {
+        let e = raw.execute(sql, []).unwrap_err().to_string();
+        assert!(e.contains("the consent register is append-only"), "{e}");
+    }
+    // Changing the stored data past the triggers breaks the commitment.
+    raw.execute("UPDATE subject_data SET data = replace(data, 'Anna', 'Anne')", []).unwrap();
+    drop(raw);
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    let e = &consents::list(v.conn(), &Filter::default(), None, 1).unwrap()[0];
+    assert_eq!(consents::get(v.conn(), e.id).unwrap().matches_ledger, Some(false));
+    assert_eq!(v.verify(|_, _| true).unwrap().problem.unwrap().code, "data_mismatch");
+}

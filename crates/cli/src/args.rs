@@ -124,6 +124,15 @@ pub enum Command {
         action: AgreementAction,
     },
 
+    /// Record, find and review consents, refusals and withdrawals.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme consent add --agreement A1 --name \"Иванов Иван\" --email ivan@example.ru --channel paper\n  consent-ledger --vault ./acme consent search иван\n  consent-ledger --vault ./acme consent list --action withdrawn --from 2025-01-01\n  consent-ledger --vault ./acme consent withdraw --agreement A1 --email ivan@example.ru"
+    )]
+    Consent {
+        #[command(subcommand)]
+        action: ConsentAction,
+    },
+
     /// Change your passphrase.
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme passwd")]
     Passwd,
@@ -254,6 +263,105 @@ pub enum AgreementAction {
         /// Output file ("-" for standard output); default: the version label, e.g. A1-v2.pdf.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+/// Who acted and how (for `consent add` and `consent withdraw`).
+#[derive(Debug, clap::Args)]
+pub struct ConsentArgs {
+    /// The agreement version: A3-v2, or A3 for its newest published version.
+    #[arg(long)]
+    pub agreement: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// 152-FZ written consent: the subject's address.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// 152-FZ written consent: ID document number, date and issuer.
+    #[arg(long)]
+    pub id_document: Option<String>,
+    /// When the subject acted (RFC 3339); default: now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// web_form, chat, phone, email, paper, import or other.
+    #[arg(long, default_value = "paper")]
+    pub channel: String,
+    #[arg(long)]
+    pub ip: Option<std::net::IpAddr>,
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Paper: the scanned form, whose SHA-256 is kept (the file itself is not stored).
+    #[arg(long)]
+    pub scan: Option<PathBuf>,
+    /// Another form field, NAME=VALUE (repeat).
+    #[arg(long = "field", value_parser = parse_field)]
+    pub fields: Vec<(String, String)>,
+}
+
+fn parse_field(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentAction {
+    /// Record a consent (or, with --refused, a refusal), e.g. from a paper form or a call.
+    Add {
+        #[command(flatten)]
+        who: ConsentArgs,
+        /// Record a refusal instead of a consent.
+        #[arg(long)]
+        refused: bool,
+    },
+    /// Record a withdrawal of consent.
+    Withdraw {
+        #[command(flatten)]
+        who: ConsentArgs,
+    },
+    /// List the register, newest first, filtered.
+    List {
+        #[arg(long)]
+        agreement: Option<u64>,
+        #[arg(long)]
+        version: Option<u32>,
+        /// given, refused, withdrawn or expired.
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long)]
+        channel: Option<String>,
+        /// From this date (2025-03-14 or RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        subject: Option<String>,
+        /// Words of a name, an e-mail or a phone (prefixes match).
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        /// Older than this entry: the "next" value printed by the previous page (TIME,ID).
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// One consent in full, or with --subject a subject's whole timeline.
+    Show {
+        /// Consent id (or the subject id with --subject).
+        id: String,
+        #[arg(long)]
+        subject: bool,
+    },
+    /// Find subjects by name, e-mail or phone.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
     },
 }
 

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::args::{CheckpointAction, Cli, Command, OrgAction};
 use crate::agreement;
+use crate::consent;
 use crate::secrets;
 use crate::EXIT_VERIFY_FAILED;
 
@@ -193,6 +194,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         }
         Command::Org { action } => return org(vault, action, out),
         Command::Agreement { action } => return agreement::run(vault, action, out),
+        Command::Consent { action } => return consent::run(vault, action, out),
         Command::Passwd => {
             let current = secrets::passphrase()?;
             let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;

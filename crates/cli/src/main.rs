@@ -4,6 +4,7 @@
 
 mod agreement;
 mod args;
+mod consent;
 mod commands;
 mod secrets;
 

@@ -1,0 +1,195 @@
+//! `consent-ledger consent …`: add, withdraw, list, show and search the
+//! consent register.
+
+use std::process::ExitCode;
+
+use consent_ledger_core::consents::{
+    self, search, Action, Channel, Cursor, Entry, Filter, Intake,
+};
+use consent_ledger_core::{Error, Result, Vault};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::args::{ConsentAction, ConsentArgs};
+use crate::commands::Out;
+
+fn intake(a: &ConsentArgs) -> Result<Intake> {
+    let acted_at = a
+        .at
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .map_err(|_| Error::Invalid(format!("--at {t:?} is not an RFC 3339 time (2025-03-14T10:22:00+03:00)")))
+        })
+        .transpose()?;
+    let scan_sha256 = a
+        .scan
+        .as_ref()
+        .map(|p| {
+            std::fs::read(p)
+                .map(|b| hex::encode(Sha256::digest(&b)))
+                .map_err(|e| Error::io(format!("reading {}", p.display()), e))
+        })
+        .transpose()?;
+    Ok(Intake {
+        name: a.name.clone(),
+        email: a.email.clone(),
+        phone: a.phone.clone(),
+        address: a.address.clone(),
+        id_document: a.id_document.clone(),
+        acted_at,
+        acted_at_original: a.at.clone(),
+        ip: a.ip,
+        url: a.url.clone(),
+        user_agent: None,
+        scan_sha256,
+        fields: a.fields.iter().cloned().collect(),
+    })
+}
+
+fn line(e: &Entry) -> String {
+    let who = [&e.name, &e.email, &e.phone]
+        .iter()
+        .filter_map(|v| v.as_deref())
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "{:<7} {}  {:<9} {:<8} {:<9} {}  [{}]\n",
+        e.id,
+        &e.acted_at[..19.min(e.acted_at.len())],
+        e.action.as_str(),
+        e.label,
+        e.channel.as_str(),
+        if e.erased { "(erased)".to_string() } else { who },
+        e.subject
+    )
+}
+
+pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCode> {
+    match action {
+        ConsentAction::Add { who, refused } => {
+            let action = if refused { Action::Refused } else { Action::Given };
+            return add(vault, &who, action, out);
+        }
+        ConsentAction::Withdraw { who } => return add(vault, &who, Action::Withdrawn, out),
+        ConsentAction::List {
+            agreement,
+            version,
+            action,
+            channel,
+            from,
+            to,
+            subject,
+            text,
+            limit,
+            after,
+        } => {
+            let filter = Filter {
+                agreement,
+                version,
+                action: action.as_deref().map(Action::parse).transpose()?,
+                channel: channel.as_deref().map(Channel::parse).transpose()?,
+                from,
+                to,
+                subject,
+                text,
+            };
+            let cursor = after
+                .map(|a| {
+                    a.rsplit_once(',')
+                        .and_then(|(t, id)| Some(Cursor { acted_at: t.to_string(), id: id.parse().ok()? }))
+                        .ok_or_else(|| Error::Invalid(format!("--after {a:?}: use the TIME,ID printed as next")))
+                })
+                .transpose()?;
+            let page = consents::list(vault.conn(), &filter, cursor.as_ref(), limit)?;
+            let next = consents::next_cursor(&page, limit);
+            out.print(&json!({ "entries": page, "next": next }), || {
+                let mut s: String = page.iter().map(line).collect();
+                if page.is_empty() {
+                    s.push_str("No consents match.\n");
+                }
+                if let Some(n) = &next {
+                    s.push_str(&format!("… older entries: --after {},{}\n", n.acted_at, n.id));
+                }
+                s
+            });
+        }
+        ConsentAction::Show { id, subject } => {
+            if subject {
+                let t = consents::timeline(vault.conn(), &id)?;
+                out.print(&t, || {
+                    let mut s = format!("Subject {}{}\n", t.subject, if t.erased { " (erased)" } else { "" });
+                    for d in &t.items {
+                        s.push_str(&line(&d.entry));
+                        if let Some(false) = d.matches_ledger {
+                            s.push_str("        ! the stored data no longer matches the ledger\n");
+                        }
+                    }
+                    s
+                });
+            } else {
+                let n: u64 = id
+                    .parse()
+                    .map_err(|_| Error::Invalid(format!("{id:?} is not a consent id (or add --subject)")))?;
+                let d = consents::get(vault.conn(), n)?;
+                out.print(&d, || {
+                    format!(
+                        "{}agreement text SHA-256: {}\nmatches the ledger: {}\ndata: {}",
+                        line(&d.entry),
+                        d.content_sha256.as_deref().unwrap_or("-"),
+                        match d.matches_ledger {
+                            Some(true) => "yes",
+                            Some(false) => "NO: the stored data was changed",
+                            None => "- (erased)",
+                        },
+                        serde_json::to_string_pretty(&d.data).unwrap_or_default()
+                    )
+                });
+            }
+        }
+        ConsentAction::Search { text, limit } => {
+            let hits = search::subjects(vault.conn(), &text, limit)?;
+            out.print(&hits, || {
+                if hits.is_empty() {
+                    return "Nobody found.".into();
+                }
+                hits.iter()
+                    .map(|h| {
+                        format!(
+                            "{}  {} consent(s)  {} {} {}\n",
+                            h.subject,
+                            h.consents,
+                            h.names.join(" / "),
+                            h.emails.join(" "),
+                            h.phones.join(" ")
+                        )
+                    })
+                    .collect()
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add(vault: &mut Vault, who: &ConsentArgs, action: Action, out: Out) -> Result<ExitCode> {
+    let channel = Channel::parse(&who.channel)?;
+    let target = consents::resolve_target(vault.conn(), &who.agreement, action)?;
+    let intake = intake(who)?;
+    let o = vault.with_tx(|tx, actor| consents::record(tx, actor, &target, action, channel, intake))?;
+    out.print(&o, || {
+        if o.duplicate {
+            format!("Already recorded for subject {}: nothing added.", o.subject)
+        } else {
+            format!(
+                "Recorded {} for subject {}{} against A{}-v{}.",
+                action.as_str(),
+                o.subject,
+                if o.new_subject { " (new)" } else { "" },
+                target.agreement,
+                target.version
+            )
+        }
+    });
+    Ok(ExitCode::SUCCESS)
+}

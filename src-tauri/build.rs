@@ -44,5 +44,10 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "agreement_retire",
         "agreement_diff",
         "agreement_export",
+        "consent_list",
+        "consent_get",
+        "consent_timeline",
+        "consent_search",
+        "consent_record",
     ]
 }

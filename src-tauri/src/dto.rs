@@ -2,7 +2,7 @@
 //! `ui/src/lib/bindings/`; a test fails when those files are stale
 //! (`UPDATE_BINDINGS=1 cargo test -p consent-ledger-app bindings` rewrites them).
 
-use consent_ledger_core::{agreements, checkpoint, ledger, organisation, passphrase, vault, verify};
+use consent_ledger_core::{agreements, checkpoint, consents, ledger, organisation, passphrase, vault, verify};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -385,6 +385,17 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<agreements::DiffOp>(),
         one::<agreements::DiffLine>(),
         one::<agreements::templates::Template>(),
+        one::<crate::consent_commands::RegisterPage>(),
+        one::<crate::consent_commands::ConsentInput>(),
+        one::<consents::Action>(),
+        one::<consents::Channel>(),
+        one::<consents::Entry>(),
+        one::<consents::Filter>(),
+        one::<consents::Cursor>(),
+        one::<consents::Detail>(),
+        one::<consents::Timeline>(),
+        one::<consents::Outcome>(),
+        one::<consents::search::Hit>(),
     ]
 }
 

@@ -3,6 +3,7 @@
 
 pub mod agreement_commands;
 pub mod commands;
+pub mod consent_commands;
 pub mod dto;
 pub mod error;
 pub mod state;
@@ -76,6 +77,11 @@ pub fn configure<R: Runtime>(
             agreement_commands::agreement_retire,
             agreement_commands::agreement_diff,
             agreement_commands::agreement_export,
+            consent_commands::consent_list,
+            consent_commands::consent_get,
+            consent_commands::consent_timeline,
+            consent_commands::consent_search,
+            consent_commands::consent_record,
         ])
 }
 

@@ -133,6 +133,35 @@ pub enum Command {
         action: ConsentAction,
     },
 
+    /// Import consents from a CSV, XLSX or JSON file, all or nothing.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme import consents.csv --preset bitrix24 --agreement A1\n  consent-ledger --vault ./acme import contacts.csv --preset amocrm --agreement A1-v2\n  consent-ledger --vault ./acme import export.csv --preview\n  consent-ledger --vault ./acme import export.csv --mapping my-mapping.json --encoding windows-1251 --delimiter ';' --agreement A1\n  consent-ledger --vault ./acme import receipts.json --preset kantara --agreement A3"
+    )]
+    Import {
+        file: PathBuf,
+        /// bitrix24, amocrm, kantara or iso27560.
+        #[arg(long)]
+        preset: Option<String>,
+        /// A saved column mapping (JSON, as printed by --preview --json under "suggested").
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Override the detected encoding (utf-8, windows-1251, …).
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Override the detected delimiter: ';', ',' or 'tab'.
+        #[arg(long)]
+        delimiter: Option<String>,
+        /// The agreement version for rows that name none (A3-v2, or A3).
+        #[arg(long)]
+        agreement: Option<String>,
+        /// Store the good rows even if some are bad; the bad ones go to FILE.rejected.csv.
+        #[arg(long)]
+        keep_good_rows: bool,
+        /// Only show what was detected and the first rows; store nothing.
+        #[arg(long)]
+        preview: bool,
+    },
+
     /// Change your passphrase.
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme passwd")]
     Passwd,
@@ -325,25 +354,8 @@ pub enum ConsentAction {
     },
     /// List the register, newest first, filtered.
     List {
-        #[arg(long)]
-        agreement: Option<u64>,
-        #[arg(long)]
-        version: Option<u32>,
-        /// given, refused, withdrawn or expired.
-        #[arg(long)]
-        action: Option<String>,
-        #[arg(long)]
-        channel: Option<String>,
-        /// From this date (2025-03-14 or RFC 3339).
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
-        #[arg(long)]
-        subject: Option<String>,
-        /// Words of a name, an e-mail or a phone (prefixes match).
-        #[arg(long)]
-        text: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
         /// Older than this entry: the "next" value printed by the previous page (TIME,ID).
@@ -363,6 +375,41 @@ pub enum ConsentAction {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Export the (filtered) register as CSV or ISO/IEC TS 27560 JSON records.
+    Export {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// csv or iso27560.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Output file ("-" for standard output).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Filters of the register (combined with AND).
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    #[arg(long)]
+    pub agreement: Option<u64>,
+    #[arg(long)]
+    pub version: Option<u32>,
+    /// given, refused, withdrawn or expired.
+    #[arg(long)]
+    pub action: Option<String>,
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// From this date (2025-03-14 or RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Words of a name, an e-mail or a phone (prefixes match).
+    #[arg(long)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

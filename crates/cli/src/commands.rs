@@ -195,6 +195,19 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Org { action } => return org(vault, action, out),
         Command::Agreement { action } => return agreement::run(vault, action, out),
         Command::Consent { action } => return consent::run(vault, action, out),
+        Command::Import {
+            file,
+            preset,
+            mapping,
+            encoding,
+            delimiter,
+            agreement,
+            keep_good_rows,
+            preview,
+        } => {
+            let args = crate::import::Args { file, preset, mapping, encoding, delimiter, agreement, keep_good_rows, preview };
+            return crate::import::run(vault, args, out);
+        }
         Command::Passwd => {
             let current = secrets::passphrase()?;
             let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;

@@ -4,13 +4,13 @@
 use std::process::ExitCode;
 
 use consent_ledger_core::consents::{
-    self, search, Action, Channel, Cursor, Entry, Filter, Intake,
+    self, export, search, Action, Channel, Cursor, Entry, Filter, Intake,
 };
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::args::{ConsentAction, ConsentArgs};
+use crate::args::{ConsentAction, ConsentArgs, FilterArgs};
 use crate::commands::Out;
 
 fn intake(a: &ConsentArgs) -> Result<Intake> {
@@ -48,6 +48,19 @@ fn intake(a: &ConsentArgs) -> Result<Intake> {
     })
 }
 
+fn filter_of(f: FilterArgs) -> Result<Filter> {
+    Ok(Filter {
+        agreement: f.agreement,
+        version: f.version,
+        action: f.action.as_deref().map(Action::parse).transpose()?,
+        channel: f.channel.as_deref().map(Channel::parse).transpose()?,
+        from: f.from,
+        to: f.to,
+        subject: f.subject,
+        text: f.text,
+    })
+}
+
 fn line(e: &Entry) -> String {
     let who = [&e.name, &e.email, &e.phone]
         .iter()
@@ -73,28 +86,8 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
             return add(vault, &who, action, out);
         }
         ConsentAction::Withdraw { who } => return add(vault, &who, Action::Withdrawn, out),
-        ConsentAction::List {
-            agreement,
-            version,
-            action,
-            channel,
-            from,
-            to,
-            subject,
-            text,
-            limit,
-            after,
-        } => {
-            let filter = Filter {
-                agreement,
-                version,
-                action: action.as_deref().map(Action::parse).transpose()?,
-                channel: channel.as_deref().map(Channel::parse).transpose()?,
-                from,
-                to,
-                subject,
-                text,
-            };
+        ConsentAction::List { filter, limit, after } => {
+            let filter = filter_of(filter)?;
             let cursor = after
                 .map(|a| {
                     a.rsplit_once(',')
@@ -145,6 +138,24 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                         },
                         serde_json::to_string_pretty(&d.data).unwrap_or_default()
                     )
+                });
+            }
+        }
+        ConsentAction::Export { filter, format, out: path } => {
+            let filter = filter_of(filter)?;
+            let mut buf = Vec::new();
+            let n = match format.as_str() {
+                "csv" => export::csv(vault.conn(), &filter, &mut buf)?,
+                "iso27560" | "json" => export::iso27560(vault.conn(), &filter, &vault.requisites()?, &mut buf)?,
+                f => return Err(Error::Invalid(format!("unknown export format {f:?}: use csv or iso27560"))),
+            };
+            if path.as_os_str() == "-" {
+                std::io::Write::write_all(&mut std::io::stdout(), &buf)
+                    .map_err(|e| Error::io("writing to standard output", e))?;
+            } else {
+                consent_ledger_core::files::write_atomic(&path, &buf)?;
+                out.print(&json!({ "file": path, "records": n }), || {
+                    format!("Wrote {n} records to {}.", path.display())
                 });
             }
         }

@@ -5,6 +5,7 @@
 mod agreement;
 mod args;
 mod consent;
+mod import;
 mod commands;
 mod secrets;
 

@@ -307,6 +307,8 @@ fn usage_errors_exit_2_and_every_command_has_help_with_examples() {
         "recover",
         "org",
         "agreement",
+        "consent",
+        "import",
     ] {
         let o = cli(d.path(), &[cmd, "--help"], &[]);
         let out = ok(&o);
@@ -516,4 +518,93 @@ fn agreement_bad_input_is_a_clear_error() {
     ok(&cli(&dir, &["agreement", "publish", "1", "--acknowledge", "subject.identity"], &[]));
     let html = ok(&cli(&dir, &["agreement", "export", "1", "--format", "html", "--out", "-"], &[]));
     assert!(html.contains("<h3>&lt;script&gt;x&lt;/script&gt;</h3>") && !html.contains("<script>"), "{html}");
+}
+
+/// A vault with one published agreement (A1), for the register scenarios.
+fn register_vault(tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("v");
+    init(&dir);
+    ok(&cli(&dir, &["org", "set", "--full-name", "ООО «Ромашка»", "--address", "Москва", "--email", "p@romashka.example"], &[]));
+    ok(&cli(&dir, &["agreement", "new", "--template", "processing", "--lang", "ru"], &[]));
+    ok(&cli(&dir, &["agreement", "publish", "1"], &[]));
+    dir
+}
+
+#[test]
+fn import_csv_in_windows_1251_then_search_withdraw_and_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let text = "Дата;ФИО;E-mail;Телефон;IP-адрес;URL\n\
+        14.03.2025 10:22;Смирнова Анна Сергеевна;anna@example.ru;+7 916 123-45-67;2001:db8::7;https://romashka.example/form?utm=1\n\
+        15.03.2025 11:00;\"Иванов\nИван\";ivan@example.ru;8 903 555 12 34;10.0.0.1;https://romashka.example/form\n\
+        16.03.2025 12:00;=HYPERLINK(\"http://evil\");x@example.ru;;;\n";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+    let file = tmp.path().join("consents.csv");
+    std::fs::write(&file, &cp1251).unwrap();
+
+    let preview = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--preview"], &[]));
+    assert_eq!(preview["source"]["encoding"].as_str().unwrap().to_lowercase(), "windows-1251");
+    let before = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
+    let r = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1"], &[]));
+    assert_eq!((r["added"].as_u64(), r["committed"].as_bool()), (Some(3), Some(true)), "{r}");
+    // Re-importing the same file adds nothing.
+    let again = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1"], &[]));
+    assert_eq!((again["added"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(3)));
+    let after = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
+    assert!(after > before + 3);
+
+    let hits = json(&cli(&dir, &["--json", "consent", "search", "смирн"], &[]));
+    let subject = hits[0]["subject"].as_str().unwrap().to_string();
+    ok(&cli(&dir, &["consent", "withdraw", "--agreement", "A1", "--email", "ANNA@example.ru", "--channel", "email"], &[]));
+    let tl = json(&cli(&dir, &["--json", "consent", "show", &subject, "--subject"], &[]));
+    let actions: Vec<&str> = tl["items"].as_array().unwrap().iter().map(|d| d["entry"]["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["given", "withdrawn"]);
+    let list = ok(&cli(&dir, &["consent", "list", "--action", "withdrawn"], &[]));
+    assert!(list.contains("withdrawn") && list.contains("anna@example.ru"), "{list}");
+
+    let csv_out = ok(&cli(&dir, &["consent", "export", "--out", "-"], &[]));
+    assert!(csv_out.contains("'=HYPERLINK"), "formula neutralised: {csv_out}");
+    assert!(!csv_out.contains(";=HYPERLINK"));
+    let iso = ok(&cli(&dir, &["consent", "export", "--format", "iso27560", "--out", "-"], &[]));
+    let records: serde_json::Value = serde_json::from_str(&iso).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 4);
+    ok(&cli(&dir, &["verify"], &[]));
+}
+
+#[test]
+fn a_file_with_bad_rows_is_refused_whole_unless_good_rows_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let file = tmp.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        "Дата;ФИО;E-mail;IP-адрес\n2025-03-14;Анна;anna@example.ru;10.0.0.1\nвчера;Пётр;petr@example.ru;10.0.0.2\n2025-03-15;Олег;oleg@example.ru;999.1.1.1\n",
+    )
+    .unwrap();
+    let before = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
+    let o = cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["committed"], false);
+    let lines: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, vec![3, 4], "{r}");
+    // Only the unlock and lock of the refused run were recorded.
+    let after = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
+    assert_eq!(after, before + 4);
+    assert!(json(&cli(&dir, &["--json", "consent", "list"], &[]))["entries"].as_array().unwrap().is_empty());
+
+    let r = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1", "--keep-good-rows"], &[]));
+    assert_eq!((r["added"].as_u64(), r["committed"].as_bool()), (Some(1), Some(true)));
+    let rejected = std::fs::read_to_string(tmp.path().join("bad.csv.rejected.csv")).unwrap();
+    assert!(rejected.contains("3;") && rejected.contains("4;"), "{rejected}");
+
+    // Unknown agreement, a binary file: clear errors, nothing stored.
+    let o = cli(&dir, &["import", file.to_str().unwrap(), "--agreement", "A9"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("A9"), "{}", text(&o.stdout));
+    let bin = tmp.path().join("x.csv");
+    std::fs::write(&bin, [0u8, 159, 146, 150, 0, 1, 2, 3, 255, 0]).unwrap();
+    let o = cli(&dir, &["import", bin.to_str().unwrap(), "--agreement", "A1"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("not a text file"), "{}", text(&o.stderr));
 }

@@ -117,6 +117,7 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
         Ok(ids)
     })?;
     agreements(vault)?;
+    register(vault, 3000)?;
     vault.checkpoint()?;
     vault.erase_subject(&ids[3], "demo: erasure request (152-FZ art. 21)")?;
     vault.record(&[NewEvent::new(
@@ -168,6 +169,102 @@ fn agreements(vault: &mut Vault) -> Result<()> {
     })
 }
 
+const FIRST_RU: &[&str] = &["Александр", "Мария", "Дмитрий", "Анна", "Сергей", "Елена", "Андрей", "Ольга", "Алексей", "Наталья", "Михаил", "Татьяна", "Иван", "Екатерина", "Павел", "Юлия"];
+const LAST_RU: &[(&str, &str)] = &[("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"), ("Попов", "Попова"), ("Васильев", "Васильева"), ("Петров", "Петрова"), ("Соколов", "Соколова"), ("Михайлов", "Михайлова"), ("Новиков", "Новикова"), ("Фёдоров", "Фёдорова"), ("Морозов", "Морозова"), ("Волков", "Волкова")];
+const LATIN: &[&str] = &["alex", "maria", "dima", "anna", "sergey", "elena", "andrey", "olga", "alexey", "natalia", "mikhail", "tatiana", "ivan", "katya", "pavel", "julia"];
+const EU: &[(&str, &str)] = &[("Jonas Müller", "de"), ("Camille Dubois", "fr"), ("María García", "es"), ("Jan Kowalski", "pl"), ("Sofia Rossi", "it"), ("Lars Jensen", "dk"), ("Emma de Vries", "nl"), ("Ana Silva", "pt")];
+
+/// A few thousand consents, refusals and withdrawals across the demo's
+/// published agreements: web forms with IPv4 and IPv6 and long URLs, chats,
+/// calls and paper forms; some people consent several times or withdraw.
+fn register(vault: &mut Vault, n: u32) -> Result<()> {
+    use crate::consents::{self, Action, Channel, Intake, Recorder};
+    use chrono::TimeZone;
+    let targets: Vec<consents::Target> = [(1, Some(1)), (1, Some(2)), (2, None), (3, Some(1)), (4, None)]
+        .iter()
+        .map(|&(a, v)| consents::target(vault.conn(), a, v, Action::Given))
+        .collect::<Result<_>>()?;
+    let start = chrono::Utc.with_ymd_and_hms(2025, 1, 9, 8, 0, 0).unwrap();
+    vault.with_tx(|tx, actor| {
+        let mut rec = Recorder::new(tx, actor, None)?;
+        // A small deterministic generator: the demo is the same every time.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        for i in 0..n {
+            let person = next(1200);
+            let eu = person % 7 == 0;
+            let (name, email, phone) = if eu {
+                let (n, cc) = EU[(person as usize / 7) % EU.len()];
+                let local = n.to_lowercase().replace(' ', ".").replace('ü', "ue").replace('í', "i");
+                (n.to_string(), format!("{local}{person}@example.{cc}"), None)
+            } else {
+                let first = FIRST_RU[person as usize % FIRST_RU.len()];
+                let female = ["Мария", "Анна", "Елена", "Ольга", "Наталья", "Татьяна", "Екатерина", "Юлия"].contains(&first);
+                let (m, f) = LAST_RU[(person as usize / 16) % LAST_RU.len()];
+                let last = if female { f } else { m };
+                (
+                    format!("{last} {first}"),
+                    format!("{}.{}@example.ru", LATIN[person as usize % LATIN.len()], person),
+                    Some(format!("+7 9{:02} {:03}-{:02}-{:02}", 10 + person % 90, person % 1000, person % 97, (person * 7) % 100)),
+                )
+            };
+            // EU people: the GDPR text; others mostly the newest 152-FZ text,
+            // some the first version or its English translation, a few the photo consent.
+            let t = if eu {
+                &targets[3]
+            } else if i % 50 == 0 {
+                &targets[4]
+            } else {
+                &targets[[0, 1, 1, 1, 2][next(5) as usize]]
+            };
+            let roll = next(100);
+            let action = match roll {
+                0..=84 => Action::Given,
+                85..=92 => Action::Refused,
+                _ => Action::Withdrawn,
+            };
+            let channel = match next(10) {
+                0..=5 => Channel::WebForm,
+                6 => Channel::Chat,
+                7 => Channel::Phone,
+                8 => Channel::Email,
+                _ => Channel::Paper,
+            };
+            let web = channel == Channel::WebForm;
+            let ip: Option<std::net::IpAddr> = web.then(|| {
+                if next(3) == 0 {
+                    format!("2a02:6b8:{:x}:{:x}::{:x}", next(65535), next(65535), next(65535)).parse().unwrap()
+                } else {
+                    format!("{}.{}.{}.{}", 5 + next(200), next(256), next(256), 1 + next(254)).parse().unwrap()
+                }
+            });
+            let url = web.then(|| format!(
+                "https://romashka.example/catalog/flowers/bouquets/spring-collection-2025/order?utm_source=yandex&utm_medium=cpc&utm_campaign=spring_sale_{}&utm_content=banner_{}&yclid={}",
+                next(50), next(20), 1_000_000_000 + next(9_000_000_000)
+            ));
+            let at = start + chrono::Duration::minutes((i as i64) * 97 + next(90) as i64);
+            let intake = Intake {
+                name: Some(name),
+                email: Some(email),
+                phone,
+                acted_at: Some(at),
+                ip,
+                url,
+                user_agent: web.then(|| "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36".to_string()),
+                ..Default::default()
+            };
+            rec.add(t, action, channel, intake)?;
+        }
+        rec.finish()?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -181,17 +278,13 @@ mod tests {
         let r = v.verify(|_, _| true).unwrap();
         assert!(r.ok(), "{r:?}");
         assert_eq!(r.checkpoints, 2);
-        let kinds: Vec<String> = v
-            .log(None, 100)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
-        assert_eq!(
-            kinds.iter().filter(|k| *k == "subject.recorded").count(),
-            super::PEOPLE.len()
-        );
-        assert!(kinds.contains(&"subject.erased".to_string()));
+        let count = |kind: &str| -> usize {
+            v.conn()
+                .query_row("SELECT count(*) FROM events WHERE kind = ?1", [kind], |r| r.get::<_, i64>(0))
+                .unwrap() as usize
+        };
+        assert_eq!(count("subject.recorded"), super::PEOPLE.len());
+        assert_eq!(count("subject.erased"), 1);
         assert!(super::is_demo(&d.path().join("demo")));
         assert_eq!(v.requisites().unwrap().inn, "7712345671");
         let list = crate::agreements::list(v.conn()).unwrap();
@@ -200,6 +293,11 @@ mod tests {
         assert!(list.iter().any(|a| a.published_version == Some(2)));
         assert!(list.iter().any(|a| a.translation_of.is_some()));
         assert!(list.iter().any(|a| a.language == crate::agreements::Language::En));
+        let n = crate::consents::count(v.conn()).unwrap();
+        assert!(n > 2500, "{n} consents");
+        let withdrawn = crate::consents::Filter { action: Some(crate::consents::Action::Withdrawn), ..Default::default() };
+        assert!(!crate::consents::list(v.conn(), &withdrawn, None, 5).unwrap().is_empty());
+        assert!(!crate::consents::search::subjects(v.conn(), "смирнова", 5).unwrap().is_empty());
     }
 
     #[test]

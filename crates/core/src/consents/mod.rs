@@ -4,6 +4,8 @@
 //! Subjects are matched by normalised e-mail or phone. Reading side:
 //! keyset-paged lists with filters, full-text search, a subject's timeline.
 
+pub mod export;
+pub mod importer;
 pub mod recorder;
 pub mod search;
 

@@ -19,6 +19,7 @@ use crate::subjects;
 const BATCH: usize = 4096;
 
 /// What happened to one action.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     pub subject: String,

@@ -1,0 +1,163 @@
+//! `consent-ledger import FILE`: preview what was detected, or import all or
+//! nothing (with --keep-good-rows, the good rows and a file of the bad ones).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use consent_ledger_core::consents::importer::{self, ImportOptions};
+use consent_ledger_core::import::{self, Mapping, Options};
+use consent_ledger_core::{Error, Result, Vault};
+
+use crate::commands::{read_text, Out};
+
+pub struct Args {
+    pub file: PathBuf,
+    pub preset: Option<String>,
+    pub mapping: Option<PathBuf>,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub agreement: Option<String>,
+    pub keep_good_rows: bool,
+    pub preview: bool,
+}
+
+fn options(a: &Args) -> Result<Options> {
+    let preset = a
+        .preset
+        .as_deref()
+        .map(|p| {
+            serde_json::from_value(serde_json::json!(p)).map_err(|_| {
+                Error::Invalid(format!("unknown preset {p:?}: use bitrix24, amocrm, kantara or iso27560"))
+            })
+        })
+        .transpose()?;
+    let mapping: Option<Mapping> = a
+        .mapping
+        .as_ref()
+        .map(|m| {
+            serde_json::from_str(&read_text(m)?)
+                .map_err(|e| Error::Invalid(format!("{} is not a column mapping: {e}", m.display())))
+        })
+        .transpose()?;
+    let delimiter = a
+        .delimiter
+        .as_deref()
+        .map(|d| match d {
+            "tab" | "\\t" | "\t" => Ok(b'\t'),
+            ";" | "," | "|" => Ok(d.as_bytes()[0]),
+            _ => Err(Error::Invalid(format!("--delimiter {d:?}: use ';', ',', '|' or tab"))),
+        })
+        .transpose()?;
+    Ok(Options {
+        preset,
+        mapping,
+        encoding: a.encoding.clone(),
+        delimiter,
+        ..Default::default()
+    })
+}
+
+fn rejected_path(file: &Path) -> PathBuf {
+    let mut p = file.as_os_str().to_owned();
+    p.push(".rejected.csv");
+    PathBuf::from(p)
+}
+
+pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
+    let bytes = std::fs::read(&a.file).map_err(|e| Error::io(format!("reading {}", a.file.display()), e))?;
+    let opts = options(&a)?;
+    if a.preview {
+        let p = import::preview(&bytes, &opts, 5)?;
+        out.print(&p, || {
+            let mut s = format!(
+                "format {:?}, encoding {}, delimiter {}\ncolumns: {}\n",
+                p.source.format,
+                p.source.encoding,
+                p.source.delimiter.map(|d| format!("{:?}", d as char)).unwrap_or_else(|| "-".into()),
+                p.source.headers.join(" | ")
+            );
+            for r in &p.rows {
+                s.push_str(&format!("  {}\n", r.join(" | ")));
+            }
+            s.push_str(&format!(
+                "mapping: {}\n",
+                serde_json::to_string(&p.suggested).unwrap_or_default()
+            ));
+            if !p.missing.is_empty() {
+                s.push_str(&format!("missing: {:?}\n", p.missing));
+            }
+            s
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = a
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let actor = vault.actor().to_string();
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = importer::import(
+        vault.conn_mut(),
+        &actor,
+        &name,
+        &bytes,
+        &opts,
+        &ImportOptions {
+            agreement: a.agreement.clone(),
+            keep_good_rows: a.keep_good_rows,
+        },
+        |done| {
+            // Progress on stderr: in place on a terminal, a line per 100,000 rows otherwise.
+            if tty {
+                eprint!("\rimporting: {done} rows");
+            } else if done % 100_000 == 0 {
+                eprintln!("importing: {done} rows");
+            }
+            true
+        },
+    )?;
+    if tty {
+        eprintln!();
+    }
+    if !report.rejected.is_empty() && a.keep_good_rows {
+        let mut w = Vec::new();
+        writeln!(w, "line;reason").ok();
+        for r in &report.rejected {
+            writeln!(w, "{};\"{}\"", r.line, r.reason.replace('"', "\"\"")).ok();
+        }
+        consent_ledger_core::files::write_atomic(&rejected_path(&a.file), &w)?;
+    }
+    out.print(&report, || {
+        let mut s = if report.committed {
+            format!(
+                "Imported {}: {} added, {} already there, {} new subjects, {} rejected (event #{}).\nSHA-256 of the file: {}\n",
+                report.file_name,
+                report.added,
+                report.duplicates,
+                report.new_subjects,
+                report.rejected.len(),
+                report.seq.unwrap_or_default(),
+                report.file_sha256
+            )
+        } else {
+            format!(
+                "Nothing imported: {} of {} rows are bad. Fix them and import again, or use --keep-good-rows.\n",
+                report.rejected.len(),
+                report.rows_read
+            )
+        };
+        for r in report.rejected.iter().take(50) {
+            s.push_str(&format!("  line {}: {}\n", r.line, r.reason));
+        }
+        if report.rejected.len() > 50 {
+            s.push_str(&format!("  … and {} more\n", report.rejected.len() - 50));
+        }
+        if !report.rejected.is_empty() && a.keep_good_rows {
+            s.push_str(&format!("The bad rows are listed in {}.\n", rejected_path(&a.file).display()));
+        }
+        s
+    });
+    Ok(if report.committed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

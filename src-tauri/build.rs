@@ -49,5 +49,9 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "consent_timeline",
         "consent_search",
         "consent_record",
+        "import_pick_file",
+        "import_preview",
+        "import_run",
+        "import_cancel",
     ]
 }

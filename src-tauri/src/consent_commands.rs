@@ -1,14 +1,18 @@
 //! The consent-register `#[tauri::command]`s: list with filters and keyset
-//! paging, one consent, a subject's timeline, search, and manual entry.
+//! paging, one consent, a subject's timeline, search, manual entry, and
+//! importing a file (pick, preview with a column mapping, run with progress).
 
 use std::sync::Arc;
 
 use consent_ledger_core::consents::{
     self, search, Action, Channel, Cursor, Detail, Entry, Filter, Intake, Outcome, Timeline,
 };
-use consent_ledger_core::Error;
+use std::sync::atomic::Ordering;
+
+use consent_ledger_core::consents::importer::{self, ImportOptions, ImportReport};
+use consent_ledger_core::{import, Error};
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{AppHandle, Emitter, Runtime, State, Window};
 use ts_rs::TS;
 
 use crate::error::IpcResult;
@@ -122,4 +126,120 @@ pub async fn consent_record(state: AppStateArc<'_>, input: ConsentInput) -> IpcR
         Ok(v.with_tx(|tx, actor| consents::record(tx, actor, &target, action, channel, intake))?)
     })
     .await
+}
+
+/// How to read an import file (all optional: detected when absent).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ImportRead {
+    pub preset: Option<import::Preset>,
+    /// An encoding label: "utf-8", "windows-1251", …
+    pub encoding: Option<String>,
+    /// ";", ",", "|" or "tab".
+    pub delimiter: Option<String>,
+    pub mapping: Option<import::Mapping>,
+}
+
+impl ImportRead {
+    fn options(&self) -> IpcResult<import::Options> {
+        let delimiter = match self.delimiter.as_deref() {
+            None | Some("") => None,
+            Some("tab") => Some(b'\t'),
+            Some(d) if d.len() == 1 && ";,|".contains(d) => Some(d.as_bytes()[0]),
+            Some(d) => return Err(Error::Invalid(format!("unknown delimiter {d:?}")).into()),
+        };
+        Ok(import::Options {
+            preset: self.preset,
+            encoding: self.encoding.clone().filter(|e| !e.is_empty()),
+            delimiter,
+            mapping: self.mapping.clone(),
+            ..Default::default()
+        })
+    }
+}
+
+/// Rows read so far by a running import.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProgress {
+    #[ts(type = "number")]
+    pub rows: u64,
+}
+
+fn read_file(path: &str) -> IpcResult<Vec<u8>> {
+    let p = std::path::Path::new(path);
+    if !p.is_absolute() {
+        return Err(Error::Invalid(format!("{path:?} is not a full path to a file")).into());
+    }
+    Ok(std::fs::read(p).map_err(|e| Error::io(format!("reading {path}"), e))?)
+}
+
+/// Asks for a file to import (native dialog); None if cancelled.
+#[tauri::command]
+pub async fn import_pick_file<R: Runtime>(window: Window<R>, title: String) -> IpcResult<Option<String>> {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .add_filter("CSV, XLSX, JSON", &["csv", "txt", "tsv", "xlsx", "json"])
+        .set_parent(&window)
+        .pick_file()
+        .await;
+    Ok(picked.map(|f| f.path().display().to_string()))
+}
+
+/// What was detected in the file, its first rows and the suggested mapping.
+#[tauri::command]
+pub async fn import_preview(path: String, read: ImportRead) -> IpcResult<import::Preview> {
+    crate::commands::blocking(move || {
+        let bytes = read_file(&path)?;
+        Ok(import::preview(&bytes, &read.options()?, 8)?)
+    })
+    .await
+}
+
+/// Imports the file; reports progress as `import-progress` events. Stops
+/// without storing anything on `import_cancel` or when the vault locks.
+#[tauri::command]
+pub async fn import_run<R: Runtime>(
+    app: AppHandle<R>,
+    state: AppStateArc<'_>,
+    path: String,
+    read: ImportRead,
+    agreement: Option<String>,
+    keep_good_rows: bool,
+) -> IpcResult<ImportReport> {
+    let st = state.inner().clone();
+    st.cancel_import.store(false, Ordering::SeqCst);
+    crate::commands::blocking(move || {
+        let bytes = read_file(&path)?;
+        let opts = read.options()?;
+        let name = std::path::Path::new(&path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let cancel = st.cancel_import.clone();
+        let clock = st.clone();
+        st.with_vault(|v| {
+            let actor = v.actor().to_string();
+            Ok(importer::import(
+                v.conn_mut(),
+                &actor,
+                &name,
+                &bytes,
+                &opts,
+                &ImportOptions { agreement, keep_good_rows },
+                |rows| {
+                    clock.touch();
+                    let _ = app.emit("import-progress", ImportProgress { rows });
+                    !cancel.load(Ordering::SeqCst)
+                },
+            )?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn import_cancel(state: AppStateArc<'_>) -> IpcResult<()> {
+    state.cancel_import.store(true, Ordering::SeqCst);
+    Ok(())
 }

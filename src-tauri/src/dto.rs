@@ -396,6 +396,17 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consents::Timeline>(),
         one::<consents::Outcome>(),
         one::<consents::search::Hit>(),
+        one::<crate::consent_commands::ImportRead>(),
+        one::<crate::consent_commands::ImportProgress>(),
+        one::<consents::importer::ImportReport>(),
+        one::<consents::importer::Rejected>(),
+        one::<consent_ledger_core::import::Preview>(),
+        one::<consent_ledger_core::import::Source>(),
+        one::<consent_ledger_core::import::Mapping>(),
+        one::<consent_ledger_core::import::Field>(),
+        one::<consent_ledger_core::import::Format>(),
+        one::<consent_ledger_core::import::Preset>(),
+        one::<consent_ledger_core::import::Action>(),
     ]
 }
 

@@ -82,6 +82,10 @@ pub fn configure<R: Runtime>(
             consent_commands::consent_timeline,
             consent_commands::consent_search,
             consent_commands::consent_record,
+            consent_commands::import_pick_file,
+            consent_commands::import_preview,
+            consent_commands::import_run,
+            consent_commands::import_cancel,
         ])
 }
 

@@ -54,6 +54,8 @@ pub struct AppState {
     pub vault: Mutex<Option<Vault>>,
     pub last_activity: Mutex<Activity>,
     pub cancel_verify: Arc<AtomicBool>,
+    /// Set to stop a running import (also by locking).
+    pub cancel_import: Arc<AtomicBool>,
     pub settings: Mutex<Settings>,
 }
 
@@ -73,6 +75,7 @@ impl AppState {
             vault: Mutex::new(None),
             last_activity: Mutex::new(Activity::now()),
             cancel_verify: Arc::new(AtomicBool::new(false)),
+            cancel_import: Arc::new(AtomicBool::new(false)),
             settings: Mutex::new(settings),
         }
     }
@@ -99,6 +102,7 @@ impl AppState {
     /// on drop. A running verification is cancelled first so the lock is prompt.
     pub fn lock(&self) -> IpcResult<bool> {
         self.cancel_verify.store(true, Ordering::SeqCst);
+        self.cancel_import.store(true, Ordering::SeqCst);
         let taken = guard(&self.vault).take();
         match taken {
             Some(v) => {

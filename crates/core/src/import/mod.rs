@@ -58,6 +58,7 @@ pub use values::{normalize_email, normalize_phone, parse_action, parse_datetime,
 pub const MAX_RECORD_BYTES: usize = 10 * 1024 * 1024;
 
 /// The kind of file, detected from its content or given.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportFormat"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -67,6 +68,7 @@ pub enum Format {
 }
 
 /// A known source of consent files, with its own columns and rules.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportPreset"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
@@ -82,6 +84,7 @@ pub enum Preset {
 }
 
 /// What the subject did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportAction"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -92,6 +95,7 @@ pub enum Action {
 }
 
 /// What a column can be mapped to.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportField"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -177,6 +181,7 @@ from_str_via_serde!(Field, "field");
 /// Which column holds which field: saved and loaded as a JSON file by the
 /// CLI (the "remembered mapping"). Header texts match case-insensitively,
 /// ignoring surrounding spaces.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportMapping"))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mapping {
     #[serde(default)]
@@ -265,6 +270,7 @@ impl fmt::Display for RowError {
 impl std::error::Error for RowError {}
 
 /// What was found out about a file.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportSource"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub format: Format,
@@ -286,6 +292,7 @@ pub struct Source {
 }
 
 /// The first records of a file, for the column-mapping step.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportPreview"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Preview {
     pub source: Source,

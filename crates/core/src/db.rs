@@ -67,6 +67,8 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
          PRAGMA busy_timeout = 5000;",
     )
     .map_err(db_err)?;
+    // Recording a consent alone uses a dozen cached statements; the default 16 thrashes.
+    conn.set_prepared_statement_cache_capacity(128);
 
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))

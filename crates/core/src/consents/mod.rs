@@ -500,9 +500,7 @@ fn detail(conn: &Connection, e: Entry) -> Result<Detail> {
             .into_iter()
             .find(|d| d.event_seq == e.seq)
     };
-    let content_sha256 = agreements::view(conn, e.agreement, Some(e.version))
-        .ok()
-        .and_then(|v| v.version.content_sha256);
+    let content_sha256 = content_sha256(conn, e.agreement, e.version);
     Ok(Detail {
         data: stored.as_ref().map(|d| d.data.clone()).unwrap_or_default(),
         matches_ledger: stored.map(|d| d.matches_ledger),
@@ -547,9 +545,7 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
         .into_iter()
         .map(|e| {
             let d = stored.get(&e.seq);
-            let content_sha256 = agreements::view(conn, e.agreement, Some(e.version))
-                .ok()
-                .and_then(|v| v.version.content_sha256);
+            let content_sha256 = content_sha256(conn, e.agreement, e.version);
             let scan = conn
                 .query_row("SELECT scan_sha256 FROM consents WHERE id = ?1", [e.id as i64], |r| r.get(0))
                 .optional()
@@ -577,6 +573,17 @@ pub fn count(conn: &Connection) -> Result<u64> {
     Ok(conn.query_row("SELECT count(*) FROM consents", [], |r| r.get::<_, i64>(0))? as u64)
 }
 
+/// The published version's content hash, without rendering it.
+fn content_sha256(conn: &Connection, agreement: u64, version: u32) -> Option<String> {
+    conn.prepare_cached(
+        "SELECT content_hash FROM agreement_versions WHERE agreement_id = ?1 AND version = ?2",
+    )
+    .ok()?
+    .query_row(rusqlite::params![agreement as i64, version], |r| r.get(0))
+    .ok()
+    .flatten()
+}
+
 /// Removes a subject's contacts and search entry (called by erasure).
 pub(crate) fn forget_subject(tx: &Transaction, subject: &str) -> Result<()> {
     tx.execute("DELETE FROM subject_contacts WHERE subject_id = ?1", [subject])?;
@@ -587,8 +594,9 @@ pub(crate) fn forget_subject(tx: &Transaction, subject: &str) -> Result<()> {
     Ok(())
 }
 
-/// The stable key that makes re-recording the same action a no-op.
-pub(crate) fn dedup_key(target: &Target, action: Action, acted_at: &str, intake: &Intake) -> String {
+/// The stable key that makes re-recording the same action a no-op: the first
+/// 8 bytes of a SHA-256 (a collision among a million rows has odds of about 1 in 10^7).
+pub(crate) fn dedup_key(target: &Target, action: Action, acted_at: &str, intake: &Intake) -> i64 {
     use sha2::{Digest, Sha256};
     let who = intake
         .email
@@ -604,5 +612,6 @@ pub(crate) fn dedup_key(target: &Target, action: Action, acted_at: &str, intake:
         who,
         intake.url,
     ]);
-    hex::encode(Sha256::digest(key.to_string().as_bytes()))
+    let h = Sha256::digest(key.to_string().as_bytes());
+    i64::from_be_bytes(h[..8].try_into().expect("8 bytes"))
 }

@@ -37,7 +37,7 @@ struct Pending {
     acted_at: String,
     acted_at_original: Option<String>,
     scan_sha256: Option<String>,
-    dedup: String,
+    dedup: i64,
     data: String,
     commitment: String,
 }
@@ -50,8 +50,10 @@ pub struct Recorder<'t> {
     pending: Vec<Pending>,
     contacts: HashMap<(&'static str, String), String>,
     keys: HashMap<String, Zeroizing<Vec<u8>>>,
-    seen: HashSet<String>,
+    seen: HashSet<i64>,
     touched: HashSet<String>,
+    /// Contacts already stored in this run (kind, value, subject).
+    stored: HashSet<(&'static str, String, String)>,
     added: u64,
 }
 
@@ -68,6 +70,7 @@ impl<'t> Recorder<'t> {
             keys: HashMap::new(),
             seen: HashSet::new(),
             touched: HashSet::new(),
+            stored: HashSet::new(),
             added: 0,
         })
     }
@@ -97,6 +100,9 @@ impl<'t> Recorder<'t> {
     }
 
     fn remember(&mut self, subject: &str, kind: &'static str, value: String) -> Result<()> {
+        if !self.stored.insert((kind, value.clone(), subject.to_string())) {
+            return Ok(());
+        }
         self.tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO subject_contacts (kind, value, subject_id) VALUES (?1, ?2, ?3)",
@@ -171,7 +177,7 @@ impl<'t> Recorder<'t> {
 
         let data = ledger::canonical_json(&intake.data())?;
         let commitment = subjects::commitment(self.key(&subject)?, &data);
-        self.seen.insert(dedup.clone());
+        self.seen.insert(dedup);
         self.pending.push(Pending {
             subject: subject.clone(),
             target: target.clone(),
@@ -248,7 +254,14 @@ impl<'t> Recorder<'t> {
             ])?;
         }
         drop((data, row));
-        self.reindex()
+        self.reindex()?;
+        // Everything written is now in the database: the caches start over,
+        // so memory stays bounded by the batch, not the file.
+        self.contacts.clear();
+        self.keys.clear();
+        self.seen.clear();
+        self.stored.clear();
+        Ok(())
     }
 
     /// Rewrites the search entries of the subjects touched since the last batch.

@@ -38,13 +38,16 @@ CREATE TABLE consents (
     channel           TEXT NOT NULL,   -- the page URL, IP and user agent are personal data: in subject_data
     scan_sha256       TEXT,              -- paper: hash of the scanned file
     import_id         INTEGER REFERENCES imports(id),
-    dedup_key         TEXT NOT NULL UNIQUE,
+    dedup_key         INTEGER NOT NULL UNIQUE,  -- see consents::dedup_key
     event_seq         INTEGER NOT NULL UNIQUE,
     FOREIGN KEY (agreement_id, version) REFERENCES agreement_versions(agreement_id, version)
 );
 CREATE INDEX consents_by_time ON consents(acted_at, id);
 CREATE INDEX consents_by_subject ON consents(subject_id, acted_at);
 CREATE INDEX consents_by_agreement ON consents(agreement_id, version, acted_at);
+
+-- A consent's personal data is found by its event.
+CREATE INDEX subject_data_by_event ON subject_data(event_seq);
 
 CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents
 BEGIN SELECT RAISE(ABORT, 'the consent register is append-only: UPDATE refused'); END;

@@ -2,7 +2,9 @@
 // working on screens without the Tauri shell (`npm run dev`, then open
 // /dev/index.html). Not part of the production build.
 // Query parameters: events=N (ledger size, default 1,000,000), tampered=1,
-// empty=1 (no recent vaults).
+// empty=1 (no recent vaults), consents=N (register size, default 100,000).
+// Import: a path ending in .json reads as Kantara JSON; a path containing
+// "bad" reports rejected rows; "missing" fails to read.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { CheckpointDto } from '../src/lib/bindings/CheckpointDto';
@@ -75,6 +77,70 @@ function strength(p: string) {
     };
   return { score, acceptable: true, reason: '', suggestions: [] };
 }
+
+// ---- the consent register (consents=N, default 100,000) ------------------------------
+const CONSENTS = Number(q.get('consents') ?? 100_000);
+const FIRST = ['Иван', 'Мария', 'Пётр', 'Анна', 'Ольга', 'Алексей', 'Елена', 'John', 'Sophie', '<b>Юлия</b>'];
+const LAST = ['Петров', 'Иванова', 'Сидоров', 'Кузнецова', 'Смирнов', 'Попова', 'Smith', 'Müller'];
+const SUBJECTS = 5000;
+const CHANNELS_M = ['web_form', 'chat', 'phone', 'email', 'paper', 'import'] as const;
+const agreementsM = [
+  { id: 1, title: 'Согласие на обработку персональных данных', template: 'processing', language: 'ru', translation_of: null, latest_version: 2, latest_is_draft: false, published_version: 2, retired_at: null, updated_at: '2025-01-10T10:00:00.000000Z' },
+  { id: 2, title: 'Согласие на рассылку', template: 'marketing', language: 'ru', translation_of: null, latest_version: 2, latest_is_draft: true, published_version: 1, retired_at: null, updated_at: '2025-02-10T10:00:00.000000Z' },
+  { id: 3, title: 'Старое согласие', template: 'processing', language: 'ru', translation_of: null, latest_version: 1, latest_is_draft: false, published_version: 1, retired_at: '2025-03-01T00:00:00.000000Z', updated_at: '2025-03-01T00:00:00.000000Z' },
+  { id: 4, title: '', template: 'custom', language: 'en', translation_of: null, latest_version: 1, latest_is_draft: true, published_version: null, retired_at: null, updated_at: '2025-03-05T00:00:00.000000Z' },
+];
+type MEntry = Record<string, unknown> & { id: number; subject: string; acted_at: string; action: string; channel: string; agreement: number; version: number; name: string | null; email: string | null; phone: string | null };
+const recorded: MEntry[] = []; // newest first
+function person(s: number) {
+  const name = `${FIRST[s % FIRST.length]} ${LAST[(s >> 3) % LAST.length]}`;
+  return { name, email: s % 4 === 3 ? null : `user${s}@example.ru`, phone: s % 3 === 0 ? `+7 916 ${String(1000000 + s).slice(1, 4)}-${String(s % 100).padStart(2, '0')}-${String((s * 7) % 100).padStart(2, '0')}` : null };
+}
+function consentAt(i: number): MEntry {
+  const id = CONSENTS - i;
+  const s = (id * 7919) % SUBJECTS;
+  const p = person(s);
+  const agreement = (id % 3) + 1;
+  const version = agreement === 1 ? (id % 2) + 1 : 1;
+  const action = id % 11 === 0 ? 'withdrawn' : id % 7 === 0 ? 'refused' : id % 97 === 0 ? 'expired' : 'given';
+  return {
+    id, subject: `subj-${s}`, ...p, agreement, version, label: `A${agreement}-v${version}`, action,
+    acted_at: new Date(START + id * 90_000).toISOString().replace('Z', '000Z'), acted_at_original: id % 5 === 0 ? '14.03.2024 10:00 MSK' : null,
+    recorded_at: new Date(START + id * 90_000 + 3000).toISOString().replace('Z', '000Z'),
+    channel: CHANNELS_M[id % CHANNELS_M.length], url: id % 2 ? `https://example.ru/forms/consent?utm=${'x'.repeat(id % 40)}` : null, seq: id + 10, erased: s === 13,
+  };
+}
+function allConsent(i: number): MEntry | undefined {
+  if (i < recorded.length) return recorded[i];
+  const j = i - recorded.length;
+  return j < CONSENTS ? consentAt(j) : undefined;
+}
+function matches(e: MEntry, f: Record<string, unknown>): boolean {
+  if (f.agreement != null && e.agreement !== f.agreement) return false;
+  if (f.version != null && e.version !== f.version) return false;
+  if (f.action != null && e.action !== f.action) return false;
+  if (f.channel != null && e.channel !== f.channel) return false;
+  if (f.from != null && Date.parse(e.acted_at) < Date.parse(String(f.from))) return false;
+  if (f.to != null && Date.parse(e.acted_at) > Date.parse(String(f.to))) return false;
+  if (f.subject != null && e.subject !== f.subject) return false;
+  if (f.text != null) {
+    const words = String(f.text).toLowerCase().split(/\s+/).filter(Boolean);
+    const hay = [e.name, e.email, e.phone].filter(Boolean).join(' ').toLowerCase().split(/[\s@.+()-]+/);
+    if (!words.every((w) => hay.some((h) => h.startsWith(w.replace(/[@.+()-]/g, ''))))) return false;
+  }
+  return true;
+}
+function detailOf(e: MEntry) {
+  const erased = e.erased === true;
+  return {
+    entry: erased ? { ...e, name: null, email: null, phone: null } : e,
+    data: erased ? null : { name: e.name, email: e.email, phone: e.phone, ip: e.id % 2 ? '2001:db8:85a3::8a2e:370:7334' : '192.0.2.17', url: e.url, user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', fields: { 'Согласен на рассылку': e.id % 2 ? 'да' : 'нет', Комментарий: '<img src=x onerror=alert(1)>' } },
+    matches_ledger: erased ? null : e.id % 53 !== 0,
+    content_sha256: 'c0ffee'.repeat(10) + 'abcd',
+    scan_sha256: e.channel === 'paper' ? 'ab'.repeat(32) : null,
+  };
+}
+let importCancelled = false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fail = (code: string, message: string) => Promise.reject({ code, message });
@@ -173,6 +239,120 @@ mockIPC(
         return summary;
       case 'change_passphrase':
         if (a.current === 'wrong') return fail('wrong_secret', 'wrong passphrase');
+        return null;
+      case 'agreement_list':
+        return agreementsM;
+      case 'consent_list': {
+        const f = (a.filter ?? {}) as Record<string, unknown>;
+        const after = a.after as { acted_at: string; id: number } | null;
+        const limit = Math.min(1000, Number(a.limit));
+        const out: MEntry[] = [];
+        let i = 0;
+        if (after) {
+          // ids of generated rows descend with their index; recorded ones sit on top
+          const r = recorded.findIndex((e) => e.id === after.id);
+          i = r >= 0 ? r + 1 : recorded.length + (CONSENTS - after.id) + 1;
+        }
+        for (; out.length < limit; i++) {
+          const e = allConsent(i);
+          if (!e) break;
+          if (matches(e, f)) out.push(e.erased ? { ...e, name: null, email: null, phone: null } : e);
+        }
+        await sleep(20);
+        const last = out.at(-1);
+        return { entries: out, next: out.length === limit && last ? { acted_at: last.acted_at, id: last.id } : null, total: CONSENTS + recorded.length };
+      }
+      case 'consent_timeline': {
+        const subject = String(a.subject);
+        const items: MEntry[] = [];
+        for (let i = 0; i < CONSENTS + recorded.length && items.length < 50; i++) {
+          const e = allConsent(i);
+          if (e && e.subject === subject) items.push(e);
+        }
+        if (items.length === 0) return fail('not_found', `subject ${subject} does not exist`);
+        await sleep(30);
+        return { subject, erased: items[0].erased === true, items: items.reverse().map(detailOf) };
+      }
+      case 'consent_search': {
+        const text = String(a.text).toLowerCase();
+        const hits = [];
+        for (let s = 0; s < SUBJECTS && hits.length < Number(a.limit); s++) {
+          const p = person(s);
+          if (s === 13) continue;
+          if ([p.name, p.email, p.phone].some((v) => v && v.toLowerCase().split(/[\s@.]+/).some((w) => w.startsWith(text.split(/\s+/)[0])))) {
+            hits.push({ subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20 });
+          }
+        }
+        return hits;
+      }
+      case 'consent_record': {
+        const input = a.input as Record<string, string>;
+        if (!input.name && !input.email && !input.phone) return fail('invalid', "a consent needs the subject's name, e-mail or phone");
+        if (input.email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(input.email)) return fail('invalid', `"${input.email}" is not an e-mail address`);
+        const m = /^A(\d+)(?:-v(\d+))?$/.exec(input.agreement);
+        const ag = m && agreementsM.find((x) => x.id === Number(m[1]));
+        if (!ag || ag.published_version === null) return fail('invalid', `"${input.agreement}" is not an agreement version (e.g. A3-v2 or A3)`);
+        let subject = '';
+        for (let i = 0; i < 20000 && !subject; i++) {
+          const e = allConsent(i);
+          if (e && ((input.email && e.email === input.email) || (input.phone && e.phone === input.phone))) subject = e.subject;
+        }
+        const newSubject = subject === '';
+        if (newSubject) subject = `subj-new-${recorded.length}`;
+        const id = CONSENTS + 1000 + recorded.length;
+        const at = input.actedAt ? new Date(input.actedAt).toISOString() : new Date().toISOString();
+        recorded.unshift({
+          id, subject, name: input.name || null, email: input.email || null, phone: input.phone || null, agreement: ag.id,
+          version: m?.[2] ? Number(m[2]) : (ag.published_version ?? 1), label: `A${ag.id}-v${m?.[2] ?? ag.published_version}`,
+          action: input.action ?? 'given', acted_at: at.replace('Z', '000Z'), acted_at_original: input.actedAt || null,
+          recorded_at: new Date().toISOString(), channel: input.channel ?? 'paper', url: null, seq: id + 10, erased: false,
+        });
+        return { subject, duplicate: false, new_subject: newSubject };
+      }
+      case 'import_pick_file':
+        return '/home/anna/Загрузки/согласия-битрикс.csv';
+      case 'import_preview': {
+        const path = String(a.path);
+        const read = a.read as Record<string, string | null>;
+        if (path.includes('missing')) return fail('io', `reading ${path}: No such file or directory`);
+        if (path.endsWith('.json'))
+          return {
+            source: { format: 'json', encoding: 'utf-8', delimiter: null, headers: ['consentReceiptID', 'piiPrincipalId', 'consentTimestamp'], sha256: 'ef'.repeat(32), preset: read.preset ?? 'kantara', mapping: { columns: {}, default_action: 'given' } },
+            rows: [['r-1', 'ivan@example.ru', '1700000000']],
+            suggested: { columns: {}, default_action: 'given' },
+            missing: [],
+          };
+        const cp1251 = read.encoding !== 'utf-8' && read.encoding !== 'koi8-r';
+        const headers = cp1251 ? ['Дата', 'ФИО', 'E-mail', 'Рабочий телефон', 'Мобильный телефон', 'Статус', 'Страница'] : ['Р”Р°С‚Р°', 'Р¤РРћ', 'E-mail', 'Телефон'];
+        const rows = Array.from({ length: 8 }, (_, i) => {
+          const p = person(i + 100);
+          return cp1251 ? ['14.03.2025 10:0' + i, p.name, p.email ?? '', p.phone ?? '', '', i === 3 ? 'отозвано' : 'дано', 'https://example.ru/a?b=' + 'c'.repeat(60)] : ['14.03.2025', 'Р\u0098РІР°РЅ', p.email ?? '', ''];
+        });
+        const suggested = cp1251
+          ? { columns: { acted_at: 'Дата', name: 'ФИО', email: 'E-mail', phone: 'Рабочий телефон', action: 'Статус' }, fallback: { phone: ['Мобильный телефон'] }, default_action: 'given' }
+          : { columns: { email: 'E-mail', phone: 'Телефон' }, default_action: 'given' };
+        return {
+          source: { format: path.endsWith('.xlsx') ? 'xlsx' : 'csv', encoding: read.encoding ?? 'windows-1251', delimiter: read.delimiter === 'tab' ? 9 : read.delimiter === ',' ? 44 : 59, headers, sha256: 'ab12'.repeat(16), preset: read.preset ?? (cp1251 || !read.encoding ? null : null), mapping: suggested },
+          rows,
+          suggested,
+          missing: cp1251 ? [] : ['acted_at'],
+        };
+      }
+      case 'import_run': {
+        importCancelled = false;
+        const path = String(a.path);
+        for (let i = 1; i <= 10; i++) {
+          await sleep(300);
+          if (importCancelled) return fail('cancelled', 'import cancelled');
+          await emit('import-progress', { rows: i * 5000 });
+        }
+        const bad = path.includes('bad');
+        const rejected = bad ? Array.from({ length: 40 }, (_, i) => ({ line: i * 17 + 2, reason: i % 2 ? '"31.02.2025" is not a date' : 'A9 does not exist: <script>x</script>' })) : [];
+        const committed = !bad || a.keepGoodRows === true;
+        return { file_name: path.split(/[\\/]/).pop(), file_sha256: 'ab12'.repeat(16), format: 'csv', encoding: 'windows-1251', rows_read: 50000, added: bad ? 49960 : 49000, duplicates: bad ? 0 : 1000, new_subjects: 3000, rejected, committed, seq: committed ? 1234567 : null };
+      }
+      case 'import_cancel':
+        importCancelled = true;
         return null;
       default:
         return fail('invalid', `mock: unknown command ${cmd}`);

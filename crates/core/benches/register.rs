@@ -130,7 +130,7 @@ fn main() {
     let runs = 41;
     let time = |f: &dyn Fn()| median((0..runs).map(|_| { let t = Instant::now(); f(); t.elapsed() }).collect());
     let conn = v.conn();
-    let word = time(&|| assert!(!search::subjects(conn, "Морозова", 20).unwrap().is_empty() || true));
+    let word = time(&|| assert!(!search::subjects(conn, "Морозов", 20).unwrap().is_empty()));
     let prefix = time(&|| assert!(!search::subjects(conn, "Смирн Ната", 20).unwrap().is_empty()));
     let phone = time(&|| assert!(!search::subjects(conn, "+7 900 001 23", 20).unwrap().is_empty()));
     let email = time(&|| assert!(!search::subjects(conn, "user12345@exa", 20).unwrap().is_empty()));

@@ -2,7 +2,10 @@ import { emit } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Content } from './bindings/Content';
-import { ipc, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
+import type { ConsentInput } from './bindings/ConsentInput';
+import type { Filter } from './bindings/Filter';
+import type { ImportRead } from './bindings/ImportRead';
+import { ipc, onImportProgress, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
 
 const REQ = { fullName: 'Acme', shortName: '', inn: '', ogrn: '', legalAddress: '', dpo: '', withdrawalEmail: '' };
 
@@ -76,6 +79,77 @@ describe('IPC wrappers', () => {
     ]);
   });
 
+  it('sends the register and import commands with the argument names the shell expects', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      if (cmd === 'consent_list') return { entries: [], next: null, total: 0 };
+      if (cmd === 'consent_search') return [];
+      if (cmd === 'import_pick_file') return '/home/anna/consents.csv';
+      return {};
+    });
+    const filter: Filter = {
+      agreement: 3,
+      version: 2,
+      action: 'withdrawn',
+      channel: 'paper',
+      from: '2025-03-01T00:00:00+03:00',
+      to: null,
+      subject: null,
+      text: 'Иван',
+    };
+    const input: ConsentInput = {
+      agreement: 'A3',
+      action: 'given',
+      channel: 'paper',
+      name: 'Иван Петров',
+      email: 'ivan@example.ru',
+      phone: '',
+      address: '',
+      idDocument: '',
+      actedAt: '',
+      scanSha256: '',
+    };
+    const read: ImportRead = {
+      preset: null,
+      encoding: 'windows-1251',
+      delimiter: 'tab',
+      mapping: { columns: { name: 'ФИО', acted_at: 'Дата' }, default_action: 'given' },
+    };
+    await ipc.consentList(filter, null, 200);
+    await ipc.consentList(filter, { acted_at: '2025-03-14T10:00:00.000000Z', id: 41 }, 1000);
+    await ipc.consentGet(41);
+    await ipc.consentTimeline('subj-1');
+    await ipc.consentSearch('Ива', 8);
+    await ipc.consentRecord(input);
+    expect(await ipc.importPickFile('Choose a file')).toBe('/home/anna/consents.csv');
+    await ipc.importPreview('/home/anna/consents.csv', read);
+    await ipc.importRun({ path: '/home/anna/consents.csv', read, agreement: 'A3', keepGoodRows: true });
+    await ipc.importRun({ path: '/x.json', read: { preset: 'kantara', encoding: null, delimiter: null, mapping: null }, agreement: null, keepGoodRows: false });
+    await ipc.importCancel();
+    expect(seen).toEqual([
+      ['consent_list', { filter, after: null, limit: 200 }],
+      ['consent_list', { filter, after: { acted_at: '2025-03-14T10:00:00.000000Z', id: 41 }, limit: 1000 }],
+      ['consent_get', { id: 41 }],
+      ['consent_timeline', { subject: 'subj-1' }],
+      ['consent_search', { text: 'Ива', limit: 8 }],
+      ['consent_record', { input }],
+      ['import_pick_file', { title: 'Choose a file' }],
+      ['import_preview', { path: '/home/anna/consents.csv', read }],
+      ['import_run', { path: '/home/anna/consents.csv', read, agreement: 'A3', keepGoodRows: true }],
+      [
+        'import_run',
+        {
+          path: '/x.json',
+          read: { preset: 'kantara', encoding: null, delimiter: null, mapping: null },
+          agreement: null,
+          keepGoodRows: false,
+        },
+      ],
+      ['import_cancel', {}],
+    ]);
+  });
+
   it('passes a null `before` for the first page', async () => {
     const payloads: unknown[] = [];
     mockIPC((_cmd, payload) => {
@@ -121,6 +195,18 @@ describe('events', () => {
     stopProgress();
     await emit('vault-locked', { reason: 'user' });
     expect(locked).toHaveBeenCalledTimes(1);
+  });
+
+  it('delivers import-progress payloads', async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const progress = vi.fn();
+    const stop = subscribe(onImportProgress(progress));
+    await new Promise((r) => setTimeout(r, 0));
+    await emit('import-progress', { rows: 5000 });
+    expect(progress).toHaveBeenCalledWith({ rows: 5000 });
+    stop();
+    await emit('import-progress', { rows: 10000 });
+    expect(progress).toHaveBeenCalledTimes(1);
   });
 
   it('cleans up a listener whose registration finishes after the component is gone', async () => {

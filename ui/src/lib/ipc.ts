@@ -7,22 +7,34 @@ import type { AgreementPreview } from './bindings/AgreementPreview';
 import type { AgreementView } from './bindings/AgreementView';
 import type { AppInfo } from './bindings/AppInfo';
 import type { CheckpointDto } from './bindings/CheckpointDto';
+import type { ConsentInput } from './bindings/ConsentInput';
 import type { Content } from './bindings/Content';
 import type { Created } from './bindings/Created';
+import type { Cursor } from './bindings/Cursor';
+import type { Detail } from './bindings/Detail';
 import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
 import type { EventDto } from './bindings/EventDto';
+import type { Filter } from './bindings/Filter';
+import type { Hit } from './bindings/Hit';
+import type { ImportPreview } from './bindings/ImportPreview';
+import type { ImportProgress } from './bindings/ImportProgress';
+import type { ImportRead } from './bindings/ImportRead';
+import type { ImportReport } from './bindings/ImportReport';
 import type { IpcError } from './bindings/IpcError';
 import type { Language } from './bindings/Language';
 import type { LedgerPage } from './bindings/LedgerPage';
 import type { LockedEvent } from './bindings/LockedEvent';
+import type { Outcome } from './bindings/Outcome';
 import type { Published } from './bindings/Published';
+import type { RegisterPage } from './bindings/RegisterPage';
 import type { Requisites } from './bindings/Requisites';
 import type { Settings } from './bindings/Settings';
 import type { Strength } from './bindings/Strength';
 import type { Summary } from './bindings/Summary';
 import type { Template } from './bindings/Template';
 import type { TemplateKind } from './bindings/TemplateKind';
+import type { Timeline } from './bindings/Timeline';
 import type { VaultSummary } from './bindings/VaultSummary';
 import type { VerifyProgress } from './bindings/VerifyProgress';
 import type { VerifyReport } from './bindings/VerifyReport';
@@ -32,19 +44,31 @@ export type {
   AgreementView,
   AppInfo,
   CheckpointDto,
+  ConsentInput,
   Content,
   Created,
+  Cursor,
   DemoVault,
+  Detail,
   DiffLine,
   EventDto,
+  Filter,
+  Hit,
+  ImportPreview,
+  ImportProgress,
+  ImportRead,
+  ImportReport,
   IpcError,
   LedgerPage,
   LockedEvent,
+  Outcome,
   Published,
+  RegisterPage,
   Settings,
   Strength,
   Summary,
   Template,
+  Timeline,
   VaultSummary,
   VerifyProgress,
   VerifyReport,
@@ -135,12 +159,42 @@ export const ipc = {
   /** Opens a native save dialog titled `title`; false when the user cancelled it. */
   agreementExport: (id: number, version: number | null, format: ExportFormat, title: string) =>
     call<boolean>('agreement_export', { id, version, format, title }),
+
+  // ---- the consent register ------------------------------------------------
+  /** Newest first: `limit` entries older than `after` (null: from the newest). */
+  consentList: (filter: Filter, after: Cursor | null, limit: number) =>
+    call<RegisterPage>('consent_list', { filter, after, limit }),
+  consentGet: (id: number) => call<Detail>('consent_get', { id }),
+  /** Every action of one subject, oldest first, each checked against the ledger. */
+  consentTimeline: (subject: string) => call<Timeline>('consent_timeline', { subject }),
+  /** Subjects whose names, e-mails or phones match `text` (prefixes), best first. */
+  consentSearch: (text: string, limit: number) => call<Hit[]>('consent_search', { text, limit }),
+  /** Records a consent, refusal or withdrawal typed in by the operator. */
+  consentRecord: (input: ConsentInput) => call<Outcome>('consent_record', { input }),
+
+  // ---- import ------------------------------------------------------------------
+  /** Opens a native file dialog titled `title`; null when the user cancelled it. */
+  importPickFile: (title: string) => call<string | null>('import_pick_file', { title }),
+  /** What the file holds and how it would be read; nothing is stored. */
+  importPreview: (path: string, read: ImportRead) => call<ImportPreview>('import_preview', { path, read }),
+  /**
+   * Imports the file (all or nothing unless `keepGoodRows`), emitting
+   * `import-progress`; rejects with code `cancelled` after `importCancel`.
+   */
+  importRun: ({ path, read, agreement, keepGoodRows }: {
+    path: string;
+    read: ImportRead;
+    agreement: string | null;
+    keepGoodRows: boolean;
+  }) => call<ImportReport>('import_run', { path, read, agreement, keepGoodRows }),
+  importCancel: () => call<null>('import_cancel'),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';
 
 export const EVENT_VERIFY_PROGRESS = 'verify-progress';
 export const EVENT_VAULT_LOCKED = 'vault-locked';
+export const EVENT_IMPORT_PROGRESS = 'import-progress';
 
 export function onVerifyProgress(handler: (p: VerifyProgress) => void): Promise<UnlistenFn> {
   return listen<VerifyProgress>(EVENT_VERIFY_PROGRESS, (e) => handler(e.payload));
@@ -148,6 +202,10 @@ export function onVerifyProgress(handler: (p: VerifyProgress) => void): Promise<
 
 export function onVaultLocked(handler: (e: LockedEvent) => void): Promise<UnlistenFn> {
   return listen<LockedEvent>(EVENT_VAULT_LOCKED, (e) => handler(e.payload));
+}
+
+export function onImportProgress(handler: (p: ImportProgress) => void): Promise<UnlistenFn> {
+  return listen<ImportProgress>(EVENT_IMPORT_PROGRESS, (e) => handler(e.payload));
 }
 
 /**

@@ -61,14 +61,15 @@ pub struct Hit {
     pub consents: u64,
 }
 
-/// Subjects matching `text`, best first, at most `limit`.
+/// Subjects matching `text`, newest first, at most `limit` (no ranking: a
+/// common surname matches tens of thousands, and ranking them all is slow).
 pub fn subjects(conn: &Connection, text: &str, limit: u32) -> Result<Vec<Hit>> {
     let Some(q) = fts_query(text) else {
         return Ok(vec![]);
     };
     let mut stmt = conn.prepare_cached(
         "SELECT s.id FROM subject_search f JOIN subjects s ON s.rowid = f.rowid
-         WHERE subject_search MATCH ?1 AND s.erased_at IS NULL ORDER BY rank LIMIT ?2",
+         WHERE subject_search MATCH ?1 AND s.erased_at IS NULL ORDER BY f.rowid DESC LIMIT ?2",
     )?;
     let ids = stmt
         .query_map(rusqlite::params![q, limit.clamp(1, 1000)], |r| r.get::<_, String>(0))?

@@ -692,3 +692,116 @@ async fn agreement_from_template_to_published_pdf() {
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
+
+/// Issue 5's path through the window: import a CSV through the mapping step,
+/// find a subject by part of a Russian name, open the timeline, record a
+/// withdrawal and see it in the register.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_find_withdraw_in_the_register() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("register");
+    let opts = CreateOptions {
+        organisation: "ООО «Ромашка»".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Ромашка»".into();
+    r.legal_address = "Москва, ул. Тверская, 1".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let id = v
+        .with_tx(|tx, _| {
+            consent_ledger_core::agreements::create(
+                tx,
+                consent_ledger_core::agreements::TemplateKind::Processing,
+                consent_ledger_core::agreements::Language::Ru,
+                None,
+                None,
+            )
+        })
+        .unwrap();
+    v.with_tx(|tx, actor| {
+        consent_ledger_core::agreements::publish(tx, actor, id, &[], consent_ledger_core::agreements::Language::Ru)
+    })
+    .unwrap();
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+    // Headers a suggestion would not all recognise: the mapping step matters.
+    let csv = "Когда;Клиент;Почта клиента;Телефон\n\
+        14.03.2025 10:22;Смирнова Анна Сергеевна;anna@example.ru;+7 916 123-45-67\n\
+        15.03.2025 11:00;Иванов Иван;ivan@example.ru;8 903 555 12 34\n\
+        16.03.2025 12:00;<b>Петров</b> Пётр;petr@example.ru;\n";
+    let file = data.path().join("консенты.csv");
+    std::fs::write(&file, encoding_rs::WINDOWS_1251.encode(csv).0).unwrap();
+
+    let ui = launch(data.path()).await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-main").await;
+    ui.click("nav-consents").await;
+    ui.wait("screen-register").await;
+    ui.click("btn-import").await;
+    ui.fill("import-path", file.to_str().unwrap()).await;
+    ui.click("btn-import-read").await;
+    ui.wait("import-preview").await;
+    assert!(ui.text("import-preview").await.contains("Смирнова"), "decoded from Windows-1251");
+    ui.select("map-acted_at", "Когда").await;
+    ui.select("map-name", "Клиент").await;
+    ui.select("map-email", "Почта клиента").await;
+    ui.select("map-phone", "Телефон").await;
+    ui.select("import-agreement", &format!("A{id}")).await;
+    ui.shot("30-import-mapping").await;
+    ui.click("btn-import-run").await;
+    ui.wait("import-report").await;
+    assert_eq!(ui.attr("import-report", "data-committed").await.as_deref(), Some("true"));
+    assert_eq!(ui.attr("import-report", "data-added").await.as_deref(), Some("3"));
+    ui.shot("31-import-report").await;
+    ui.click("btn-import-done").await;
+    ui.wait("register-row").await;
+
+    // Find by part of the Russian name, any case.
+    ui.fill("register-search", "смирн").await;
+    ui.until(
+        "one row for смирн",
+        "return document.querySelectorAll(\"[data-testid='register-row']\").length === 1",
+    )
+    .await;
+    ui.shot("32-register-search").await;
+    ui.click("register-row").await;
+    ui.wait("subject-page").await;
+    ui.wait("timeline-item").await;
+    assert_eq!(ui.attr("timeline-match", "data-match").await.as_deref(), Some("yes"));
+    ui.click("btn-withdraw").await;
+    ui.select("withdraw-channel", "email").await;
+    ui.click("btn-withdraw-confirm").await;
+    ui.until(
+        "the withdrawal in the timeline",
+        "return document.querySelector(\"[data-testid='timeline-item'][data-action='withdrawn']\") !== null",
+    )
+    .await;
+    ui.shot("33-subject-withdrawn").await;
+    ui.click("btn-back-to-register").await;
+    ui.wait("screen-register").await;
+    ui.select("filter-action", "withdrawn").await;
+    ui.until(
+        "the withdrawal in the register",
+        "const rows = document.querySelectorAll(\"[data-testid='register-row']\"); return rows.length === 1 && rows[0].textContent.includes('Смирнова')",
+    )
+    .await;
+    // Names are text, never markup.
+    ui.select("filter-action", "").await;
+    ui.fill("register-search", "петров").await;
+    ui.until(
+        "the markup shown as text",
+        "const r = document.querySelector(\"[data-testid='register-row']\"); return !!r && r.textContent.includes('<b>Петров</b>') && r.querySelector('b') === null",
+    )
+    .await;
+    ui.shot("34-register").await;
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}

@@ -301,8 +301,10 @@ async fn create_lock_unlock_and_verify_in_the_window() {
     ui.click("nav-agreements").await;
     ui.wait("agreements-empty").await;
     ui.shot("04-agreements-empty").await;
+    ui.click("nav-consents").await;
+    ui.wait("screen-register").await;
+    ui.shot("05-consents-empty").await;
     for (nav, name) in [
-        ("nav-consents", "05-consents"),
         ("nav-requests", "06-requests"),
         ("nav-evidence", "07-evidence"),
     ] {
@@ -578,7 +580,11 @@ async fn russian_interface_on_the_demo_vault() {
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     ui.shot("ru-08-agreement-diff").await;
+    // The demo's register: thousands of consents, searchable.
     ui.click("nav-consents").await;
+    ui.wait("register-row").await;
+    ui.shot("ru-09-register").await;
+    ui.click("nav-requests").await;
     ui.wait("coming-soon").await;
     ui.shot("ru-05-coming-soon").await;
     ui.c.clone().close().await.unwrap();

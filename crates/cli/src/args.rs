@@ -375,6 +375,8 @@ pub enum ConsentAction {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Merge two subjects that are one person (KEEP absorbs ABSORB); recorded, permanent.
+    Merge { keep: String, absorb: String },
     /// Export the (filtered) register as CSV or ISO/IEC TS 27560 JSON records.
     Export {
         #[command(flatten)]

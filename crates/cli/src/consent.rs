@@ -159,6 +159,12 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                 });
             }
         }
+        ConsentAction::Merge { keep, absorb } => {
+            let seq = vault.with_tx(|tx, actor| consents::merge(tx, actor, &keep, &absorb))?;
+            out.print(&json!({ "into": keep, "absorbed": absorb, "seq": seq }), || {
+                format!("Merged {absorb} into {keep} (event #{seq}).")
+            });
+        }
         ConsentAction::Search { text, limit } => {
             let hits = search::subjects(vault.conn(), &text, limit)?;
             out.print(&hits, || {

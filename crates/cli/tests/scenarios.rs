@@ -562,6 +562,14 @@ fn import_csv_in_windows_1251_then_search_withdraw_and_export() {
     let list = ok(&cli(&dir, &["consent", "list", "--action", "withdrawn"], &[]));
     assert!(list.contains("withdrawn") && list.contains("anna@example.ru"), "{list}");
 
+    // Two subjects that are one person are merged by the operator.
+    let ivan = json(&cli(&dir, &["--json", "consent", "search", "ivan@example.ru"], &[]))[0]["subject"].as_str().unwrap().to_string();
+    let m = json(&cli(&dir, &["--json", "consent", "merge", &subject, &ivan], &[]));
+    assert!(m["seq"].as_u64().is_some());
+    let tl = json(&cli(&dir, &["--json", "consent", "show", &ivan, "--subject"], &[]));
+    assert_eq!((tl["subject"].as_str(), tl["items"].as_array().unwrap().len()), (Some(subject.as_str()), 3));
+    assert_eq!(cli(&dir, &["consent", "merge", &subject, &ivan], &[]).status.code(), Some(1));
+
     let csv_out = ok(&cli(&dir, &["consent", "export", "--out", "-"], &[]));
     assert!(csv_out.contains("'=HYPERLINK"), "formula neutralised: {csv_out}");
     assert!(!csv_out.contains(";=HYPERLINK"));

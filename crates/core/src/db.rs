@@ -19,13 +19,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_organisation_requisites.sql")),
         M::up(include_str!("migrations/0003_agreements.sql")),
         M::up(include_str!("migrations/0004_consent_register.sql")),
+        M::up(include_str!("migrations/0005_subject_merges.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    4
+    5
 }
 
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,

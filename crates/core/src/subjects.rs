@@ -166,10 +166,26 @@ pub fn erase_and_purge(
     Ok(seq)
 }
 
-/// Destroys the subject's data and key and records `subject.erased`.
+/// Destroys the subject's data and key and records `subject.erased`; a
+/// subject merged with others (one person) is erased with all of them, each
+/// with its own event. Returns the seq of the last event.
 /// Prefer [`erase_and_purge`], which also purges the WAL.
 pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
-    key_of(tx, subject)?;
+    let root = crate::consents::current_subject(tx, subject)?;
+    key_of(tx, &root)?;
+    let mut last = 0;
+    // The absorbed first, the subject they were merged into last.
+    for s in crate::consents::same_person(tx, &root)?.iter().rev() {
+        match key_of(tx, s) {
+            Ok(_) => last = erase_one(tx, actor, s, reason)?,
+            Err(Error::Erased(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(last)
+}
+
+fn erase_one(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
     if reason.trim().is_empty() {
         return Err(Error::Invalid(
             "say why the data is erased (e.g. the request that asked for it)".into(),

@@ -180,3 +180,40 @@ fn bad_intake_is_refused_and_register_rows_cannot_change() {
     assert_eq!(consents::get(v.conn(), e.id).unwrap().matches_ledger, Some(false));
     assert_eq!(v.verify(|_, _| true).unwrap().problem.unwrap().code, "data_mismatch");
 }
+
+#[test]
+fn an_operator_merges_two_subjects_that_are_one_person() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    // The same person with a work and a private address: two subjects.
+    let a = add(&mut v, &t, Action::Given, person("Анна Смирнова", Some("anna@work.example"), None, 1));
+    let b = add(&mut v, &t, Action::Refused, person("Смирнова А.", Some("anna@home.example"), None, 2));
+    assert_ne!(a.subject, b.subject);
+    let seq = v.with_tx(|tx, actor| consents::merge(tx, actor, &a.subject, &b.subject)).unwrap();
+    let ev = v.event(seq).unwrap();
+    assert_eq!((ev.kind.as_str(), ev.subject.as_deref()), ("subject.merged", Some(b.subject.as_str())));
+    // One timeline, reached from either id; new actions by either address land there.
+    for s in [&a.subject, &b.subject] {
+        let tl = consents::timeline(v.conn(), s).unwrap();
+        assert_eq!(tl.subject, a.subject);
+        assert_eq!(tl.items.len(), 2);
+        assert!(tl.items.iter().all(|d| d.matches_ledger == Some(true)));
+    }
+    let c = add(&mut v, &t, Action::Withdrawn, person("Анна", Some("anna@home.example"), None, 3));
+    assert_eq!(c.subject, a.subject);
+    let hits = search::subjects(v.conn(), "смирнова", 10).unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].emails, vec!["anna@home.example".to_string(), "anna@work.example".to_string()]);
+    // Refused: merging again, into itself, or an unknown subject.
+    for (keep, absorb) in [(&a.subject, &b.subject), (&a.subject, &a.subject)] {
+        assert_eq!(v.with_tx(|tx, actor| consents::merge(tx, actor, keep, absorb)).unwrap_err().code(), "invalid");
+    }
+    assert_eq!(v.with_tx(|tx, actor| consents::merge(tx, actor, &a.subject, "s-nobody")).unwrap_err().code(), "not_found");
+    // Erasing the person erases both subjects.
+    v.erase_subject(&b.subject, "request").unwrap();
+    assert!(search::subjects(v.conn(), "anna", 10).unwrap().is_empty());
+    let tl = consents::timeline(v.conn(), &a.subject).unwrap();
+    assert!(tl.erased && tl.items.iter().all(|d| d.entry.erased));
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}

@@ -389,6 +389,74 @@ const ENTRY_SQL: &str = "SELECT c.id, c.subject_id, c.agreement_id, c.version, c
    JOIN subjects s ON s.id = c.subject_id
    LEFT JOIN subject_data d ON d.event_seq = c.event_seq";
 
+/// The subjects that are one person with `?`: it and every subject merged into it.
+const SAME_PERSON: &str = "WITH RECURSIVE m(id) AS (SELECT ? UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m";
+
+/// The subject a (possibly merged) subject now belongs to.
+pub fn current_subject(conn: &Connection, subject: &str) -> Result<String> {
+    let mut s = subject.to_string();
+    // Merges never form cycles (a subject is absorbed once, into one that is not absorbed).
+    while let Some(into) = conn
+        .prepare_cached("SELECT into_id FROM subject_merges WHERE absorbed = ?1")?
+        .query_row([&s], |r| r.get::<_, String>(0))
+        .optional()?
+    {
+        s = into;
+    }
+    Ok(s)
+}
+
+/// `subject` and every subject merged into it, directly or not.
+pub fn same_person(conn: &Connection, subject: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(&SAME_PERSON.replace('?', "?1"))?;
+    let ids = stmt
+        .query_map([subject], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(ids)
+}
+
+/// Records that `absorb` and `keep` are one person: `absorb`'s contacts move
+/// to `keep`, its consents show in `keep`'s timeline, nothing recorded is
+/// rewritten. Event `subject.merged` about `absorb`; returns its seq.
+pub fn merge(tx: &Transaction, actor: &str, keep: &str, absorb: &str) -> Result<u64> {
+    let keep = current_subject(tx, keep)?;
+    let absorb_root = current_subject(tx, absorb)?;
+    if absorb_root != absorb {
+        return Err(Error::Invalid(format!("{absorb} was already merged into {absorb_root}")));
+    }
+    if keep == absorb {
+        return Err(Error::Invalid("these are already the same person".into()));
+    }
+    for s in [&keep, &absorb.to_string()] {
+        let erased: Option<Option<String>> = tx
+            .query_row("SELECT erased_at FROM subjects WHERE id = ?1", [s], |r| r.get(0))
+            .optional()?;
+        match erased {
+            None => return Err(Error::NotFound(format!("subject {s} does not exist"))),
+            Some(Some(_)) => return Err(Error::Erased(s.clone())),
+            Some(None) => {}
+        }
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO subject_contacts (kind, value, subject_id)
+         SELECT kind, value, ?1 FROM subject_contacts WHERE subject_id = ?2",
+        [&keep, absorb],
+    )?;
+    tx.execute("DELETE FROM subject_contacts WHERE subject_id = ?1", [absorb])?;
+    let seq = crate::ledger::append(
+        tx,
+        actor,
+        &[crate::ledger::NewEvent::new("subject.merged", serde_json::json!({ "into": keep })).about(absorb)],
+    )?[0];
+    tx.execute(
+        "INSERT INTO subject_merges (absorbed, into_id, merged_at, event_seq) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![absorb, keep, crate::ledger::now_utc(), seq as i64],
+    )?;
+    search::reindex_subject(tx, absorb)?;
+    search::reindex_subject(tx, &keep)?;
+    Ok(seq)
+}
+
 /// Normalises a filter bound: a date becomes the start (or end) of that day, UTC.
 fn bound(s: &str, end: bool) -> Result<String> {
     let s = s.trim();
@@ -430,7 +498,7 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
         push(&mut sql, " AND c.acted_at <= ?", V::Text(bound(t, true)?));
     }
     if let Some(s) = &filter.subject {
-        push(&mut sql, " AND c.subject_id = ?", V::Text(s.clone()));
+        push(&mut sql, &format!(" AND c.subject_id IN ({SAME_PERSON})"), V::Text(s.clone()));
     }
     if let Some(q) = filter.text.as_deref().and_then(search::fts_query) {
         push(
@@ -520,6 +588,7 @@ pub struct Timeline {
 }
 
 pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
+    let subject = &current_subject(conn, subject)?;
     let erased: Option<Option<String>> = conn
         .query_row("SELECT erased_at FROM subjects WHERE id = ?1", [subject], |r| r.get(0))
         .optional()?;
@@ -527,20 +596,19 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
         return Err(Error::NotFound(format!("subject {subject} does not exist")));
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "{ENTRY_SQL} WHERE c.subject_id = ?1 ORDER BY c.acted_at, c.id"
+        "{ENTRY_SQL} WHERE c.subject_id IN ({}) ORDER BY c.acted_at, c.id",
+        SAME_PERSON.replace('?', "?1")
     ))?;
     let entries = stmt
         .query_map([subject], entry)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    // One read of the subject's data for all items.
-    let stored: BTreeMap<u64, crate::subjects::StoredData> = if erased.is_some() {
-        BTreeMap::new()
-    } else {
-        crate::subjects::data(conn, subject)?
-            .into_iter()
-            .map(|d| (d.event_seq, d))
-            .collect()
-    };
+    // One read of each merged subject's data for all items.
+    let mut stored: BTreeMap<u64, crate::subjects::StoredData> = BTreeMap::new();
+    if erased.is_none() {
+        for s in same_person(conn, subject)? {
+            stored.extend(crate::subjects::data(conn, &s)?.into_iter().map(|d| (d.event_seq, d)));
+        }
+    }
     let items = entries
         .into_iter()
         .map(|e| {

@@ -266,28 +266,8 @@ impl<'t> Recorder<'t> {
 
     /// Rewrites the search entries of the subjects touched since the last batch.
     fn reindex(&mut self) -> Result<()> {
-        let mut contacts = self.tx.prepare_cached(
-            "SELECT kind, value FROM subject_contacts WHERE subject_id = ?1 ORDER BY kind, value",
-        )?;
-        let mut rowid = self.tx.prepare_cached("SELECT rowid FROM subjects WHERE id = ?1")?;
-        let mut delete = self.tx.prepare_cached("DELETE FROM subject_search WHERE rowid = ?1")?;
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO subject_search (rowid, name, email, phone) VALUES (?1, ?2, ?3, ?4)",
-        )?;
         for subject in self.touched.drain() {
-            let id: i64 = rowid.query_row([&subject], |r| r.get(0))?;
-            let (mut names, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
-            let mut rows = contacts.query([&subject])?;
-            while let Some(r) = rows.next()? {
-                let (kind, value): (String, String) = (r.get(0)?, r.get(1)?);
-                match kind.as_str() {
-                    "name" => names.push(value),
-                    "email" => emails.push(value),
-                    _ => phones.extend(super::search::phone_tokens(&value)),
-                }
-            }
-            delete.execute([id])?;
-            insert.execute(params![id, names.join(" "), emails.join(" "), phones.join(" ")])?;
+            super::search::reindex_subject(self.tx, &subject)?;
         }
         Ok(())
     }

@@ -49,6 +49,37 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" AND "))
 }
 
+/// Rewrites the search entry of `subject` from its contacts.
+pub(crate) fn reindex_subject(tx: &rusqlite::Transaction, subject: &str) -> Result<()> {
+    let id: i64 = tx
+        .prepare_cached("SELECT rowid FROM subjects WHERE id = ?1")?
+        .query_row([subject], |r| r.get(0))?;
+    let (mut names, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
+    {
+        let mut contacts = tx.prepare_cached(
+            "SELECT kind, value FROM subject_contacts WHERE subject_id = ?1 ORDER BY kind, value",
+        )?;
+        let mut rows = contacts.query([subject])?;
+        while let Some(r) = rows.next()? {
+            let (kind, value): (String, String) = (r.get(0)?, r.get(1)?);
+            match kind.as_str() {
+                "name" => names.push(value),
+                "email" => emails.push(value),
+                _ => phones.extend(phone_tokens(&value)),
+            }
+        }
+    }
+    tx.prepare_cached("DELETE FROM subject_search WHERE rowid = ?1")?
+        .execute([id])?;
+    if !(names.is_empty() && emails.is_empty() && phones.is_empty()) {
+        tx.prepare_cached(
+            "INSERT INTO subject_search (rowid, name, email, phone) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(rusqlite::params![id, names.join(" "), emails.join(" "), phones.join(" ")])?;
+    }
+    Ok(())
+}
+
 /// A subject found by search.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]

@@ -616,3 +616,40 @@ fn a_file_with_bad_rows_is_refused_whole_unless_good_rows_are_kept() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("not a text file"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn an_import_killed_midway_leaves_nothing_and_the_vault_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let file = tmp.path().join("big.csv");
+    let mut s = String::from("Дата;ФИО;E-mail\n");
+    for i in 0..60_000 {
+        s.push_str(&format!("2025-03-14 10:00;Person {i};p{i}@example.ru\n"));
+    }
+    std::fs::write(&file, s).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_consent-ledger"))
+        .arg("--vault")
+        .arg(&dir)
+        .args(["import", file.to_str().unwrap(), "--agreement", "A1"])
+        .env("CONSENT_LEDGER_PASSPHRASE", PASS)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until rows are being written (the journal grows), then pull the plug.
+    let wal = dir.join("vault.db-wal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 2 << 20 {
+        assert!(std::time::Instant::now() < deadline, "the import wrote nothing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let list = json(&cli(&dir, &["--json", "consent", "list"], &[]));
+    assert!(list["entries"].as_array().unwrap().is_empty(), "{list}");
+    ok(&cli(&dir, &["verify"], &[]));
+    // And the same file imports whole afterwards.
+    let r = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1"], &[]));
+    assert_eq!(r["added"].as_u64(), Some(60_000));
+}

@@ -217,3 +217,40 @@ fn an_operator_merges_two_subjects_that_are_one_person() {
     assert!(tl.erased && tl.items.iter().all(|d| d.entry.erased));
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
+
+#[test]
+fn an_import_resolves_agreements_by_label_or_title_and_is_all_or_nothing() {
+    use consent_ledger_core::consents::importer::{import, ImportOptions};
+    use consent_ledger_core::import::Options;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let title = agreements::view(v.conn(), id, None).unwrap().content.title;
+    let csv = format!(
+        "Дата;ФИО;E-mail;Соглашение\n2025-03-14 10:00;Анна;anna@example.ru;{title}\n2025-03-15 10:00;Пётр;petr@example.ru;A{id}-v1\n2025-03-16 10:00;Олег;oleg@example.ru;\n"
+    );
+    let actor = v.actor().to_string();
+    let run = |v: &mut Vault, text: &str, default: Option<&str>| {
+        import(v.conn_mut(), &actor, "f.csv", text.as_bytes(), &Options::default(),
+            &ImportOptions { agreement: default.map(String::from), keep_good_rows: false }, |_| true).unwrap()
+    };
+    // Without a default, the row naming nothing is rejected and nothing is stored.
+    let r = run(&mut v, &csv, None);
+    assert!(!r.committed);
+    assert_eq!(r.rejected.iter().map(|x| x.line).collect::<Vec<_>>(), vec![4]);
+    assert_eq!(consents::count(v.conn()).unwrap(), 0);
+    let r = run(&mut v, &csv, Some(&format!("A{id}")));
+    assert!(r.committed && r.added == 3, "{r:?}");
+    let seq = r.seq.unwrap();
+    let ev = v.event(seq).unwrap();
+    assert_eq!(ev.kind, "consent.imported");
+    assert!(ev.body.contains(&r.file_sha256));
+    // Cancelling stores nothing.
+    let many: String = std::iter::once("Дата;E-mail\n".to_string())
+        .chain((0..6000).map(|i| format!("2025-03-14 10:00;u{i}@example.ru\n")))
+        .collect();
+    let e = import(v.conn_mut(), &actor, "m.csv", many.as_bytes(), &Options::default(),
+        &ImportOptions { agreement: Some(format!("A{id}")), keep_good_rows: false }, |_| false).unwrap_err();
+    assert_eq!(e.code(), "cancelled");
+    assert_eq!(consents::count(v.conn()).unwrap(), 3);
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}

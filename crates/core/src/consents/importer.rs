@@ -98,6 +98,39 @@ fn intake_of(row: &Row) -> Intake {
     }
 }
 
+/// The version a row is recorded against: what the row names (a label such
+/// as A3-v2, or an agreement's exact title, as Bitrix24 exports write it),
+/// else the file's default.
+fn resolve(
+    conn: &Connection,
+    named: Option<&str>,
+    default: Option<&str>,
+    action: Action,
+) -> std::result::Result<Target, String> {
+    if let Some(n) = named.map(str::trim).filter(|n| !n.is_empty()) {
+        if let Ok(t) = resolve_target(conn, n, action) {
+            return Ok(t);
+        }
+        let by_title = crate::agreements::list(conn)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|a| a.title.trim().to_lowercase() == n.to_lowercase() && a.published_version.is_some());
+        match (by_title, default) {
+            (Some(a), _) => return super::target(conn, a.id, None, action).map_err(|e| e.to_string()),
+            (None, None) => {
+                return Err(format!(
+                    "agreement {n:?} is not a version label (A3-v2) nor the title of a published agreement"
+                ))
+            }
+            (None, Some(_)) => {}
+        }
+    }
+    match default {
+        None => Err("no agreement: name one for the whole file (--agreement)".to_string()),
+        Some(d) => resolve_target(conn, d, action).map_err(|e| e.to_string()),
+    }
+}
+
 /// Imports `bytes` (the file `file_name`) read with `read`. `progress(rows
 /// done)` returning false cancels: nothing is stored ([`Error::Cancelled`]).
 pub fn import(
@@ -148,13 +181,10 @@ pub fn import(
                 }
             };
             let action = action_of(row.action);
-            let spec = row.agreement.clone().or_else(|| default.map(String::from));
+            let spec = row.agreement.clone();
             let target = targets
                 .entry((spec.clone(), action))
-                .or_insert_with(|| match &spec {
-                    None => Err("no agreement: name one for the whole file (--agreement)".to_string()),
-                    Some(s) => resolve_target(&tx, s, action).map_err(|e| e.to_string()),
-                })
+                .or_insert_with(|| resolve(&tx, spec.as_deref(), default, action))
                 .clone();
             let target = match target {
                 Ok(t) => t,

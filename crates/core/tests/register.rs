@@ -205,6 +205,9 @@ fn an_operator_merges_two_subjects_that_are_one_person() {
     let hits = search::subjects(v.conn(), "смирнова", 10).unwrap();
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].emails, vec!["anna@home.example".to_string(), "anna@work.example".to_string()]);
+    // Searching the register lists the absorbed subject's consents too.
+    let f = Filter { text: Some("смирнова".into()), ..Default::default() };
+    assert_eq!(consents::list(v.conn(), &f, None, 10).unwrap().len(), 3);
     // Refused: merging again, into itself, or an unknown subject.
     for (keep, absorb) in [(&a.subject, &b.subject), (&a.subject, &a.subject)] {
         assert_eq!(v.with_tx(|tx, actor| consents::merge(tx, actor, keep, absorb)).unwrap_err().code(), "invalid");

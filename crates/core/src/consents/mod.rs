@@ -501,9 +501,13 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
         push(&mut sql, &format!(" AND c.subject_id IN ({SAME_PERSON})"), V::Text(s.clone()));
     }
     if let Some(q) = filter.text.as_deref().and_then(search::fts_query) {
+        // The matching subjects and those merged into them (their own entries are gone).
         push(
             &mut sql,
-            " AND s.rowid IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?)",
+            " AND c.subject_id IN (WITH RECURSIVE hit(id) AS (
+                 SELECT id FROM subjects WHERE rowid IN (SELECT rowid FROM subject_search WHERE subject_search MATCH ?)
+                 UNION SELECT g.absorbed FROM subject_merges g JOIN hit ON g.into_id = hit.id)
+               SELECT id FROM hit)",
             V::Text(q),
         );
     }

@@ -2,28 +2,19 @@
 //! save the draft, live preview, publish, retire, diff and export through a
 //! native save dialog. Each one calls `consent_ledger_core::agreements`.
 
-use std::sync::Arc;
 
 use consent_ledger_core::agreements::templates::{self, Template};
 use consent_ledger_core::agreements::{
     self, Content, DiffLine, ExportFormat, Language, Published, Summary, TemplateKind,
 };
 use consent_ledger_core::Vault;
-use tauri::{Runtime, State, Window};
+use tauri::{Runtime, Window};
 
 use crate::dto::{AgreementPreview, AgreementView};
+use crate::commands::{on_vault, AppStateArc};
 use crate::error::IpcResult;
-use crate::state::AppState;
 
-type AppStateArc<'a> = State<'a, Arc<AppState>>;
 
-async fn on_vault<T: Send + 'static>(
-    state: AppStateArc<'_>,
-    f: impl FnOnce(&mut Vault) -> IpcResult<T> + Send + 'static,
-) -> IpcResult<T> {
-    let st = state.inner().clone();
-    crate::commands::blocking(move || st.with_vault(f)).await
-}
 
 /// The version with, for drafts, what the check finds with today's requisites.
 fn view(v: &Vault, id: u64, version: Option<u32>, reader: Language) -> IpcResult<AgreementView> {

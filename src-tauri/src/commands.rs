@@ -12,7 +12,16 @@ use crate::dto::*;
 use crate::error::{IpcError, IpcResult};
 use crate::state::{vault_path, AppState};
 
-type AppStateArc<'a> = State<'a, Arc<AppState>>;
+pub(crate) type AppStateArc<'a> = State<'a, Arc<AppState>>;
+
+/// Runs `f` on the open vault, on a blocking thread; `locked` when none is open.
+pub(crate) async fn on_vault<T: Send + 'static>(
+    state: AppStateArc<'_>,
+    f: impl FnOnce(&mut Vault) -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
+    let st = state.inner().clone();
+    blocking(move || st.with_vault(f)).await
+}
 
 /// Runs blocking work (key derivation, SQLCipher) off the UI and IPC threads.
 pub(crate) async fn blocking<T: Send + 'static>(

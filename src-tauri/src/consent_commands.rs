@@ -2,31 +2,21 @@
 //! paging, one consent, a subject's timeline, search, manual entry, and
 //! importing a file (pick, preview with a column mapping, run with progress).
 
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use consent_ledger_core::consents::{
     self, search, Action, Channel, Cursor, Detail, Entry, Filter, Intake, Outcome, Timeline,
 };
-use std::sync::atomic::Ordering;
-
 use consent_ledger_core::consents::importer::{self, ImportOptions, ImportReport};
 use consent_ledger_core::{import, Error};
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Runtime, State, Window};
+use tauri::{AppHandle, Emitter, Runtime, Window};
 use ts_rs::TS;
 
+use crate::commands::{on_vault, AppStateArc};
 use crate::error::IpcResult;
-use crate::state::AppState;
 
-type AppStateArc<'a> = State<'a, Arc<AppState>>;
 
-async fn on_vault<T: Send + 'static>(
-    state: AppStateArc<'_>,
-    f: impl FnOnce(&mut consent_ledger_core::Vault) -> IpcResult<T> + Send + 'static,
-) -> IpcResult<T> {
-    let st = state.inner().clone();
-    crate::commands::blocking(move || st.with_vault(f)).await
-}
 
 /// One page of the register.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -52,7 +42,7 @@ pub struct ConsentInput {
     pub phone: String,
     pub address: String,
     pub id_document: String,
-    /// When the subject acted, RFC 3339; empty: now.
+    /// When the subject acted (RFC 3339, or 14.03.2025 10:22 Moscow time); empty: now.
     pub acted_at: String,
     /// SHA-256 of a scanned paper form, if any.
     pub scan_sha256: String,
@@ -106,11 +96,7 @@ pub async fn consent_record(state: AppStateArc<'_>, input: ConsentInput) -> IpcR
         let channel = input.channel.unwrap_or(Channel::Paper);
         let target = consents::resolve_target(v.conn(), &input.agreement, action)?;
         let acted_at = some(input.acted_at.clone())
-            .map(|t| {
-                chrono::DateTime::parse_from_rfc3339(t.trim())
-                    .map(|d| d.with_timezone(&chrono::Utc))
-                    .map_err(|_| Error::Invalid(format!("{t:?} is not a date and time")))
-            })
+            .map(|t| consents::parse_time(&t))
             .transpose()?;
         let intake = Intake {
             name: some(input.name),

@@ -313,7 +313,7 @@ pub struct ConsentArgs {
     /// 152-FZ written consent: ID document number, date and issuer.
     #[arg(long)]
     pub id_document: Option<String>,
-    /// When the subject acted (RFC 3339); default: now.
+    /// When the subject acted (2025-03-14T10:22:00+03:00, or 14.03.2025 10:22 Moscow time); default: now.
     #[arg(long)]
     pub at: Option<String>,
     /// web_form, chat, phone, email, paper, import or other.

@@ -14,15 +14,7 @@ use crate::args::{ConsentAction, ConsentArgs, FilterArgs};
 use crate::commands::Out;
 
 fn intake(a: &ConsentArgs) -> Result<Intake> {
-    let acted_at = a
-        .at
-        .as_deref()
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map(|d| d.with_timezone(&chrono::Utc))
-                .map_err(|_| Error::Invalid(format!("--at {t:?} is not an RFC 3339 time (2025-03-14T10:22:00+03:00)")))
-        })
-        .transpose()?;
+    let acted_at = a.at.as_deref().map(consents::parse_time).transpose()?;
     let scan_sha256 = a
         .scan
         .as_ref()

@@ -82,6 +82,22 @@ pub struct StoredData {
     pub matches_ledger: bool,
 }
 
+/// One stored record, checked against the commitment in its ledger event.
+fn checked(conn: &Connection, subject: &str, key: &[u8], seq: u64, text: &str) -> Result<StoredData> {
+    let event = ledger::get(conn, seq)?;
+    let body: serde_json::Value = serde_json::from_str(&event.body).unwrap_or_default();
+    let matches = body["commitment"]
+        .as_str()
+        .is_some_and(|c| crypto::ct_eq(c.as_bytes(), commitment(key, text).as_bytes()))
+        && event.subject.as_deref() == Some(subject);
+    Ok(StoredData {
+        event_seq: seq,
+        data: serde_json::from_str(text)
+            .map_err(|e| Error::Invalid(format!("stored data of {subject}: {e}")))?,
+        matches_ledger: matches,
+    })
+}
+
 /// The subject's stored data, each record checked against its ledger event.
 pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
     let key = key_of(conn, subject)?;
@@ -91,21 +107,18 @@ pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
         .query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     rows.into_iter()
-        .map(|(seq, text)| {
-            let event = ledger::get(conn, seq as u64)?;
-            let body: serde_json::Value = serde_json::from_str(&event.body).unwrap_or_default();
-            let matches = body["commitment"]
-                .as_str()
-                .is_some_and(|c| crypto::ct_eq(c.as_bytes(), commitment(&key, &text).as_bytes()))
-                && event.subject.as_deref() == Some(subject);
-            Ok(StoredData {
-                event_seq: seq as u64,
-                data: serde_json::from_str(&text)
-                    .map_err(|e| Error::Invalid(format!("stored data of {subject}: {e}")))?,
-                matches_ledger: matches,
-            })
-        })
+        .map(|(seq, text)| checked(conn, subject, &key, seq as u64, &text))
         .collect()
+}
+
+/// The record that event `seq` committed to, checked; None when there is none.
+pub fn data_of_event(conn: &Connection, subject: &str, seq: u64) -> Result<Option<StoredData>> {
+    let key = key_of(conn, subject)?;
+    let text: Option<String> = conn
+        .prepare_cached("SELECT data FROM subject_data WHERE subject_id = ?1 AND event_seq = ?2")?
+        .query_row(params![subject, seq as i64], |r| r.get(0))
+        .optional()?;
+    text.map(|t| checked(conn, subject, &key, seq, &t)).transpose()
 }
 
 /// The seq of the first event whose stored personal data no longer matches

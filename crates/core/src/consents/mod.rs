@@ -200,6 +200,16 @@ impl Intake {
     }
 }
 
+/// When the subject acted, as typed: any form the importer reads (RFC 3339,
+/// `14.03.2025 10:22` as Moscow time, …), normalised to UTC.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    crate::import::parse_datetime(s.trim()).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{s:?} is not a date and time (e.g. 2025-03-14T10:22:00+03:00 or 14.03.2025 10:22)"
+        ))
+    })
+}
+
 /// Lower-case e-mail if it looks like one.
 pub fn normalize_email(s: &str) -> Option<String> {
     let e = s.trim().to_lowercase();
@@ -384,10 +394,30 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 }
 
 const ENTRY_SQL: &str = "SELECT c.id, c.subject_id, c.agreement_id, c.version, c.action, c.acted_at,
-        c.acted_at_original, c.recorded_at, c.channel, NULL, c.event_seq, s.erased_at, s.hmac_key, d.data
+        c.acted_at_original, c.recorded_at, c.channel, c.scan_sha256, c.event_seq, s.erased_at, s.hmac_key,
+        d.data, v.content_hash
    FROM consents c
    JOIN subjects s ON s.id = c.subject_id
-   LEFT JOIN subject_data d ON d.event_seq = c.event_seq";
+   LEFT JOIN subject_data d ON d.event_seq = c.event_seq
+   LEFT JOIN agreement_versions v ON v.agreement_id = c.agreement_id AND v.version = c.version";
+
+/// An entry with what a [`Detail`] adds from the same row: scan hash and text hash.
+fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<(Entry, Option<String>, Option<String>)> {
+    Ok((entry(r)?, r.get(9)?, r.get(14)?))
+}
+
+fn detail_of(
+    (entry, scan_sha256, content_sha256): (Entry, Option<String>, Option<String>),
+    stored: Option<&crate::subjects::StoredData>,
+) -> Detail {
+    Detail {
+        data: stored.map(|d| d.data.clone()).unwrap_or_default(),
+        matches_ledger: stored.map(|d| d.matches_ledger),
+        content_sha256,
+        scan_sha256,
+        entry,
+    }
+}
 
 /// The subjects that are one person with `?`: it and every subject merged into it.
 const SAME_PERSON: &str = "WITH RECURSIVE m(id) AS (SELECT ? UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m";
@@ -552,34 +582,16 @@ pub struct Detail {
 }
 
 pub fn get(conn: &Connection, id: u64) -> Result<Detail> {
-    let e = conn
-        .query_row(&format!("{ENTRY_SQL} WHERE c.id = ?1"), [id as i64], entry)
+    let row = conn
+        .query_row(&format!("{ENTRY_SQL} WHERE c.id = ?1"), [id as i64], entry_row)
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("consent {id} does not exist")))?;
-    detail(conn, e)
-}
-
-fn detail(conn: &Connection, e: Entry) -> Result<Detail> {
-    let scan: Option<String> = conn.query_row(
-        "SELECT scan_sha256 FROM consents WHERE id = ?1",
-        [e.id as i64],
-        |r| r.get(0),
-    )?;
-    let stored = if e.erased {
+    let stored = if row.0.erased {
         None
     } else {
-        crate::subjects::data(conn, &e.subject)?
-            .into_iter()
-            .find(|d| d.event_seq == e.seq)
+        crate::subjects::data_of_event(conn, &row.0.subject, row.0.seq)?
     };
-    let content_sha256 = content_sha256(conn, e.agreement, e.version);
-    Ok(Detail {
-        data: stored.as_ref().map(|d| d.data.clone()).unwrap_or_default(),
-        matches_ledger: stored.map(|d| d.matches_ledger),
-        content_sha256,
-        scan_sha256: scan,
-        entry: e,
-    })
+    Ok(detail_of(row, stored.as_ref()))
 }
 
 /// A subject's page: every action, oldest first, each with its check.
@@ -603,8 +615,8 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
         "{ENTRY_SQL} WHERE c.subject_id IN ({}) ORDER BY c.acted_at, c.id",
         SAME_PERSON.replace('?', "?1")
     ))?;
-    let entries = stmt
-        .query_map([subject], entry)?
+    let rows = stmt
+        .query_map([subject], entry_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // One read of each merged subject's data for all items.
     let mut stored: BTreeMap<u64, crate::subjects::StoredData> = BTreeMap::new();
@@ -613,24 +625,11 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
             stored.extend(crate::subjects::data(conn, &s)?.into_iter().map(|d| (d.event_seq, d)));
         }
     }
-    let items = entries
+    let items = rows
         .into_iter()
-        .map(|e| {
-            let d = stored.get(&e.seq);
-            let content_sha256 = content_sha256(conn, e.agreement, e.version);
-            let scan = conn
-                .query_row("SELECT scan_sha256 FROM consents WHERE id = ?1", [e.id as i64], |r| r.get(0))
-                .optional()
-                .ok()
-                .flatten()
-                .flatten();
-            Detail {
-                data: d.map(|d| d.data.clone()).unwrap_or_default(),
-                matches_ledger: d.map(|d| d.matches_ledger),
-                content_sha256,
-                scan_sha256: scan,
-                entry: e,
-            }
+        .map(|row| {
+            let seq = row.0.seq;
+            detail_of(row, stored.get(&seq))
         })
         .collect();
     Ok(Timeline {
@@ -643,17 +642,6 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
 /// Counts for the register's header.
 pub fn count(conn: &Connection) -> Result<u64> {
     Ok(conn.query_row("SELECT count(*) FROM consents", [], |r| r.get::<_, i64>(0))? as u64)
-}
-
-/// The published version's content hash, without rendering it.
-fn content_sha256(conn: &Connection, agreement: u64, version: u32) -> Option<String> {
-    conn.prepare_cached(
-        "SELECT content_hash FROM agreement_versions WHERE agreement_id = ?1 AND version = ?2",
-    )
-    .ok()?
-    .query_row(rusqlite::params![agreement as i64, version], |r| r.get(0))
-    .ok()
-    .flatten()
 }
 
 /// Removes a subject's contacts and search entry (called by erasure).

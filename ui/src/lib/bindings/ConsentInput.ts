@@ -11,7 +11,7 @@ export type ConsentInput = {
  */
 agreement: string, action: Action | null, channel: Channel | null, name: string, email: string, phone: string, address: string, idDocument: string, 
 /**
- * When the subject acted, RFC 3339; empty: now.
+ * When the subject acted (RFC 3339, or 14.03.2025 10:22 Moscow time); empty: now.
  */
 actedAt: string, 
 /**

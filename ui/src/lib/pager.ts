@@ -17,6 +17,56 @@ export type FetchPage = (before: number | null, limit: number) => Promise<Ledger
 export const PAGE_SIZE = 200;
 export const MAX_CACHED_BLOCKS = 60;
 
+/** Blocks of `pageSize` rows by block number, least recently used evicted beyond `max`. */
+class BlockCache<T> {
+  private blocks = new Map<number, T[]>(); // insertion order = LRU order
+  constructor(
+    private readonly pageSize: number,
+    private readonly max: number,
+  ) {}
+
+  /** The row at `index`, if its block is held (the block becomes most recently used). */
+  item(index: number): T | undefined {
+    const b = Math.floor(index / this.pageSize);
+    const block = this.blocks.get(b);
+    if (!block) return undefined;
+    this.blocks.delete(b);
+    this.blocks.set(b, block);
+    return block[index - b * this.pageSize];
+  }
+
+  put(b: number, rows: T[]): void {
+    this.blocks.delete(b);
+    this.blocks.set(b, rows);
+    while (this.blocks.size > this.max) {
+      const oldest = this.blocks.keys().next().value as number;
+      this.blocks.delete(oldest);
+    }
+  }
+
+  has(b: number): boolean {
+    return this.blocks.has(b);
+  }
+
+  clear(): void {
+    this.blocks.clear();
+  }
+
+  /** The first held row (lowest index) whose item passes `test`. */
+  findIndex(test: (item: T) => boolean): number | null {
+    let best: number | null = null;
+    for (const [b, block] of this.blocks) {
+      const k = block.findIndex(test);
+      if (k >= 0 && (best === null || b * this.pageSize + k < best)) best = b * this.pageSize + k;
+    }
+    return best;
+  }
+
+  held(): number[] {
+    return [...this.blocks.keys()].sort((a, b) => a - b);
+  }
+}
+
 export class LedgerPager {
   readonly pageSize: number;
   readonly maxBlocks: number;
@@ -33,7 +83,7 @@ export class LedgerPager {
 
   private readonly fetchPage: FetchPage;
   private readonly onChange: () => void;
-  private blocks = new Map<number, EventDto[]>(); // insertion order = LRU order
+  private blocks: BlockCache<EventDto>;
   private nextBeforeOf = new Map<number, number | null>();
   private pending = new Map<number, Promise<void>>();
   private disposed = false;
@@ -45,6 +95,7 @@ export class LedgerPager {
     this.onChange = onChange;
     this.pageSize = pageSize;
     this.maxBlocks = Math.max(2, maxBlocks);
+    this.blocks = new BlockCache(this.pageSize, this.maxBlocks);
   }
 
   /** Loads the first page and fixes the snapshot (count, top seq). */
@@ -63,13 +114,7 @@ export class LedgerPager {
   /** The event at row `index` (0 = newest), if its block is loaded. */
   get(index: number): EventDto | undefined {
     if (index < 0 || index >= this.count) return undefined;
-    const b = Math.floor(index / this.pageSize);
-    const block = this.blocks.get(b);
-    if (!block) return undefined;
-    // refresh LRU position
-    this.blocks.delete(b);
-    this.blocks.set(b, block);
-    return block[index - b * this.pageSize];
+    return this.blocks.item(index);
   }
 
   /** The seq row `index` holds (known without loading in random-access mode). */
@@ -85,15 +130,11 @@ export class LedgerPager {
       const i = this.topSeq - seq;
       return i >= 0 && i < this.count ? i : null;
     }
-    for (const [b, block] of this.blocks) {
-      const k = block.findIndex((e) => e.seq === seq);
-      if (k >= 0) return b * this.pageSize + k;
-    }
-    return null;
+    return this.blocks.findIndex((e) => e.seq === seq);
   }
 
   loadedBlocks(): number[] {
-    return [...this.blocks.keys()].sort((a, b) => a - b);
+    return this.blocks.held();
   }
 
   /** Makes sure rows [from, to) get loaded; resolves when they are (or cannot be). */
@@ -162,16 +203,12 @@ export class LedgerPager {
   }
 
   private store(b: number, page: LedgerPage): void {
-    this.blocks.set(b, page.events);
+    this.blocks.put(b, page.events);
     this.nextBeforeOf.set(b, page.nextBefore);
     if (page.nextBefore === null) {
       this.endBlock = b;
       const length = b * this.pageSize + page.events.length;
       if (length < this.count || !this.randomAccess) this.count = length;
-    }
-    while (this.blocks.size > this.maxBlocks) {
-      const oldest = this.blocks.keys().next().value as number;
-      this.blocks.delete(oldest);
     }
   }
 }
@@ -222,7 +259,7 @@ export class KeysetPager<T, K> {
   private readonly fetchPage: FetchKeyset<T, K>;
   private readonly cursorOf: (item: T) => K;
   private readonly onChange: () => void;
-  private blocks = new Map<number, T[]>(); // insertion order = LRU order
+  private blocks: BlockCache<T>;
   /** `after[b]` is the cursor that fetches block b (block 0 needs none). */
   private after: Array<K | null> = [null];
   /** Rows known from the top without a gap (every block before `after.length - 1` is full). */
@@ -244,6 +281,7 @@ export class KeysetPager<T, K> {
     this.onChange = onChange;
     this.pageSize = Math.max(1, Math.min(pageSize, MAX_FETCH));
     this.maxBlocks = Math.max(2, maxBlocks);
+    this.blocks = new BlockCache(this.pageSize, this.maxBlocks);
   }
 
   /** Loads the first page. */
@@ -259,12 +297,7 @@ export class KeysetPager<T, K> {
   /** The item at row `index` (0 = newest), if its block is loaded. */
   get(index: number): T | undefined {
     if (index < 0 || index >= this.count) return undefined;
-    const b = Math.floor(index / this.pageSize);
-    const block = this.blocks.get(b);
-    if (!block) return undefined;
-    this.blocks.delete(b);
-    this.blocks.set(b, block);
-    return block[index - b * this.pageSize];
+    return this.blocks.item(index);
   }
 
   /** Rows read from the top so far (the list has at least this many). */
@@ -274,16 +307,11 @@ export class KeysetPager<T, K> {
 
   /** The first loaded row whose item passes `test`, or null. */
   findIndex(test: (item: T) => boolean): number | null {
-    let best: number | null = null;
-    for (const [b, block] of this.blocks) {
-      const k = block.findIndex(test);
-      if (k >= 0 && (best === null || b * this.pageSize + k < best)) best = b * this.pageSize + k;
-    }
-    return best;
+    return this.blocks.findIndex(test);
   }
 
   loadedBlocks(): number[] {
-    return [...this.blocks.keys()].sort((a, b) => a - b);
+    return this.blocks.held();
   }
 
   /** Makes sure rows [from, to) get loaded; resolves when they are (or cannot be). */
@@ -398,12 +426,6 @@ export class KeysetPager<T, K> {
   }
 
   private store(b: number, rows: T[]): void {
-    if (rows.length === 0) return;
-    this.blocks.delete(b);
-    this.blocks.set(b, rows);
-    while (this.blocks.size > this.maxBlocks) {
-      const oldest = this.blocks.keys().next().value as number;
-      this.blocks.delete(oldest);
-    }
+    if (rows.length > 0) this.blocks.put(b, rows);
   }
 }

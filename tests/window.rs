@@ -100,11 +100,24 @@ async fn launch_with(data_dir: &Path, env: &[(&str, &Path)]) -> Ui {
         json!({ "application": env!("CARGO_BIN_EXE_consent-ledger-app") }),
     );
     caps.insert("browserName".into(), json!("wry"));
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session");
+    // tauri-driver listens before WebKitWebDriver behind it is ready, and a
+    // session request in that gap is dropped: try again for a few seconds.
+    let mut attempt = 0;
+    let c = loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if attempt < 10 => {
+                attempt += 1;
+                eprintln!("WebDriver session, attempt {attempt}: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("WebDriver session: {e}"),
+        }
+    };
     let ui = Ui { c, _driver: driver };
     ui.until(
         "the UI marks itself ready",

@@ -636,16 +636,19 @@ fn an_import_killed_midway_leaves_nothing_and_the_vault_verifies() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until rows are being written (the journal grows), then pull the plug.
-    let wal = dir.join("vault.db-wal");
+    // A file this size is imported through a rollback journal: wait until
+    // the transaction has one (rows are being written), then pull the plug.
+    let journal = dir.join("vault.db-journal");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 2 << 20 {
+    while std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0) == 0 {
         assert!(std::time::Instant::now() < deadline, "the import wrote nothing");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    std::thread::sleep(std::time::Duration::from_millis(400));
     assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
     child.kill().unwrap();
     child.wait().unwrap();
+    assert!(std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0) > 0, "the killed import left its journal");
     let list = json(&cli(&dir, &["--json", "consent", "list"], &[]));
     assert!(list["entries"].as_array().unwrap().is_empty(), "{list}");
     ok(&cli(&dir, &["verify"], &[]));

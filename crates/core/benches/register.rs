@@ -65,6 +65,29 @@ fn vm_hwm_mib() -> f64 {
         / 1024.0
 }
 
+/// Inserts every line of `text` into a fresh encrypted table `r` (with the
+/// indexes `indexes` creates) in one transaction, the way the vault opens
+/// its database; returns the time taken.
+fn raw_insert(path: &std::path::Path, key: &MasterKey, text: &str, indexes: &str) -> Duration {
+    let mut raw = db::open(path, Some(key), true).unwrap();
+    raw.execute_batch("CREATE TABLE r (a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, g TEXT, k INTEGER)").unwrap();
+    raw.execute_batch(indexes).unwrap();
+    let t = Instant::now();
+    let tx = raw.transaction().unwrap();
+    {
+        let mut st = tx.prepare("INSERT INTO r VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").unwrap();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(';').collect();
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(line, &mut h);
+            let k = std::hash::Hasher::finish(&h) as i64;
+            st.execute(rusqlite::params![f[0], f[1], f[2], f[3], f[4], f[5], f[6], k]).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    t.elapsed()
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -75,23 +98,17 @@ fn main() {
     let before_import = vm_hwm_mib();
 
     // The machine's limit: the same rows inserted raw into an encrypted database.
-    let raw_path = tmp.path().join("raw.db");
-    let key = MasterKey::generate();
-    let mut raw = db::open(&raw_path, Some(&key), true).unwrap();
-    raw.execute_batch("CREATE TABLE r (a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, g TEXT)").unwrap();
     let text = std::str::from_utf8(&bytes).unwrap();
-    let t = Instant::now();
-    let tx = raw.transaction().unwrap();
-    {
-        let mut st = tx.prepare("INSERT INTO r VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").unwrap();
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split(';').collect();
-            st.execute(rusqlite::params![f[0], f[1], f[2], f[3], f[4], f[5], f[6]]).unwrap();
-        }
-    }
-    tx.commit().unwrap();
-    let raw_time = t.elapsed();
-    drop(raw);
+    let key = MasterKey::generate();
+    let raw_time = raw_insert(&tmp.path().join("raw.db"), &key, text, "");
+    // The same, into a table shaped like a register: a unique key per row
+    // (random, as a dedup hash is), an index by e-mail and one by time.
+    let shaped_time = raw_insert(
+        &tmp.path().join("shaped.db"),
+        &key,
+        text,
+        "CREATE UNIQUE INDEX r_k ON r(k); CREATE INDEX r_c ON r(c); CREATE INDEX r_a ON r(a);",
+    );
 
     let opts = CreateOptions {
         organisation: "ООО «Бенчмарк»".into(),
@@ -134,6 +151,7 @@ fn main() {
     let prefix = time(&|| assert!(!search::subjects(conn, "Смирн Ната", 20).unwrap().is_empty()));
     let phone = time(&|| assert!(!search::subjects(conn, "+7 900 001 23", 20).unwrap().is_empty()));
     let email = time(&|| assert!(!search::subjects(conn, "user12345@exa", 20).unwrap().is_empty()));
+    let two = time(&|| assert!(!search::subjects(conn, "Ми", 20).unwrap().is_empty()));
     let page = time(&|| assert_eq!(consents::list(conn, &Filter::default(), None, 100).unwrap().len(), 100));
     let filtered = time(&|| {
         let f = Filter { action: Some(consents::Action::Withdrawn), ..Default::default() };
@@ -144,12 +162,20 @@ fn main() {
 
     println!("{n} consents ({} subjects), one CSV file; medians of {runs} runs for reads", report.new_subjects);
     println!("  machine: raw SQLCipher insert of the same rows   {:>8.2} s  ({:.0} rows/s)", raw_time.as_secs_f64(), n as f64 / raw_time.as_secs_f64());
-    println!("  import (parse, match, ledger, index, commit)     {:>8.2} s  ({:.0} rows/s, {:.2}x raw; target < 2.5x)", import_time.as_secs_f64(), n as f64 / import_time.as_secs_f64(), import_time.as_secs_f64() / raw_time.as_secs_f64());
+    println!("  machine: the same into a register-shaped table    {:>8.2} s  ({:.0} rows/s; unique random key, e-mail and time indexes)", shaped_time.as_secs_f64(), n as f64 / shaped_time.as_secs_f64());
+    println!(
+        "  import (parse, match, ledger, index, commit)     {:>8.2} s  ({:.0} rows/s, {:.2}x raw, {:.2}x register-shaped; target < 2.5x, about 25 s)",
+        import_time.as_secs_f64(),
+        n as f64 / import_time.as_secs_f64(),
+        import_time.as_secs_f64() / raw_time.as_secs_f64(),
+        import_time.as_secs_f64() / shaped_time.as_secs_f64()
+    );
     println!("  peak memory during import                        {:>8.0} MiB (before: {:.0} MiB; target < 300 MiB)", peak, before_import);
     println!("  search a word (surname)                          {:>8.2} ms  (target < 10 ms)", ms(word));
     println!("  search two prefixes                              {:>8.2} ms", ms(prefix));
     println!("  search a phone number                            {:>8.2} ms", ms(phone));
     println!("  search an e-mail prefix                          {:>8.2} ms", ms(email));
+    println!("  search two letters (\"Ми\")                       {:>8.2} ms", ms(two));
     println!("  first page of 100                                {:>8.2} ms  (target < 5 ms)", ms(page));
     println!("  first page of 100 withdrawals                    {:>8.2} ms", ms(filtered));
     println!("  a subject's timeline                             {:>8.2} ms  (target < 5 ms)", ms(timeline));

@@ -20,13 +20,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0003_agreements.sql")),
         M::up(include_str!("migrations/0004_consent_register.sql")),
         M::up(include_str!("migrations/0005_subject_merges.sql")),
+        M::up(include_str!("migrations/0006_search_tuning.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    5
+    6
 }
 
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,
@@ -86,6 +87,22 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
         other => Error::Migration(other),
     })?;
     Ok(conn)
+}
+
+/// Switches a connection between its usual write-ahead log and a rollback
+/// journal for one large transaction (`bulk`), and back. A bulk import into
+/// the WAL writes every new page twice (into the log, then into the file at
+/// the checkpoint); through a rollback journal new pages are written once,
+/// only pages that existed before are journaled, and a crash rolls back just
+/// the same. Returns whether the mode is now the one asked for: another
+/// connection to the file keeps it in WAL, which is only slower.
+pub(crate) fn bulk_journal(conn: &Connection, bulk: bool) -> bool {
+    let want = if bulk { "truncate" } else { "wal" };
+    conn.query_row(&format!("PRAGMA journal_mode = {want}"), [], |r| {
+        r.get::<_, String>(0)
+    })
+    .map(|m| m.eq_ignore_ascii_case(want))
+    .unwrap_or(false)
 }
 
 /// Creates an empty file readable by its owner only (SQLite gives the WAL

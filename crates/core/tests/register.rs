@@ -257,3 +257,61 @@ fn an_import_resolves_agreements_by_label_or_title_and_is_all_or_nothing() {
     assert_eq!(consents::count(v.conn()).unwrap(), 3);
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
+
+#[test]
+fn a_large_import_goes_through_a_rollback_journal_and_the_vault_returns_to_its_log() {
+    use consent_ledger_core::consents::importer::{import, ImportOptions};
+    use consent_ledger_core::import::Options;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let actor = v.actor().to_string();
+    let mode = |v: &Vault| -> String { v.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap() };
+    // Over 1 MiB: about 14,000 rows, the last one bad in the first run.
+    let rows: Vec<String> = (0..14_000)
+        .map(|i| format!("2025-03-14 10:{:02};Участник {i};u{i}@example.ru;https://example.ru/form?campaign=spring&id={i}\n", i % 60))
+        .collect();
+    let good = format!("Дата;ФИО;E-mail;URL\n{}", rows.concat());
+    assert!(good.len() > 1 << 20);
+    let bad = format!("{good}вчера;Кто-то;x@example.ru;\n");
+    let opts = ImportOptions { agreement: Some(format!("A{id}")), keep_good_rows: false };
+    let r = import(v.conn_mut(), &actor, "bad.csv", bad.as_bytes(), &Options::default(), &opts, |_| true).unwrap();
+    assert!(!r.committed && r.rejected.len() == 1, "{:?}", r.rejected);
+    assert_eq!(consents::count(v.conn()).unwrap(), 0);
+    assert_eq!(mode(&v), "wal");
+    let journal = tmp.path().join("v").join("vault.db-journal");
+    let mut journaled = false;
+    let r = import(v.conn_mut(), &actor, "good.csv", good.as_bytes(), &Options::default(), &opts, |_| {
+        journaled |= journal.exists();
+        true
+    })
+    .unwrap();
+    assert!(r.committed && r.added == 14_000, "{r:?}");
+    assert!(journaled, "the import did not go through a rollback journal");
+    assert_eq!(mode(&v), "wal");
+    assert!(!journal.exists() || std::fs::metadata(&journal).unwrap().len() == 0);
+    assert_eq!(search::subjects(v.conn(), "Участник 13999", 5).unwrap().len(), 1);
+    assert!(v.verify(|_, _| true).unwrap().ok());
+    // The data kept per consent holds each value once: the columns read as
+    // name, e-mail, date and URL are not repeated among the form's fields.
+    let data: String = v
+        .conn()
+        .query_row("SELECT data FROM subject_data ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    assert!(!data.contains("\"fields\"") && data.contains("u13999@example.ru"), "{data}");
+}
+
+#[test]
+fn new_subjects_have_time_ordered_pseudonymous_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let a = add(&mut v, &t, Action::Given, person("Anna", Some("anna@example.de"), None, 1)).subject;
+    std::thread::sleep(std::time::Duration::from_millis(3));
+    let b = add(&mut v, &t, Action::Given, person("Ben", Some("ben@example.de"), None, 2)).subject;
+    for s in [&a, &b] {
+        assert!(s.len() == 26 && s.starts_with("s-") && s[2..].chars().all(|c| c.is_ascii_hexdigit()), "{s}");
+    }
+    assert!(a < b, "{a} then {b}");
+    let millis = i64::from_str_radix(&b[2..14], 16).unwrap();
+    assert!((chrono::Utc::now().timestamp_millis() - millis).abs() < 60_000);
+}

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{resolve_target, Action, Channel, Intake, Recorder, Target};
+use crate::db;
 use crate::error::{Error, Result};
 use crate::import::{self, Row};
 use crate::ledger::{self, NewEvent};
@@ -131,9 +132,31 @@ fn resolve(
     }
 }
 
+/// Files from this size on are imported through a rollback journal
+/// ([`db::bulk_journal`]): about 6,000 rows of a typical CSV.
+const BULK_BYTES: usize = 1 << 20;
+
 /// Imports `bytes` (the file `file_name`) read with `read`. `progress(rows
 /// done)` returning false cancels: nothing is stored ([`Error::Cancelled`]).
 pub fn import(
+    conn: &mut Connection,
+    actor: &str,
+    file_name: &str,
+    bytes: &[u8],
+    read: &import::Options,
+    opts: &ImportOptions,
+    progress: impl FnMut(u64) -> bool,
+) -> Result<ImportReport> {
+    let bulk = bytes.len() >= BULK_BYTES && db::bulk_journal(conn, true);
+    let result = import_in_one_transaction(conn, actor, file_name, bytes, read, opts, progress);
+    if bulk {
+        // Back to the write-ahead log (if this fails, the next open sets it).
+        db::bulk_journal(conn, false);
+    }
+    result
+}
+
+fn import_in_one_transaction(
     conn: &mut Connection,
     actor: &str,
     file_name: &str,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{dedup_key, normalize_phone, Action, Channel, Intake, Target};
+use super::{dedup_key, normalize_phone, search, Action, Channel, Intake, Target};
 use crate::agreements::version_label;
 use crate::error::{Error, Result};
 use crate::ledger::{self, NewEvent};
@@ -51,7 +51,10 @@ pub struct Recorder<'t> {
     contacts: HashMap<(&'static str, String), String>,
     keys: HashMap<String, Zeroizing<Vec<u8>>>,
     seen: HashSet<i64>,
+    /// Subjects already stored before this batch whose search entry must be rebuilt.
     touched: HashSet<String>,
+    /// Subjects created in this batch: their whole search entry is known here.
+    fresh: HashMap<String, search::Entry>,
     /// Contacts already stored in this run (kind, value, subject).
     stored: HashSet<(&'static str, String, String)>,
     added: u64,
@@ -70,6 +73,7 @@ impl<'t> Recorder<'t> {
             keys: HashMap::new(),
             seen: HashSet::new(),
             touched: HashSet::new(),
+            fresh: HashMap::new(),
             stored: HashSet::new(),
             added: 0,
         })
@@ -103,11 +107,18 @@ impl<'t> Recorder<'t> {
         if !self.stored.insert((kind, value.clone(), subject.to_string())) {
             return Ok(());
         }
-        self.tx
+        let added = self
+            .tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO subject_contacts (kind, value, subject_id) VALUES (?1, ?2, ?3)",
             )?
             .execute(params![kind, value, subject])?;
+        if let Some(entry) = self.fresh.get_mut(subject) {
+            entry.add(kind, &value);
+        } else if added > 0 {
+            // A new name, e-mail or phone of a subject stored before.
+            self.touched.insert(subject.to_string());
+        }
         if kind != "name" {
             self.contacts.insert((kind, value), subject.to_string());
         }
@@ -162,7 +173,11 @@ impl<'t> Recorder<'t> {
         let new_subject = subject.is_none();
         let subject = match subject {
             Some(s) => s,
-            None => subjects::create(self.tx)?,
+            None => {
+                let (s, rowid) = subjects::create_row(self.tx)?;
+                self.fresh.insert(s.clone(), search::Entry::new(rowid));
+                s
+            }
         };
         if let Some(e) = email {
             self.remember(&subject, "email", e)?;
@@ -173,7 +188,6 @@ impl<'t> Recorder<'t> {
         if let Some(n) = &intake.name {
             self.remember(&subject, "name", n.clone())?;
         }
-        self.touched.insert(subject.clone());
 
         let data = ledger::canonical_json(&intake.data())?;
         let commitment = subjects::commitment(self.key(&subject)?, &data);
@@ -264,10 +278,13 @@ impl<'t> Recorder<'t> {
         Ok(())
     }
 
-    /// Rewrites the search entries of the subjects touched since the last batch.
+    /// Writes the search entries of the subjects created or touched since the last batch.
     fn reindex(&mut self) -> Result<()> {
+        for (_, entry) in self.fresh.drain() {
+            entry.insert(self.tx)?;
+        }
         for subject in self.touched.drain() {
-            super::search::reindex_subject(self.tx, &subject)?;
+            search::reindex_subject(self.tx, &subject)?;
         }
         Ok(())
     }

@@ -49,35 +49,63 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" AND "))
 }
 
+/// A subject's search entry: its names, e-mails and phone tokens.
+pub(crate) struct Entry {
+    rowid: i64,
+    names: Vec<String>,
+    emails: Vec<String>,
+    phones: Vec<String>,
+}
+
+impl Entry {
+    pub(crate) fn new(rowid: i64) -> Self {
+        Entry { rowid, names: vec![], emails: vec![], phones: vec![] }
+    }
+
+    /// Adds one contact (`kind` as in `subject_contacts`).
+    pub(crate) fn add(&mut self, kind: &str, value: &str) {
+        match kind {
+            "name" => self.names.push(value.to_string()),
+            "email" => self.emails.push(value.to_string()),
+            _ => self.phones.extend(phone_tokens(value)),
+        }
+    }
+
+    /// Inserts the entry (the subject must have none yet).
+    pub(crate) fn insert(&self, tx: &rusqlite::Transaction) -> Result<()> {
+        if !(self.names.is_empty() && self.emails.is_empty() && self.phones.is_empty()) {
+            tx.prepare_cached(
+                "INSERT INTO subject_search (rowid, name, email, phone) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(rusqlite::params![
+                self.rowid,
+                self.names.join(" "),
+                self.emails.join(" "),
+                self.phones.join(" ")
+            ])?;
+        }
+        Ok(())
+    }
+}
+
 /// Rewrites the search entry of `subject` from its contacts.
 pub(crate) fn reindex_subject(tx: &rusqlite::Transaction, subject: &str) -> Result<()> {
     let id: i64 = tx
         .prepare_cached("SELECT rowid FROM subjects WHERE id = ?1")?
         .query_row([subject], |r| r.get(0))?;
-    let (mut names, mut emails, mut phones) = (Vec::new(), Vec::new(), Vec::new());
+    let mut entry = Entry::new(id);
     {
         let mut contacts = tx.prepare_cached(
             "SELECT kind, value FROM subject_contacts WHERE subject_id = ?1 ORDER BY kind, value",
         )?;
         let mut rows = contacts.query([subject])?;
         while let Some(r) = rows.next()? {
-            let (kind, value): (String, String) = (r.get(0)?, r.get(1)?);
-            match kind.as_str() {
-                "name" => names.push(value),
-                "email" => emails.push(value),
-                _ => phones.extend(phone_tokens(&value)),
-            }
+            entry.add(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
         }
     }
     tx.prepare_cached("DELETE FROM subject_search WHERE rowid = ?1")?
         .execute([id])?;
-    if !(names.is_empty() && emails.is_empty() && phones.is_empty()) {
-        tx.prepare_cached(
-            "INSERT INTO subject_search (rowid, name, email, phone) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(rusqlite::params![id, names.join(" "), emails.join(" "), phones.join(" ")])?;
-    }
-    Ok(())
+    entry.insert(tx)
 }
 
 /// A subject found by search.

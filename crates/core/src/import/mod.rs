@@ -245,9 +245,12 @@ pub struct Row {
     /// As written in the file (a version id, an agreement title, a Bitrix24
     /// agreement name, a policy URL); the register resolves it.
     pub agreement: Option<String>,
-    /// Every non-empty column of the row (header → value, verbatim): the
-    /// form's data as provided. For JSON, every top-level member (objects and
-    /// arrays as compact JSON).
+    /// The form's other data as provided (header → value, verbatim): every
+    /// non-empty column except those kept above as read (a name, a single
+    /// e-mail, a phone, the date, a valid IP, the action, address, document,
+    /// URL, user agent). A value the row could not keep whole, such as a cut
+    /// IPv6 address or a list of e-mails, stays here. For JSON, every
+    /// top-level member (objects and arrays as compact JSON).
     pub fields: BTreeMap<String, String>,
     /// Things accepted but worth a look, e.g. a value Bitrix24 cut at 50
     /// characters or an IPv6 address cut by its IPv4-sized column.

@@ -186,15 +186,26 @@ impl Plan {
             }
         }
 
-        let name = self
-            .get(Field::Name, vals)
-            .map(|(_, s)| s.to_string())
-            .or_else(|| items.as_ref().and_then(|it| it.name.clone()));
+        // Columns whose value the row keeps under its own name: they are
+        // not repeated in `fields`.
+        let mut kept: Vec<usize> = Vec::new();
+        let name = match self.get(Field::Name, vals) {
+            Some((i, s)) => {
+                kept.push(i);
+                Some(s.to_string())
+            }
+            None => items.as_ref().and_then(|it| it.name.clone()),
+        };
 
         let mut email = None;
         match self.get(Field::Email, vals) {
-            Some((_, raw)) => match first_email(raw) {
-                Some(e) => email = Some(e),
+            Some((i, raw)) => match first_email(raw) {
+                Some(e) => {
+                    if e == raw.to_lowercase() {
+                        kept.push(i);
+                    }
+                    email = Some(e)
+                }
                 None => reasons.push(format!("e-mail {raw:?} is not an e-mail address")),
             },
             None => {
@@ -211,8 +222,11 @@ impl Plan {
 
         let mut phone = None;
         match self.get(Field::Phone, vals) {
-            Some((_, raw)) => match normalize_phone(raw) {
-                Some(p) => phone = Some(p),
+            Some((i, raw)) => match normalize_phone(raw) {
+                Some(p) => {
+                    kept.push(i);
+                    phone = Some(p)
+                }
                 None => reasons.push(format!(
                     "phone {raw:?} is not a phone number (fewer than 7 or more than 15 digits)"
                 )),
@@ -230,8 +244,11 @@ impl Plan {
         }
 
         let action = match self.get(Field::Action, vals) {
-            Some((_, raw)) => match parse_action(raw) {
-                Some(a) => a,
+            Some((i, raw)) => match parse_action(raw) {
+                Some(a) => {
+                    kept.push(i);
+                    a
+                }
                 None => {
                     reasons.push(format!(
                         "action {raw:?} is not given (да, согласие, yes, 1), refused (нет, отказ, no, 0) or withdrawn (отозвано, отзыв)"
@@ -245,7 +262,10 @@ impl Plan {
         let mut acted = None;
         match self.get(Field::ActedAt, vals) {
             Some((i, raw)) => match parse_datetime(raw) {
-                Some(t) => acted = Some((t, raw.to_string())),
+                Some(t) => {
+                    kept.push(i);
+                    acted = Some((t, raw.to_string()))
+                }
                 None => {
                     let serial = nums
                         .and_then(|n| n.get(i).copied().flatten())
@@ -260,9 +280,12 @@ impl Plan {
         }
 
         let mut ip = None;
-        if let Some((_, raw)) = self.get(Field::Ip, vals) {
+        if let Some((i, raw)) = self.get(Field::Ip, vals) {
             match values::parse_ip(raw) {
-                Some(a) => ip = Some(a),
+                Some(a) => {
+                    kept.push(i);
+                    ip = Some(a)
+                }
                 None if bitrix && looks_like_cut_ipv6(raw) => {
                     warnings.push(format!("IP {raw:?} looks like an IPv6 address cut by Bitrix24's IP column; kept as text only"))
                 }
@@ -270,9 +293,19 @@ impl Plan {
             }
         }
 
-        let text = |f: Field| self.get(f, vals).map(|(_, s)| s.to_string());
+        let mut text = |f: Field| {
+            self.get(f, vals).map(|(i, s)| {
+                kept.push(i);
+                s.to_string()
+            })
+        };
         let address =
             text(Field::Address).or_else(|| items.as_ref().and_then(|it| it.address.clone()));
+        let (id_document, url, user_agent) =
+            (text(Field::IdDocument), text(Field::Url), text(Field::UserAgent));
+        // The channel and agreement as written stay in `fields`: the row
+        // keeps only what they were read as.
+        let as_written = |f: Field| self.get(f, vals).map(|(_, s)| s.to_string());
 
         if name.is_none()
             && email.is_none()
@@ -290,21 +323,26 @@ impl Plan {
             }));
         }
         let (acted_at, acted_at_original) = acted.expect("checked above");
+        for i in kept {
+            if let Some(h) = self.headers.get(i) {
+                fields.remove(h);
+            }
+        }
         Some(Ok(Row {
             line,
             name,
             email,
             phone,
             address,
-            id_document: text(Field::IdDocument),
+            id_document,
             action,
             acted_at,
             acted_at_original,
             ip,
-            url: text(Field::Url),
-            user_agent: text(Field::UserAgent),
-            channel: text(Field::Channel),
-            agreement: text(Field::Agreement),
+            url,
+            user_agent,
+            channel: as_written(Field::Channel),
+            agreement: as_written(Field::Agreement),
             fields,
             warnings,
         }))
@@ -537,7 +575,8 @@ mod tests {
         assert_eq!(row.acted_at.to_rfc3339(), "2025-03-14T07:22:01+00:00");
         assert_eq!(row.acted_at_original, "14.03.2025 10:22:01");
         assert_eq!(row.ip, Some("2001:db8::1".parse().unwrap()));
-        assert_eq!(row.fields["Почта"], " Ivan@Example.RU ");
+        // What the row keeps under its own name is not repeated in `fields`.
+        assert!(row.fields.is_empty(), "{:?}", row.fields);
         let e = plan
             .build(3, &["", "", "", "вчера", "300.1.1.1", "может быть"], None)
             .unwrap()

@@ -47,11 +47,16 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "consent_list",
         "consent_get",
         "consent_timeline",
+        "consent_same_name",
+        "consent_merge",
+        "consent_expiry_due",
+        "consent_expire",
         "consent_search",
         "consent_record",
         "import_pick_file",
         "import_preview",
         "import_run",
         "import_cancel",
+        "import_save_rejected",
     ]
 }

@@ -1,11 +1,12 @@
 //! The consent-register `#[tauri::command]`s: list with filters and keyset
-//! paging, one consent, a subject's timeline, search, manual entry, and
-//! importing a file (pick, preview with a column mapping, run with progress).
+//! paging, one consent, a subject's timeline, search, manual entry, merging
+//! subjects, recording consents whose term ended, and importing a file
+//! (pick, preview with a column mapping, run with progress).
 
 use std::sync::atomic::Ordering;
 
 use consent_ledger_core::consents::{
-    self, search, Action, Channel, Cursor, Detail, Entry, Filter, Intake, Outcome, Timeline,
+    self, expiry, search, Action, Channel, Cursor, Detail, Entry, Filter, Intake, Outcome, Timeline,
 };
 use consent_ledger_core::consents::importer::{self, ImportOptions, ImportReport};
 use consent_ledger_core::{import, Error};
@@ -87,6 +88,34 @@ pub async fn consent_search(
     limit: u32,
 ) -> IpcResult<Vec<search::Hit>> {
     on_vault(state, move |v| Ok(search::subjects(v.conn(), &text, limit)?)).await
+}
+
+/// Other subjects of the same name: perhaps the same person (to review and merge).
+#[tauri::command]
+pub async fn consent_same_name(state: AppStateArc<'_>, subject: String) -> IpcResult<Vec<search::Hit>> {
+    on_vault(state, move |v| Ok(search::same_name(v.conn(), &subject, 20)?)).await
+}
+
+/// Records that `absorb` is the same person as `keep`; returns the event's seq.
+#[tauri::command]
+pub async fn consent_merge(state: AppStateArc<'_>, keep: String, absorb: String) -> IpcResult<u64> {
+    on_vault(state, move |v| Ok(v.with_tx(|tx, actor| consents::merge(tx, actor, &keep, &absorb))?)).await
+}
+
+/// Consents whose term has ended and that are not yet recorded as expired.
+#[tauri::command]
+pub async fn consent_expiry_due(state: AppStateArc<'_>) -> IpcResult<Vec<expiry::Due>> {
+    on_vault(state, move |v| Ok(expiry::due(v.conn(), chrono::Utc::now())?)).await
+}
+
+/// Records every consent whose term has ended as expired; returns how many.
+#[tauri::command]
+pub async fn consent_expire(state: AppStateArc<'_>) -> IpcResult<u64> {
+    on_vault(state, move |v| {
+        let now = chrono::Utc::now();
+        Ok(v.with_tx(|tx, actor| expiry::record_due(tx, actor, now))?)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -222,6 +251,37 @@ pub async fn import_run<R: Runtime>(
         })
     })
     .await
+}
+
+/// Saves the rejected rows of `path` (CSV or XLSX) as they were, under the
+/// file's header, to fix and import again (native save dialog). Returns the
+/// file written; None if cancelled or the file has no columns (JSON).
+#[tauri::command]
+pub async fn import_save_rejected<R: Runtime>(
+    window: Window<R>,
+    path: String,
+    read: ImportRead,
+    lines: Vec<u64>,
+    title: String,
+) -> IpcResult<Option<String>> {
+    let rows = {
+        let path = path.clone();
+        crate::commands::blocking(move || {
+            let bytes = read_file(&path)?;
+            Ok(import::rejected_rows(&bytes, &read.options()?, &lines)?)
+        })
+        .await?
+    };
+    let Some(rows) = rows else { return Ok(None) };
+    let stem = std::path::Path::new(&path)
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import".into());
+    let Some(target) = crate::commands::save_as(&window, title, &format!("{stem}.rejected.csv"), Some("csv")).await else {
+        return Ok(None);
+    };
+    consent_ledger_core::files::write_atomic(&target, &rows)?;
+    Ok(Some(target.display().to_string()))
 }
 
 #[tauri::command]

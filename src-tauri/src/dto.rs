@@ -396,6 +396,7 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consents::Timeline>(),
         one::<consents::Outcome>(),
         one::<consents::search::Hit>(),
+        one::<consents::expiry::Due>(),
         one::<crate::consent_commands::ImportRead>(),
         one::<crate::consent_commands::ImportProgress>(),
         one::<consents::importer::ImportReport>(),

@@ -82,10 +82,15 @@ pub fn configure<R: Runtime>(
             consent_commands::consent_timeline,
             consent_commands::consent_search,
             consent_commands::consent_record,
+            consent_commands::consent_same_name,
+            consent_commands::consent_merge,
+            consent_commands::consent_expiry_due,
+            consent_commands::consent_expire,
             consent_commands::import_pick_file,
             consent_commands::import_preview,
             consent_commands::import_run,
             consent_commands::import_cancel,
+            consent_commands::import_save_rejected,
         ])
 }
 

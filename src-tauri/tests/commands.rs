@@ -299,3 +299,29 @@ fn agreements_through_commands() {
     a.ok::<()>("lock", json!({}));
     assert_eq!(a.err("agreement_list", json!({})), "locked");
 }
+
+#[test]
+fn expiry_and_merging_through_commands() {
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    let demo: DemoVault = a.ok("open_demo", json!({}));
+    let _: VaultSummary = a.ok("unlock", json!({ "path": demo.path, "passphrase": demo.passphrase }));
+    // The demo's photo consents with a 12-month term: due, recorded once.
+    let due: Vec<Value> = a.ok("consent_expiry_due", json!({}));
+    assert!(!due.is_empty());
+    let recorded: u64 = a.ok("consent_expire", json!({}));
+    assert_eq!(recorded as usize, due.len());
+    assert!(a.ok::<Vec<Value>>("consent_expiry_due", json!({})).is_empty());
+    // Someone of the same name as a subject, merged into it.
+    let hits: Vec<Value> = a.ok("consent_search", json!({ "text": "Смирнова", "limit": 1 }));
+    let keep = hits[0]["subject"].as_str().unwrap().to_string();
+    let same: Vec<Value> = a.ok("consent_same_name", json!({ "subject": keep }));
+    let absorb = same[0]["subject"].as_str().unwrap().to_string();
+    let seq: u64 = a.ok("consent_merge", json!({ "keep": keep, "absorb": absorb }));
+    assert!(seq > 0);
+    let after: Vec<Value> = a.ok("consent_same_name", json!({ "subject": keep }));
+    assert!(after.iter().all(|h| h["subject"] != absorb.as_str()));
+    assert_eq!(a.err("consent_merge", json!({ "keep": keep, "absorb": absorb })), "invalid");
+    let r: VerifyReport = a.ok("verify_ledger", json!({}));
+    assert!(r.ok);
+}

@@ -117,6 +117,7 @@ pub fn run(vault: &mut Vault, action: AgreementAction, out: Out) -> Result<ExitC
             form_fields,
             actions,
             term,
+            expires_after_months,
             withdrawal,
             storage,
             extra,
@@ -152,6 +153,9 @@ pub fn run(vault: &mut Vault, action: AgreementAction, out: Out) -> Result<ExitC
                 if !value.is_empty() {
                     *field = value;
                 }
+            }
+            if let Some(m) = expires_after_months {
+                c.expires_after_months = (m > 0).then_some(m);
             }
             if let Some(b) = behaviour {
                 c.behaviour = parse_enum("behaviour", &b)?;

@@ -245,6 +245,9 @@ pub enum AgreementAction {
         actions: Vec<String>,
         #[arg(long)]
         term: Option<String>,
+        /// The term in months from giving, after which `consent expire` records a consent as expired (0: until withdrawn).
+        #[arg(long)]
+        expires_after_months: Option<u32>,
         #[arg(long)]
         withdrawal: Option<String>,
         #[arg(long)]
@@ -377,6 +380,12 @@ pub enum ConsentAction {
     },
     /// Merge two subjects that are one person (KEEP absorbs ABSORB); recorded, permanent.
     Merge { keep: String, absorb: String },
+    /// Record consents whose term (in months, set on the agreement) has ended as expired.
+    Expire {
+        /// Only list what is due; record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Export the (filtered) register as CSV or ISO/IEC TS 27560 JSON records.
     Export {
         #[command(flatten)]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use consent_ledger_core::consents::{
-    self, export, search, Action, Channel, Cursor, Entry, Filter, Intake,
+    self, expiry, export, search, Action, Channel, Cursor, Entry, Filter, Intake,
 };
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
@@ -155,6 +155,27 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
             let seq = vault.with_tx(|tx, actor| consents::merge(tx, actor, &keep, &absorb))?;
             out.print(&json!({ "into": keep, "absorbed": absorb, "seq": seq }), || {
                 format!("Merged {absorb} into {keep} (event #{seq}).")
+            });
+        }
+        ConsentAction::Expire { dry_run } => {
+            let now = chrono::Utc::now();
+            let due = expiry::due(vault.conn(), now)?;
+            let recorded = if dry_run || due.is_empty() {
+                0
+            } else {
+                vault.with_tx(|tx, actor| expiry::record_due(tx, actor, now))?
+            };
+            out.print(&json!({ "due": due, "recorded": recorded }), || {
+                let mut s: String = due
+                    .iter()
+                    .map(|d| format!("{}  {}  given {}  ended {}\n", d.subject, d.label, d.given_at, d.expires_at))
+                    .collect();
+                s.push_str(&match (due.len(), dry_run) {
+                    (0, _) => "No consent's term has ended.".to_string(),
+                    (n, true) => format!("{n} consent(s) have ended; run without --dry-run to record them."),
+                    _ => format!("Recorded {recorded} consent(s) as expired."),
+                });
+                s
             });
         }
         ConsentAction::Search { text, limit } => {

@@ -58,9 +58,10 @@ fn options(a: &Args) -> Result<Options> {
     })
 }
 
-fn rejected_path(file: &Path) -> PathBuf {
+/// `FILE` + `suffix`, beside it.
+fn beside(file: &Path, suffix: &str) -> PathBuf {
     let mut p = file.as_os_str().to_owned();
-    p.push(".rejected.csv");
+    p.push(suffix);
     PathBuf::from(p)
 }
 
@@ -121,15 +122,27 @@ pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
     if tty {
         eprintln!();
     }
+    let mut written = Vec::new();
     if !report.rejected.is_empty() && a.keep_good_rows {
+        // The bad rows as they were, to fix and import again; and why each was refused.
+        let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
+        if let Some(rows) = import::rejected_rows(&bytes, &opts, &lines)? {
+            let path = beside(&a.file, ".rejected.csv");
+            consent_ledger_core::files::write_atomic(&path, &rows)?;
+            written.push(path);
+        }
         let mut w = Vec::new();
         writeln!(w, "line;reason").ok();
         for r in &report.rejected {
             writeln!(w, "{};\"{}\"", r.line, r.reason.replace('"', "\"\"")).ok();
         }
-        consent_ledger_core::files::write_atomic(&rejected_path(&a.file), &w)?;
+        let path = beside(&a.file, ".rejected-reasons.csv");
+        consent_ledger_core::files::write_atomic(&path, &w)?;
+        written.push(path);
     }
-    out.print(&report, || {
+    let mut shown = serde_json::to_value(&report).map_err(|e| Error::Invalid(e.to_string()))?;
+    shown["rejected_files"] = serde_json::json!(written);
+    out.print(&shown, || {
         let mut s = if report.committed {
             format!(
                 "Imported {}: {} added, {} already there, {} new subjects, {} rejected (event #{}).\nSHA-256 of the file: {}\n",
@@ -154,8 +167,12 @@ pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
         if report.rejected.len() > 50 {
             s.push_str(&format!("  … and {} more\n", report.rejected.len() - 50));
         }
-        if !report.rejected.is_empty() && a.keep_good_rows {
-            s.push_str(&format!("The bad rows are listed in {}.\n", rejected_path(&a.file).display()));
+        for (path, what) in written.iter().zip(if written.len() == 2 {
+            ["the bad rows as they were, to fix and import again", "why each was refused"].iter()
+        } else {
+            ["why each row was refused", ""].iter()
+        }) {
+            s.push_str(&format!("Wrote {} ({what}).\n", path.display()));
         }
         s
     });

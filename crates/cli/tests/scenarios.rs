@@ -603,8 +603,20 @@ fn a_file_with_bad_rows_is_refused_whole_unless_good_rows_are_kept() {
 
     let r = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1", "--keep-good-rows"], &[]));
     assert_eq!((r["added"].as_u64(), r["committed"].as_bool()), (Some(1), Some(true)));
-    let rejected = std::fs::read_to_string(tmp.path().join("bad.csv.rejected.csv")).unwrap();
-    assert!(rejected.contains("3;") && rejected.contains("4;"), "{rejected}");
+    // The bad rows as they were (to fix and import again), and why each was refused.
+    let rows = std::fs::read_to_string(tmp.path().join("bad.csv.rejected.csv")).unwrap();
+    assert_eq!(
+        rows,
+        "\u{feff}Дата;ФИО;E-mail;IP-адрес\nвчера;Пётр;petr@example.ru;10.0.0.2\n2025-03-15;Олег;oleg@example.ru;999.1.1.1\n"
+    );
+    let reasons = std::fs::read_to_string(tmp.path().join("bad.csv.rejected-reasons.csv")).unwrap();
+    assert!(reasons.contains("3;") && reasons.contains("4;"), "{reasons}");
+    // Fixed, the rows go in; what was imported already is not duplicated.
+    let fixed = rows.replace("вчера", "2025-03-13").replace("999.1.1.1", "10.0.0.3");
+    let fixed_file = tmp.path().join("fixed.csv");
+    std::fs::write(&fixed_file, fixed).unwrap();
+    let r = json(&cli(&dir, &["--json", "import", fixed_file.to_str().unwrap(), "--agreement", "A1"], &[]));
+    assert_eq!((r["added"].as_u64(), r["committed"].as_bool()), (Some(2), Some(true)), "{r}");
 
     // Unknown agreement, a binary file: clear errors, nothing stored.
     let o = cli(&dir, &["import", file.to_str().unwrap(), "--agreement", "A9"], &[]);
@@ -655,4 +667,37 @@ fn an_import_killed_midway_leaves_nothing_and_the_vault_verifies() {
     // And the same file imports whole afterwards.
     let r = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1"], &[]));
     assert_eq!(r["added"].as_u64(), Some(60_000));
+}
+
+#[test]
+fn consents_whose_term_ended_are_recorded_as_expired() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    init(&dir);
+    ok(&cli(&dir, &["org", "set", "--full-name", "ООО «Ромашка»", "--address", "Москва", "--email", "p@romashka.example"], &[]));
+    ok(&cli(&dir, &["agreement", "new", "--template", "marketing", "--lang", "ru"], &[]));
+    ok(&cli(&dir, &["agreement", "edit", "1", "--expires-after-months", "12"], &[]));
+    let o = cli(&dir, &["agreement", "edit", "1", "--expires-after-months", "5000"], &[]);
+    assert_eq!(o.status.code(), Some(1), "a term of over 100 years is refused");
+    let findings = json(&cli(&dir, &["--json", "agreement", "check", "1"], &[]));
+    let warnings: Vec<String> = findings["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap_or("").to_string()).collect();
+    let mut publish = vec!["agreement", "publish", "1"];
+    for w in &warnings {
+        publish.extend(["--acknowledge", w.as_str()]);
+    }
+    ok(&cli(&dir, &publish, &[]));
+    for (email, at) in [("old@example.ru", "2020-05-01T10:00:00Z"), ("new@example.ru", "2099-01-01T10:00:00Z")] {
+        ok(&cli(&dir, &["consent", "add", "--agreement", "A1", "--email", email, "--at", at], &[]));
+    }
+    let dry = json(&cli(&dir, &["--json", "consent", "expire", "--dry-run"], &[]));
+    assert_eq!(dry["due"].as_array().unwrap().len(), 1, "{dry}");
+    assert_eq!(dry["due"][0]["expires_at"], "2021-05-01T10:00:00.000000Z");
+    assert_eq!(dry["recorded"], 0);
+    let r = json(&cli(&dir, &["--json", "consent", "expire"], &[]));
+    assert_eq!(r["recorded"], 1, "{r}");
+    let list = json(&cli(&dir, &["--json", "consent", "list", "--action", "expired"], &[]));
+    assert_eq!(list["entries"].as_array().unwrap().len(), 1, "{list}");
+    let again = text(&cli(&dir, &["consent", "expire"], &[]).stdout);
+    assert!(again.contains("No consent's term has ended"), "{again}");
+    ok(&cli(&dir, &["verify"], &[]));
 }

@@ -160,6 +160,11 @@ fn agreements(vault: &mut Vault) -> Result<()> {
         publish(gdpr)?;
         edit(gdpr, &|c| c.data_items.push("Country".into()))?;
         let photo = ag::create(tx, Dissemination, Ru, None, None)?;
+        // A consent with a term: the register shows which have ended.
+        edit(photo, &|c| {
+            c.term = "Согласие действует 12 месяцев с момента его предоставления, если не будет отозвано раньше.".into();
+            c.expires_after_months = Some(12);
+        })?;
         publish(photo)?;
         let promo = ag::create(tx, Marketing, Ru, Some("Согласие на рассылку (акция 2025 года)"), None)?;
         publish(promo)?;
@@ -298,6 +303,9 @@ mod tests {
         let withdrawn = crate::consents::Filter { action: Some(crate::consents::Action::Withdrawn), ..Default::default() };
         assert!(!crate::consents::list(v.conn(), &withdrawn, None, 5).unwrap().is_empty());
         assert!(!crate::consents::search::subjects(v.conn(), "смирнова", 5).unwrap().is_empty());
+        // Photo consents from early 2025 have reached the end of their 12 months.
+        let due = crate::consents::expiry::due(v.conn(), chrono::Utc::now()).unwrap();
+        assert!(!due.is_empty() && due.iter().all(|d| d.label == "A4-v1"), "{due:?}");
     }
 
     #[test]

@@ -794,3 +794,27 @@ fn one_million_rows_stay_small() {
         peak - before
     );
 }
+
+#[test]
+fn rejected_rows_come_back_as_they_were_under_the_header() {
+    // XLSX: sheet rows 2 and 4, as text, in a `;` CSV with a BOM.
+    let out = import::rejected_rows(&fixture("consents.xlsx"), &Options::default(), &[2, 4])
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0], "\u{feff}ФИО;E-mail;Телефон;Дата;IP-адрес;Статус;Адрес страницы");
+    let (_, rows) = read(&fixture("consents.xlsx"), &Options::default());
+    assert!(lines[1].contains(ok(&rows[0]).email.as_deref().unwrap()), "{text}");
+    // CSV in Windows-1251 with a quoted field over two lines: read back whole, as UTF-8.
+    let csv = "Дата;ФИО;Комментарий\n14.03.2025;Анна;\"две\nстроки\"\n15.03.2025;=cmd|' /C calc'!A0;x\n";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(csv);
+    let out = import::rejected_rows(&cp1251, &Options::default(), &[2, 4]).unwrap().unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "\u{feff}Дата;ФИО;Комментарий\n14.03.2025;Анна;\"две\nстроки\"\n15.03.2025;'=cmd|' /C calc'!A0;x\n"
+    );
+    // JSON records have no columns to give back.
+    assert!(import::rejected_rows(&fixture("kantara_receipt.json"), &Options::default(), &[1]).unwrap().is_none());
+}

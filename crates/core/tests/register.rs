@@ -208,6 +208,14 @@ fn an_operator_merges_two_subjects_that_are_one_person() {
     // Searching the register lists the absorbed subject's consents too.
     let f = Filter { text: Some("смирнова".into()), ..Default::default() };
     assert_eq!(consents::list(v.conn(), &f, None, 10).unwrap().len(), 3);
+    // Someone of the same name with another address is offered for review, until merged.
+    assert!(search::same_name(v.conn(), &a.subject, 10).unwrap().is_empty());
+    let d = add(&mut v, &t, Action::Given, person("Анна Смирнова", Some("a.smirnova@other.example"), None, 4));
+    let similar = search::same_name(v.conn(), &a.subject, 10).unwrap();
+    assert_eq!(similar.iter().map(|h| h.subject.as_str()).collect::<Vec<_>>(), vec![d.subject.as_str()]);
+    assert_eq!(similar[0].consents, 1);
+    v.with_tx(|tx, actor| consents::merge(tx, actor, &a.subject, &d.subject)).unwrap();
+    assert!(search::same_name(v.conn(), &a.subject, 10).unwrap().is_empty());
     // Refused: merging again, into itself, or an unknown subject.
     for (keep, absorb) in [(&a.subject, &b.subject), (&a.subject, &a.subject)] {
         assert_eq!(v.with_tx(|tx, actor| consents::merge(tx, actor, keep, absorb)).unwrap_err().code(), "invalid");
@@ -314,4 +322,57 @@ fn new_subjects_have_time_ordered_pseudonymous_ids() {
     assert!(a < b, "{a} then {b}");
     let millis = i64::from_str_radix(&b[2..14], 16).unwrap();
     assert!((chrono::Utc::now().timestamp_millis() - millis).abs() < 60_000);
+}
+
+#[test]
+fn consents_expire_when_the_versions_term_in_months_ends() {
+    use consent_ledger_core::consents::expiry;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, open_ended) = vault(&tmp.path().join("v"));
+    // A version whose consents last 12 months.
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    let mut content = agreements::view(v.conn(), id, None).unwrap().content;
+    content.expires_after_months = Some(12);
+    v.with_tx(|tx, _| agreements::save_draft(tx, id, content.clone())).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
+    content.expires_after_months = Some(0);
+    assert!(v.with_tx(|tx, _| agreements::save_draft(tx, id, content.clone())).is_err());
+
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let other = consents::target(v.conn(), open_ended, None, Action::Given).unwrap();
+    let at = |y, m, d| chrono::Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap();
+    let given = |name: &str, when| Intake { acted_at: Some(when), ..person(name, Some(&format!("{name}@example.de")), None, 1) };
+    let anna = add(&mut v, &t, Action::Given, given("anna", at(2024, 1, 31))).subject;
+    // Bob withdrew before the term ended: nothing expires.
+    add(&mut v, &t, Action::Given, given("bob", at(2024, 2, 1)));
+    add(&mut v, &t, Action::Withdrawn, given("bob", at(2024, 6, 1)));
+    // Carl gave it recently; Dora to the open-ended agreement long ago.
+    add(&mut v, &t, Action::Given, given("carl", at(2025, 9, 1)));
+    add(&mut v, &other, Action::Given, given("dora", at(2020, 1, 1)));
+    // Eve was recorded twice (merged later) and gave it again under the other record.
+    let eve1 = add(&mut v, &t, Action::Given, given("eve", at(2024, 1, 1))).subject;
+    let eve2 = add(&mut v, &t, Action::Given, given("eve2", at(2025, 1, 1))).subject;
+    v.with_tx(|tx, actor| consents::merge(tx, actor, &eve2, &eve1)).unwrap();
+
+    let now = at(2025, 10, 1);
+    let due = expiry::due(v.conn(), now).unwrap();
+    let who: Vec<&str> = due.iter().map(|d| d.subject.as_str()).collect();
+    assert_eq!(who, vec![anna.as_str()], "{due:?}");
+    // 31 January + 12 months: the term ends on 31 January 2025.
+    assert_eq!(due[0].expires_at, "2025-01-31T10:00:00.000000Z");
+    assert_eq!(v.with_tx(|tx, actor| expiry::record_due(tx, actor, now)).unwrap(), 1);
+    let tl = consents::timeline(v.conn(), &anna).unwrap();
+    let expired: Vec<_> = tl.items.iter().filter(|d| d.entry.action == Action::Expired).collect();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0].entry.acted_at, "2025-01-31T10:00:00.000000Z");
+    assert_eq!(expired[0].matches_ledger, Some(true));
+    assert_eq!(expired[0].data["expired_consent"], due[0].given_seq);
+    // Once recorded, nothing is due until Eve's second consent ends.
+    assert!(expiry::due(v.conn(), now).unwrap().is_empty());
+    assert_eq!(v.with_tx(|tx, actor| expiry::record_due(tx, actor, now)).unwrap(), 0);
+    let later = expiry::due(v.conn(), at(2026, 1, 2)).unwrap();
+    assert_eq!(later.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>(), vec![eve2.as_str()]);
+    assert!(v.verify(|_, _| true).unwrap().ok());
 }

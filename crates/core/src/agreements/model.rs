@@ -185,8 +185,12 @@ pub struct Content {
     pub third_parties: Vec<ThirdParty>,
     /// Where the data is stored.
     pub storage: String,
-    /// Term of validity.
+    /// Term of validity, as the text states it.
     pub term: String,
+    /// The same term in months from the moment a consent is given, when it
+    /// is one: the register records such consents as expired once it ends.
+    /// None: a consent lasts until withdrawn (or until the purpose is met).
+    pub expires_after_months: Option<u32>,
     /// How to withdraw.
     pub withdrawal: String,
     /// Dissemination only: categories the subject chooses from.
@@ -220,6 +224,7 @@ impl Default for Content {
             third_parties: vec![],
             storage: String::new(),
             term: String::new(),
+            expires_after_months: None,
             withdrawal: String::new(),
             dissemination: vec![],
             resources: vec![],
@@ -237,6 +242,8 @@ impl Default for Content {
 pub const MAX_SHORT_CHARS: usize = 1_000;
 /// Longest free-text field, in characters (a 20-page text is about 60 000).
 pub const MAX_TEXT_CHARS: usize = 200_000;
+/// Longest term in months (100 years).
+pub const MAX_TERM_MONTHS: u32 = 1_200;
 /// Most items in one list.
 pub const MAX_ITEMS: usize = 200;
 
@@ -313,6 +320,13 @@ impl Content {
         }
         self.dissemination
             .retain(|c| !(c.name.is_empty() && c.items.is_empty()));
+        if let Some(m) = self.expires_after_months {
+            if !(1..=MAX_TERM_MONTHS).contains(&m) {
+                return Err(Error::Invalid(format!(
+                    "the term in months must be from 1 to {MAX_TERM_MONTHS} (or empty: until withdrawn)"
+                )));
+            }
+        }
         if self.third_parties.len() > MAX_ITEMS || self.dissemination.len() > MAX_ITEMS {
             return Err(Error::Invalid(format!(
                 "too many third parties or categories: at most {MAX_ITEMS}"

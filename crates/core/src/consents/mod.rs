@@ -4,6 +4,7 @@
 //! Subjects are matched by normalised e-mail or phone. Reading side:
 //! keyset-paged lists with filters, full-text search, a subject's timeline.
 
+pub mod expiry;
 pub mod export;
 pub mod importer;
 pub mod recorder;
@@ -654,23 +655,27 @@ pub(crate) fn forget_subject(tx: &Transaction, subject: &str) -> Result<()> {
     Ok(())
 }
 
-/// The stable key that makes re-recording the same action a no-op: the first
-/// 8 bytes of a SHA-256 (a collision among a million rows has odds of about 1 in 10^7).
-pub(crate) fn dedup_key(target: &Target, action: Action, acted_at: &str, intake: &Intake) -> i64 {
-    use sha2::{Digest, Sha256};
-    let who = intake
+/// Who an intake is about, for [`dedup_key`]: its e-mail, else phone, else name.
+pub(crate) fn intake_who(intake: &Intake) -> String {
+    intake
         .email
         .clone()
         .or_else(|| intake.phone.as_deref().and_then(normalize_phone))
         .or_else(|| intake.name.as_ref().map(|n| n.to_lowercase()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The stable key that makes re-recording the same action a no-op: the first
+/// 8 bytes of a SHA-256 (a collision among a million rows has odds of about 1 in 10^7).
+pub(crate) fn dedup_key(target: &Target, action: Action, acted_at: &str, who: &str, url: Option<&str>) -> i64 {
+    use sha2::{Digest, Sha256};
     let key = serde_json::json!([
         target.agreement,
         target.version,
         action.as_str(),
         acted_at,
         who,
-        intake.url,
+        url,
     ]);
     let h = Sha256::digest(key.to_string().as_bytes());
     i64::from_be_bytes(h[..8].try_into().expect("8 bytes"))

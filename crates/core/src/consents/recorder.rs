@@ -4,12 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{dedup_key, normalize_phone, search, Action, Channel, Intake, Target};
+use super::{dedup_key, intake_who, normalize_phone, search, Action, Channel, Intake, Target};
 use crate::agreements::version_label;
 use crate::error::{Error, Result};
 use crate::ledger::{self, NewEvent};
@@ -27,6 +28,20 @@ pub struct Outcome {
     pub duplicate: bool,
     /// The subject was created for this action.
     pub new_subject: bool,
+}
+
+/// What an action carries besides who, what and where.
+struct Held {
+    acted_at: String,
+    acted_at_original: Option<String>,
+    scan_sha256: Option<String>,
+    dedup: i64,
+    data: String,
+}
+
+/// UTC with microseconds, as the register stores times.
+fn utc_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 struct Pending {
@@ -140,11 +155,8 @@ impl<'t> Recorder<'t> {
     /// Adds one action (checked and normalised); written at the next batch or [`finish`](Self::finish).
     pub fn add(&mut self, target: &Target, action: Action, channel: Channel, intake: Intake) -> Result<Outcome> {
         let intake = intake.normalized()?;
-        let acted_at = intake
-            .acted_at
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
-            .unwrap_or_else(|| self.now.clone());
-        let dedup = dedup_key(target, action, &acted_at, &intake);
+        let acted_at = intake.acted_at.map(utc_text).unwrap_or_else(|| self.now.clone());
+        let dedup = dedup_key(target, action, &acted_at, &intake_who(&intake), intake.url.as_deref());
         let email = intake.email.clone();
         let phone = intake.phone.as_deref().and_then(normalize_phone);
 
@@ -158,12 +170,7 @@ impl<'t> Recorder<'t> {
                 subject = self.subject_by("phone", p)?;
             }
         }
-        let duplicate = self.seen.contains(&dedup)
-            || self
-                .tx
-                .prepare_cached("SELECT 1 FROM consents WHERE dedup_key = ?1")?
-                .exists([&dedup])?;
-        if duplicate {
+        if self.is_duplicate(dedup)? {
             return Ok(Outcome {
                 subject: subject.unwrap_or_default(),
                 duplicate: true,
@@ -188,31 +195,83 @@ impl<'t> Recorder<'t> {
         if let Some(n) = &intake.name {
             self.remember(&subject, "name", n.clone())?;
         }
-
         let data = ledger::canonical_json(&intake.data())?;
-        let commitment = subjects::commitment(self.key(&subject)?, &data);
-        self.seen.insert(dedup);
-        self.pending.push(Pending {
-            subject: subject.clone(),
-            target: target.clone(),
-            action,
-            channel,
+        let held = Held {
             acted_at,
             acted_at_original: intake.acted_at_original.clone(),
             scan_sha256: intake.scan_sha256.clone(),
             dedup,
             data,
+        };
+        self.hold(&subject, target, action, channel, held)?;
+        Ok(Outcome {
+            subject,
+            duplicate: false,
+            new_subject,
+        })
+    }
+
+    /// Adds an action of a subject already in the register that no intake
+    /// names, such as the end of a consent's term: `data` is what the event
+    /// commits to (no personal data needed). Erased subjects are refused.
+    pub fn add_for_subject(
+        &mut self,
+        subject: &str,
+        target: &Target,
+        action: Action,
+        channel: Channel,
+        acted_at: DateTime<Utc>,
+        data: &serde_json::Value,
+    ) -> Result<Outcome> {
+        let acted_at = utc_text(acted_at);
+        let dedup = dedup_key(target, action, &acted_at, &format!("subject:{subject}"), None);
+        let duplicate = self.is_duplicate(dedup)?;
+        if !duplicate {
+            let held = Held {
+                acted_at,
+                acted_at_original: None,
+                scan_sha256: None,
+                dedup,
+                data: ledger::canonical_json(data)?,
+            };
+            self.hold(subject, target, action, channel, held)?;
+        }
+        Ok(Outcome {
+            subject: subject.to_string(),
+            duplicate,
+            new_subject: false,
+        })
+    }
+
+    fn is_duplicate(&mut self, dedup: i64) -> Result<bool> {
+        Ok(self.seen.contains(&dedup)
+            || self
+                .tx
+                .prepare_cached("SELECT 1 FROM consents WHERE dedup_key = ?1")?
+                .exists([&dedup])?)
+    }
+
+    /// Commits to the data with the subject's key and holds the action for the next batch.
+    fn hold(&mut self, subject: &str, target: &Target, action: Action, channel: Channel, h: Held) -> Result<()> {
+        let commitment = subjects::commitment(self.key(subject)?, &h.data);
+        self.seen.insert(h.dedup);
+        self.pending.push(Pending {
+            subject: subject.to_string(),
+            target: target.clone(),
+            action,
+            channel,
+            acted_at: h.acted_at,
+            acted_at_original: h.acted_at_original,
+            scan_sha256: h.scan_sha256,
+            dedup: h.dedup,
+            data: h.data,
             commitment,
         });
         self.added += 1;
         if self.pending.len() >= BATCH {
             self.flush()?;
         }
-        Ok(Outcome {
-            subject,
-            duplicate: false,
-            new_subject,
-        })
+        Ok(())
     }
 
     fn flush(&mut self) -> Result<()> {

@@ -133,6 +133,28 @@ pub fn subjects(conn: &Connection, text: &str, limit: u32) -> Result<Vec<Hit>> {
     let ids = stmt
         .query_map(rusqlite::params![q, limit.clamp(1, 1000)], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    hits(conn, ids)
+}
+
+/// Other subjects recorded under one of `subject`'s names: perhaps the same
+/// person, whom the automatic match by e-mail or phone could not join. An
+/// operator decides, and merges them (see [`super::merge`]).
+pub fn same_name(conn: &Connection, subject: &str, limit: u32) -> Result<Vec<Hit>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT o.subject_id FROM subject_contacts n
+         JOIN subject_contacts o ON o.kind = 'name' AND o.value = n.value AND o.subject_id <> n.subject_id
+         JOIN subjects s ON s.id = o.subject_id
+         WHERE n.kind = 'name' AND n.subject_id = ?1 AND s.erased_at IS NULL
+         ORDER BY s.rowid DESC LIMIT ?2",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![subject, limit.clamp(1, 1000)], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    hits(conn, ids)
+}
+
+/// Each subject with its contacts and number of consents.
+fn hits(conn: &Connection, ids: Vec<String>) -> Result<Vec<Hit>> {
     let mut contacts = conn.prepare_cached(
         "SELECT kind, value FROM subject_contacts WHERE subject_id = ?1 ORDER BY kind, value",
     )?;

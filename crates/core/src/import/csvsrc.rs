@@ -154,6 +154,31 @@ pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, CsvRo
     Ok((source, rows))
 }
 
+/// The header and the raw records that start on `lines` (records that
+/// cannot be read are left out).
+pub(crate) fn records_at(
+    bytes: &[u8],
+    opts: &Options,
+    lines: &std::collections::BTreeSet<u64>,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let mut o = open_csv(bytes, opts)?;
+    let mut out = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while out.len() < lines.len() {
+        match o.reader.read_record(&mut rec) {
+            Ok(true) => {
+                if lines.contains(&o.lines.of(&o.reader, &rec)) {
+                    out.push(rec.iter().map(String::from).collect());
+                }
+            }
+            Ok(false) => break,
+            Err(_) if o.reader.is_done() => break,
+            Err(_) => continue,
+        }
+    }
+    Ok((o.headers, out))
+}
+
 pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
     let mut o = open_csv(bytes, opts)?;
     let (mapping, preset, suggested) = choose_mapping(&o.headers, opts);

@@ -416,6 +416,33 @@ pub fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, Rows<'a>)> {
 /// Reads the header and the first `n` records without judging them, for the
 /// mapping step. Whole-file problems are errors as in [`open`]; missing
 /// columns are not (they are listed in [`Preview::missing`]).
+/// The rows of a CSV or XLSX file on `lines` (as reported for rejected
+/// rows) under the file's header, as a CSV to fix and import again: UTF-8
+/// with a BOM, `;`-separated, values that would start a spreadsheet formula
+/// neutralised as in exports. None for JSON: its records have no columns.
+pub fn rejected_rows(bytes: &[u8], opts: &Options, lines: &[u64]) -> Result<Option<Vec<u8>>> {
+    let wanted: std::collections::BTreeSet<u64> = lines.iter().copied().collect();
+    let (headers, rows) = match opts.format.unwrap_or_else(|| detect_format(bytes)) {
+        Format::Csv => csvsrc::records_at(bytes, opts, &wanted)?,
+        Format::Xlsx => xlsx::records_at(bytes, &wanted)?,
+        _ => return Ok(None),
+    };
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    let io = |e: csv::Error| Error::Invalid(format!("writing the rejected rows: {e}"));
+    w.write_record(headers.iter().map(|h| crate::consents::export::neutralise(h).into_owned()))
+        .map_err(io)?;
+    for r in &rows {
+        w.write_record(r.iter().map(|v| crate::consents::export::neutralise(v).into_owned()))
+            .map_err(io)?;
+    }
+    w.into_inner()
+        .map(Some)
+        .map_err(|e| Error::Invalid(format!("writing the rejected rows: {e}")))
+}
+
 pub fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
     let format = opts.format.unwrap_or_else(|| detect_format(bytes));
     check_preset_format(format, opts.preset)?;

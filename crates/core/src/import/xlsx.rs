@@ -196,6 +196,25 @@ pub(crate) fn open(bytes: &[u8], opts: &Options) -> Result<(Source, XlsxRows)> {
     ))
 }
 
+/// The header and the rows of the first sheet on `lines` (1-based, as reported).
+pub(crate) fn records_at(
+    bytes: &[u8],
+    lines: &std::collections::BTreeSet<u64>,
+) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let o = open_xlsx(bytes)?;
+    let mut out = Vec::new();
+    while out.len() < lines.len() {
+        match o.rx.recv() {
+            Ok(Msg::Row(r, cells)) if lines.contains(&(r as u64 + 1)) => {
+                out.push(cells.into_iter().map(|c| c.text).collect())
+            }
+            Ok(Msg::Row(..)) => {}
+            Ok(Msg::Failed(_)) | Ok(Msg::End) | Err(_) => break,
+        }
+    }
+    Ok((o.headers, out))
+}
+
 pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
     let o = open_xlsx(bytes)?;
     let (mapping, preset, suggested) = choose_mapping(&o.headers, opts);

@@ -31,9 +31,15 @@ form_fields: Array<string>, actions: Array<string>, methods: Method | null, thir
  */
 storage: string, 
 /**
- * Term of validity.
+ * Term of validity, as the text states it.
  */
 term: string, 
+/**
+ * The same term in months from the moment a consent is given, when it
+ * is one: the register records such consents as expired once it ends.
+ * None: a consent lasts until withdrawn (or until the purpose is met).
+ */
+expires_after_months: number | null, 
 /**
  * How to withdraw.
  */

@@ -4,6 +4,7 @@
 //! the file's SHA-256. All or nothing, unless the caller keeps the good rows.
 
 use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -82,20 +83,20 @@ fn channel_of(s: Option<&str>) -> Channel {
     }
 }
 
-fn intake_of(row: &Row) -> Intake {
+fn intake_of(row: Row) -> Intake {
     Intake {
-        name: row.name.clone(),
-        email: row.email.clone(),
-        phone: row.phone.clone(),
-        address: row.address.clone(),
-        id_document: row.id_document.clone(),
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        address: row.address,
+        id_document: row.id_document,
         acted_at: Some(row.acted_at),
-        acted_at_original: Some(row.acted_at_original.clone()),
+        acted_at_original: Some(row.acted_at_original),
         ip: row.ip,
-        url: row.url.clone(),
-        user_agent: row.user_agent.clone(),
+        url: row.url,
+        user_agent: row.user_agent,
         scan_sha256: None,
-        fields: row.fields.clone().into_iter().collect(),
+        fields: row.fields.into_iter().collect(),
     }
 }
 
@@ -136,6 +137,12 @@ fn resolve(
 /// ([`db::bulk_journal`]): about 6,000 rows of a typical CSV.
 const BULK_BYTES: usize = 1 << 20;
 
+/// Rows passed from the reading thread at a time, and chunks it may read ahead.
+const CHUNK: usize = 1024;
+const READ_AHEAD: usize = 8;
+
+type RowResult = std::result::Result<Row, import::RowError>;
+
 /// Imports `bytes` (the file `file_name`) read with `read`. `progress(rows
 /// done)` returning false cancels: nothing is stored ([`Error::Cancelled`]).
 pub fn import(
@@ -166,7 +173,7 @@ fn import_in_one_transaction(
     mut progress: impl FnMut(u64) -> bool,
 ) -> Result<ImportReport> {
     let (source, rows) = import::open(bytes, read)?;
-    let mut report = ImportReport {
+    let report = ImportReport {
         file_name: file_name.to_string(),
         file_sha256: source.sha256.clone(),
         format: format!("{:?}", source.format).to_lowercase(),
@@ -179,6 +186,35 @@ fn import_in_one_transaction(
         committed: false,
         seq: None,
     };
+    // Rows are read and parsed on a second thread while this one writes.
+    std::thread::scope(|scope| {
+        let (send, recv) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        scope.spawn(move || read_ahead(rows, send));
+        write_rows(conn, actor, file_name, opts, report, recv, &mut progress)
+    })
+}
+
+/// Sends the file's rows in chunks until they end or the writer stops listening.
+fn read_ahead(rows: import::Rows<'_>, send: SyncSender<Vec<RowResult>>) {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for r in rows {
+        chunk.push(r);
+        if chunk.len() == CHUNK && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+            return;
+        }
+    }
+    let _ = send.send(chunk);
+}
+
+fn write_rows(
+    conn: &mut Connection,
+    actor: &str,
+    file_name: &str,
+    opts: &ImportOptions,
+    mut report: ImportReport,
+    recv: Receiver<Vec<RowResult>>,
+    progress: &mut impl FnMut(u64) -> bool,
+) -> Result<ImportReport> {
     let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO imports (file_name, file_sha256, format, rows_read, rows_added, rows_duplicate,
@@ -191,7 +227,7 @@ fn import_in_one_transaction(
         HashMap::new();
     {
         let mut rec = Recorder::new(&tx, actor, Some(import_id))?;
-        for row in rows {
+        for row in recv.iter().flatten() {
             report.rows_read += 1;
             if report.rows_read % PROGRESS_EVERY == 0 && !progress(report.rows_read) {
                 return Err(Error::Cancelled);
@@ -216,14 +252,15 @@ fn import_in_one_transaction(
                     continue;
                 }
             };
-            match rec.add(&target, action, channel_of(row.channel.as_deref()), intake_of(&row)) {
+            let (line, channel) = (row.line, channel_of(row.channel.as_deref()));
+            match rec.add(&target, action, channel, intake_of(row)) {
                 Ok(o) if o.duplicate => report.duplicates += 1,
                 Ok(o) => {
                     report.added += 1;
                     report.new_subjects += u64::from(o.new_subject);
                 }
                 Err(e @ (Error::Invalid(_) | Error::Erased(_))) => report.rejected.push(Rejected {
-                    line: row.line,
+                    line,
                     reason: e.to_string(),
                 }),
                 Err(e) => return Err(e),

@@ -19,14 +19,15 @@ pub fn create(tx: &Transaction) -> Result<String> {
     Ok(create_row(tx)?.0)
 }
 
-/// [`create`], also returning the subject's rowid (its search entry's rowid).
+/// [`create`], also returning the subject's rowid (its search entry's rowid)
+/// and its key.
 ///
 /// The id is `s-`, 12 hex digits of the creation time in milliseconds, then
 /// 12 random hex digits: random enough to be pseudonymous (nothing in it but
 /// the moment, which its first event shows anyway), and ordered so that a
 /// large import appends to the indexes keyed by subject instead of writing
 /// all over them.
-pub(crate) fn create_row(tx: &Transaction) -> Result<(String, i64)> {
+pub(crate) fn create_row(tx: &Transaction) -> Result<(String, i64, zeroize::Zeroizing<Vec<u8>>)> {
     let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let id = format!(
         "s-{:012x}{}",
@@ -36,7 +37,7 @@ pub(crate) fn create_row(tx: &Transaction) -> Result<(String, i64)> {
     let key = zeroize::Zeroizing::new(crypto::random_bytes::<32>());
     tx.prepare_cached("INSERT INTO subjects (id, hmac_key, created_at) VALUES (?1, ?2, ?3)")?
         .execute(params![id, key.as_slice(), ledger::now_utc()])?;
-    Ok((id, tx.last_insert_rowid()))
+    Ok((id, tx.last_insert_rowid(), zeroize::Zeroizing::new(key.to_vec())))
 }
 
 fn key_of(conn: &Connection, subject: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {

@@ -181,8 +181,9 @@ impl<'t> Recorder<'t> {
         let subject = match subject {
             Some(s) => s,
             None => {
-                let (s, rowid) = subjects::create_row(self.tx)?;
+                let (s, rowid, key) = subjects::create_row(self.tx)?;
                 self.fresh.insert(s.clone(), search::Entry::new(rowid));
+                self.keys.insert(s.clone(), key);
                 s
             }
         };

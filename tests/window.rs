@@ -596,7 +596,43 @@ async fn russian_interface_on_the_demo_vault() {
     // The demo's register: thousands of consents, searchable.
     ui.click("nav-consents").await;
     ui.wait("register-row").await;
+    // Photo consents whose 12-month term has ended: recorded on request.
+    ui.wait("expiry-banner").await;
+    assert!(ui.text("expiry-banner").await.contains("срок"), "{}", ui.text("expiry-banner").await);
     ui.shot("ru-09-register").await;
+    ui.click("btn-record-expired").await;
+    ui.wait("expiry-notice").await;
+    ui.gone("expiry-banner").await;
+    ui.select("filter-action", "expired").await;
+    ui.until(
+        "expired consents in the register",
+        "const r = document.querySelectorAll(\"[data-testid='register-row']\"); return r.length > 0",
+    )
+    .await;
+    ui.shot("ru-10-register-expired").await;
+    ui.select("filter-action", "").await;
+    // Two records of the same name: reviewed on the person's page and merged.
+    ui.fill("register-search", "Смирнова Анна").await;
+    ui.until(
+        "rows for Смирнова Анна",
+        "const r = document.querySelectorAll(\"[data-testid='register-row']\"); return r.length > 0 && r[0].textContent.includes('Смирнова Анна')",
+    )
+    .await;
+    ui.click("register-row").await;
+    ui.wait("subject-page").await;
+    ui.wait("same-name-hit").await;
+    ui.click("btn-merge-0").await;
+    ui.wait("merge-confirm").await;
+    ui.shot("ru-11-merge-confirm").await;
+    ui.click("btn-merge-confirm").await;
+    ui.wait("merge-notice").await;
+    ui.shot("ru-12-merged").await;
+    let (ok, text) = {
+        ui.click("nav-ledger").await;
+        ui.wait("ledger-row").await;
+        ui.verify_result().await
+    };
+    assert_eq!(ok.as_deref(), Some("true"), "{text}");
     ui.click("nav-requests").await;
     ui.wait("coming-soon").await;
     ui.shot("ru-05-coming-soon").await;

@@ -285,6 +285,21 @@ mockIPC(
         }
         return hits;
       }
+      case 'consent_same_name': {
+        // Two people share each name in this fake register: the next subject number.
+        const s = Number(String(a.subject).replace('subj-', '')) + 1;
+        const p = person(s);
+        return [{ subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20 }];
+      }
+      case 'consent_merge':
+        if (a.keep === a.absorb) return fail('invalid', 'these are already the same person');
+        return 1;
+      case 'consent_expiry_due':
+        return [];
+      case 'consent_expire':
+        return 0;
+      case 'import_save_rejected':
+        return `${String(a.path)}.rejected.csv`;
       case 'consent_record': {
         const input = a.input as Record<string, string>;
         if (!input.name && !input.email && !input.phone) return fail('invalid', "a consent needs the subject's name, e-mail or phone");

@@ -17,6 +17,7 @@ import {
   findTemplate,
   fixedRegime,
   moveItem,
+  parseTermMonths,
   pruneAcknowledged,
   publishBlock,
   readerOf,
@@ -26,6 +27,9 @@ import {
   shortHash,
   splitFindings,
   stateMessage,
+  TERM_MONTHS_MAX,
+  TERM_MONTHS_MIN,
+  termMonthsText,
   translationCandidates,
   viewMode,
   visibleSections,
@@ -55,6 +59,7 @@ function content(over: Partial<Content> = {}): Content {
     third_parties: [],
     storage: '',
     term: '',
+    expires_after_months: null,
     withdrawal: '',
     dissemination: [],
     resources: [],
@@ -270,6 +275,40 @@ describe('content', () => {
     expect(readerOf('ru-RU')).toBe('ru');
     expect(readerOf('en')).toBe('en');
     expect(readerOf(null)).toBe('en');
+  });
+});
+
+describe('the term in months', () => {
+  it('takes an empty field as "until withdrawn"', () => {
+    expect(parseTermMonths('')).toEqual({ ok: true, value: null });
+    expect(parseTermMonths('   ')).toEqual({ ok: true, value: null });
+    expect(parseTermMonths(null)).toEqual({ ok: true, value: null });
+    expect(parseTermMonths(undefined)).toEqual({ ok: true, value: null });
+  });
+
+  it('takes whole months from 1 to 1200', () => {
+    expect([TERM_MONTHS_MIN, TERM_MONTHS_MAX]).toEqual([1, 1200]);
+    expect(parseTermMonths('1')).toEqual({ ok: true, value: 1 });
+    expect(parseTermMonths(' 12 ')).toEqual({ ok: true, value: 12 });
+    expect(parseTermMonths('036')).toEqual({ ok: true, value: 36 });
+    expect(parseTermMonths(1200)).toEqual({ ok: true, value: 1200 });
+  });
+
+  it('refuses anything else, so that it is never sent', () => {
+    for (const v of ['0', '1201', '-1', '+5', '2.5', '12,5', '1e2', 'twelve', '12 months', '99999999999999999999', 0, 1201, 2.5, NaN]) {
+      expect(parseTermMonths(v), String(v)).toEqual({ ok: false });
+    }
+  });
+
+  it('refuses what the number input could not read, though it reports an empty value', () => {
+    expect(parseTermMonths('', true)).toEqual({ ok: false });
+    expect(parseTermMonths('12', true)).toEqual({ ok: false });
+  });
+
+  it('shows a stored term as the field’s text, and reads it back unchanged', () => {
+    expect(termMonthsText(null)).toBe('');
+    expect(termMonthsText(24)).toBe('24');
+    for (const m of [null, 1, 24, 1200]) expect(parseTermMonths(termMonthsText(m))).toEqual({ ok: true, value: m });
   });
 });
 

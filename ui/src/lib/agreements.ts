@@ -253,6 +253,33 @@ export function sameContent(a: Content, b: Content): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
+// ---- the term in months -----------------------------------------------------------
+
+/** The shell takes a consent's term in whole months from 1 to 1200 (100 years), or none. */
+export const TERM_MONTHS_MIN = 1;
+export const TERM_MONTHS_MAX = 1200;
+
+export type TermMonths = { ok: true; value: number | null } | { ok: false };
+
+/**
+ * The "expires after (months)" field as typed: empty means until withdrawn
+ * (null); otherwise whole months from 1 to 1200. `badInput`: the number
+ * input holds text it cannot read as a number (it then reports an empty value).
+ */
+export function parseTermMonths(input: string | number | null | undefined, badInput = false): TermMonths {
+  if (badInput) return { ok: false };
+  const text = input === null || input === undefined ? '' : String(input).trim();
+  if (text === '') return { ok: true, value: null };
+  if (!/^\d+$/.test(text)) return { ok: false };
+  const n = Number(text);
+  return n >= TERM_MONTHS_MIN && n <= TERM_MONTHS_MAX ? { ok: true, value: n } : { ok: false };
+}
+
+/** The field's text for a stored term ('' = until withdrawn). */
+export function termMonthsText(months: number | null): string {
+  return months === null ? '' : String(months);
+}
+
 // ---- debounce ---------------------------------------------------------------------
 
 export type Debounced<A extends unknown[]> = ((...args: A) => void) & {

@@ -150,6 +150,41 @@ describe('IPC wrappers', () => {
     ]);
   });
 
+  it('sends the merge, expiry and rejected-rows commands with the argument names the shell expects', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      if (cmd === 'consent_same_name' || cmd === 'consent_expiry_due') return [];
+      if (cmd === 'consent_merge') return 4242;
+      if (cmd === 'consent_expire') return 3;
+      if (cmd === 'import_save_rejected') return '/home/anna/consents.rejected.csv';
+      return null;
+    });
+    const read: ImportRead = { preset: null, encoding: 'windows-1251', delimiter: ';', mapping: null };
+    expect(await ipc.consentSameName('subj-1')).toEqual([]);
+    expect(await ipc.consentMerge('subj-1', 'subj-2')).toBe(4242);
+    expect(await ipc.consentExpiryDue()).toEqual([]);
+    expect(await ipc.consentExpire()).toBe(3);
+    expect(
+      await ipc.importSaveRejected({ path: '/home/anna/consents.csv', read, lines: [2, 19], title: 'Save the rejected rows' }),
+    ).toBe('/home/anna/consents.rejected.csv');
+    expect(seen).toEqual([
+      ['consent_same_name', { subject: 'subj-1' }],
+      ['consent_merge', { keep: 'subj-1', absorb: 'subj-2' }],
+      ['consent_expiry_due', {}],
+      ['consent_expire', {}],
+      ['import_save_rejected', { path: '/home/anna/consents.csv', read, lines: [2, 19], title: 'Save the rejected rows' }],
+    ]);
+  });
+
+  it('rejects a merge with the code the shell sends', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'consent_merge') throw { code: 'erased', message: 'subj-2' };
+      return null;
+    });
+    await expect(ipc.consentMerge('subj-1', 'subj-2')).rejects.toEqual({ code: 'erased', message: 'subj-2' });
+  });
+
   it('passes a null `before` for the first page', async () => {
     const payloads: unknown[] = [];
     mockIPC((_cmd, payload) => {

@@ -14,6 +14,7 @@ import type { Cursor } from './bindings/Cursor';
 import type { Detail } from './bindings/Detail';
 import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
+import type { Due } from './bindings/Due';
 import type { EventDto } from './bindings/EventDto';
 import type { Filter } from './bindings/Filter';
 import type { Hit } from './bindings/Hit';
@@ -51,6 +52,7 @@ export type {
   DemoVault,
   Detail,
   DiffLine,
+  Due,
   EventDto,
   Filter,
   Hit,
@@ -171,6 +173,18 @@ export const ipc = {
   consentSearch: (text: string, limit: number) => call<Hit[]>('consent_search', { text, limit }),
   /** Records a consent, refusal or withdrawal typed in by the operator. */
   consentRecord: (input: ConsentInput) => call<Outcome>('consent_record', { input }),
+  /** Other subjects recorded under one of this subject's names: perhaps the same person. */
+  consentSameName: (subject: string) => call<Hit[]>('consent_same_name', { subject }),
+  /**
+   * Records for good (ledger event `subject.merged`) that `absorb` is the same
+   * person as `keep`; returns the event's seq. Codes: `invalid` (already
+   * merged, or the same person), `not_found`, `erased`.
+   */
+  consentMerge: (keep: string, absorb: string) => call<number>('consent_merge', { keep, absorb }),
+  /** Consents whose term has ended and that are not yet recorded as expired. */
+  consentExpiryDue: () => call<Due[]>('consent_expiry_due'),
+  /** Records every consent whose term has ended as expired; returns how many. */
+  consentExpire: () => call<number>('consent_expire'),
 
   // ---- import ------------------------------------------------------------------
   /** Opens a native file dialog titled `title`; null when the user cancelled it. */
@@ -188,6 +202,14 @@ export const ipc = {
     keepGoodRows: boolean;
   }) => call<ImportReport>('import_run', { path, read, agreement, keepGoodRows }),
   importCancel: () => call<null>('import_cancel'),
+  /**
+   * Writes the rejected rows (`lines`) of a CSV or XLSX file, as they were and
+   * under its header, to a file chosen in a native save dialog titled
+   * `title`. Returns the path written; null when the dialog was cancelled or
+   * the file has no columns (JSON).
+   */
+  importSaveRejected: ({ path, read, lines, title }: { path: string; read: ImportRead; lines: number[]; title: string }) =>
+    call<string | null>('import_save_rejected', { path, read, lines, title }),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';

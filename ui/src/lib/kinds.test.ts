@@ -28,6 +28,8 @@ describe('event kind labels', () => {
       for (const [i, l] of labels.entries()) expect(l).not.toBe(KNOWN_KINDS[i]);
     }
     expect(kindLabel('vault.created', t(ru))).toBe('Хранилище создано');
+    expect(kindLabel('subject.merged', t(en))).toBe('Records of one person merged');
+    expect(kindLabel('subject.merged', t(ru))).toBe('Записи одного человека объединены');
   });
 
   it('shows unknown kinds raw', () => {

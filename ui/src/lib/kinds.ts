@@ -8,6 +8,7 @@ export const KNOWN_KINDS = [
   'passphrase.changed',
   'subject.recorded',
   'subject.erased',
+  'subject.merged',
   'organisation.requisites_changed',
   'demo.note',
   'agreement.published',

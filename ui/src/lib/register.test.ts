@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Detail } from './bindings/Detail';
 import type { Entry } from './bindings/Entry';
+import type { Hit } from './bindings/Hit';
 import type { ImportMapping } from './bindings/ImportMapping';
 import type { ImportReport } from './bindings/ImportReport';
 import type { Summary } from './bindings/Summary';
@@ -9,6 +10,7 @@ import ru from './i18n/ru.json';
 import {
   buildFilter,
   canLinkWithdrawal,
+  canSaveRejected,
   cleanPath,
   composeIdDocument,
   currentStatus,
@@ -18,11 +20,14 @@ import {
   dynamicMessageKeys,
   emptyFilterForm,
   emptyRecordForm,
+  expiryData,
   fileNameOf,
   filterableAgreements,
   formatOffset,
   hasColumns,
   headersLookLikeData,
+  hitContacts,
+  hitDetails,
   importSummary,
   isFilterFormEmpty,
   isFullPath,
@@ -35,6 +40,7 @@ import {
   mappingToSelects,
   matchState,
   missingFields,
+  otherPeople,
   publishedVersions,
   readOptions,
   recallMapping,
@@ -42,6 +48,7 @@ import {
   recordedData,
   recordFormHasData,
   recordProblems,
+  rejectedLines,
   rememberMapping,
   secondaryContacts,
   selectsToMapping,
@@ -254,6 +261,24 @@ describe("a subject's timeline", () => {
     expect(subjectContacts({ items: [detail({ erased: true }, null, null)] })).toEqual({ name: null, email: null, phone: null });
   });
 
+  it('takes the first name, e-mail and phone of a search hit', () => {
+    expect(hitContacts({ names: ['Иван Петров', 'И. Петров'], emails: [], phones: ['+79161234567'] })).toEqual({
+      name: 'Иван Петров',
+      email: null,
+      phone: '+79161234567',
+    });
+    expect(hitContacts({ names: [], emails: [], phones: [] })).toEqual({ name: null, email: null, phone: null });
+  });
+
+  it('lists everything else a hit is known by, to tell people apart', () => {
+    expect(
+      hitDetails({ names: ['Иван Петров', 'И. Петров', ' '], emails: ['ivan@a.ru', 'ivan@b.ru'], phones: ['+79161234567', '+79161234567'] }),
+    ).toEqual(['И. Петров', 'ivan@a.ru', 'ivan@b.ru', '+79161234567']);
+    // no name: the e-mail is the display name, so it is not repeated
+    expect(hitDetails({ names: [], emails: ['ivan@a.ru'], phones: ['123'] })).toEqual(['123']);
+    expect(hitDetails({ names: [], emails: [], phones: [] })).toEqual([]);
+  });
+
   it('names a person by name, else e-mail, else phone', () => {
     expect(displayName({ name: ' ', email: 'a@b.ru', phone: '123' })).toBe('a@b.ru');
     expect(displayName({ name: null, email: null, phone: null })).toBeNull();
@@ -316,8 +341,55 @@ describe("a subject's timeline", () => {
       { name: 'extra', value: '{"nested":1}' },
       { name: 'count', value: '3' },
     ]);
-    expect(recordedData(null)).toEqual({ known: [], fields: [] });
-    expect(recordedData('text')).toEqual({ known: [], fields: [] });
+    expect(r.expiry).toBeNull();
+    expect(recordedData(null)).toEqual({ known: [], fields: [], expiry: null });
+    expect(recordedData('text')).toEqual({ known: [], fields: [], expiry: null });
+  });
+
+  it('gives the data recorded with an expiry apart, not as raw field names', () => {
+    const r = recordedData({ expired_consent: 1234, term_months: 12 });
+    expect(r).toEqual({ known: [], fields: [], expiry: { consent: 1234, months: 12 } });
+    expect(expiryData({ expired_consent: 7, term_months: 1200 })).toEqual({ consent: 7, months: 1200 });
+  });
+
+  it('shows anything that only looks like an expiry as ordinary fields', () => {
+    for (const data of [
+      { expired_consent: '1234', term_months: 12 },
+      { expired_consent: 1234 },
+      { expired_consent: 12.5, term_months: 12 },
+      { expired_consent: -1, term_months: 12 },
+      [1234, 12],
+      null,
+    ]) {
+      expect(expiryData(data), JSON.stringify(data)).toBeNull();
+    }
+    expect(recordedData({ expired_consent: '<b>1</b>', term_months: 12, name: 'Иван' })).toEqual({
+      known: [{ field: 'name', value: 'Иван' }],
+      fields: [
+        { name: 'expired_consent', value: '<b>1</b>' },
+        { name: 'term_months', value: '12' },
+      ],
+      expiry: null,
+    });
+  });
+});
+
+describe('merging people', () => {
+  const hit = (subject: string): Hit => ({ subject, names: [`name ${subject}`], emails: [], phones: [], consents: 1 });
+
+  it('never offers to merge a person with themselves', () => {
+    const hits = [hit('s1'), hit('s2'), hit('root'), hit('s3')];
+    expect(otherPeople(hits, ['s1']).map((h) => h.subject)).toEqual(['s2', 'root', 's3']);
+    // the page was opened for a record merged into `root`: neither is another person
+    expect(otherPeople(hits, ['s1', 'root']).map((h) => h.subject)).toEqual(['s2', 's3']);
+    expect(otherPeople(hits, [null, undefined, '']).map((h) => h.subject)).toEqual(['s1', 's2', 'root', 's3']);
+  });
+
+  it('lists each person once, keeping the search order, up to the limit', () => {
+    const hits = [hit('s1'), hit('s2'), hit('s2'), hit('s3'), hit('s4')];
+    expect(otherPeople(hits, ['s1'], 2).map((h) => h.subject)).toEqual(['s2', 's3']);
+    expect(otherPeople(hits, ['s9']).map((h) => h.subject)).toEqual(['s1', 's2', 's3', 's4']);
+    expect(otherPeople([], ['s1'])).toEqual([]);
   });
 });
 
@@ -574,6 +646,33 @@ describe('import: the report', () => {
       key: 'consents.import.summary_refused',
       values: { rejected: 1, rows: 10 },
     });
+  });
+
+  it('offers to save the rejected rows of a CSV or XLSX file whose good rows were stored', () => {
+    const rejected = [{ line: 4, reason: 'bad date' }];
+    expect(canSaveRejected(report({ rejected }))).toBe(true);
+    expect(canSaveRejected(report({ rejected, format: 'xlsx' }))).toBe(true);
+    // JSON records have no columns to write back
+    expect(canSaveRejected(report({ rejected, format: 'json' }))).toBe(false);
+    // all or nothing, refused: the whole file is to be fixed
+    expect(canSaveRejected(report({ rejected, committed: false }))).toBe(false);
+    expect(canSaveRejected(report({}))).toBe(false);
+  });
+
+  it('sends each rejected line once, in file order', () => {
+    expect(
+      rejectedLines(
+        report({
+          rejected: [
+            { line: 19, reason: 'x' },
+            { line: 2, reason: 'y' },
+            { line: 19, reason: 'z' },
+            { line: 100, reason: 'w' },
+          ],
+        }),
+      ),
+    ).toEqual([2, 19, 100]);
+    expect(rejectedLines(report({}))).toEqual([]);
   });
 
   it('tells a full import, a partial one and a repeated one apart', () => {

@@ -9,6 +9,7 @@ import type { Channel } from './bindings/Channel';
 import type { ConsentInput } from './bindings/ConsentInput';
 import type { Detail } from './bindings/Detail';
 import type { Filter } from './bindings/Filter';
+import type { Hit } from './bindings/Hit';
 import type { ImportAction } from './bindings/ImportAction';
 import type { ImportField } from './bindings/ImportField';
 import type { ImportFormat } from './bindings/ImportFormat';
@@ -199,17 +200,42 @@ function text(v: unknown): string | null {
 }
 
 /**
+ * What the register records when a consent's term ends: the ledger event of
+ * the consent that expired and the term in months.
+ */
+export type ExpiryData = { consent: number; months: number };
+
+/** The keys of the data recorded with an expiry. */
+const EXPIRY_KEYS = ['expired_consent', 'term_months'] as const;
+
+function wholeNumber(v: unknown): number | null {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+}
+
+/** The expiry recorded in an action's data, when that is what it holds. */
+export function expiryData(data: unknown): ExpiryData | null {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
+  const o = data as Record<string, unknown>;
+  const consent = wholeNumber(o.expired_consent);
+  const months = wholeNumber(o.term_months);
+  return consent !== null && months !== null ? { consent, months } : null;
+}
+
+/**
  * The personal data recorded with one action, as text only: the known fields
- * in a fixed order, then every form field (and anything unexpected) by its name.
+ * in a fixed order, then every form field (and anything unexpected) by its
+ * name. An expiry's data is given apart (`expiry`), to be shown as a sentence.
  */
 export function recordedData(data: unknown): {
   known: Array<{ field: DataField; value: string }>;
   fields: Array<{ name: string; value: string }>;
+  expiry: ExpiryData | null;
 } {
   const known: Array<{ field: DataField; value: string }> = [];
   const fields: Array<{ name: string; value: string }> = [];
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { known, fields };
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { known, fields, expiry: null };
   const o = data as Record<string, unknown>;
+  const expiry = expiryData(o);
   for (const f of DATA_FIELDS) {
     const v = text(o[f]);
     if (v !== null) known.push({ field: f, value: v });
@@ -223,10 +249,11 @@ export function recordedData(data: unknown): {
   }
   for (const [name, raw] of Object.entries(o)) {
     if ((DATA_FIELDS as readonly string[]).includes(name) || name === 'fields') continue;
+    if (expiry !== null && (EXPIRY_KEYS as readonly string[]).includes(name)) continue;
     const v = text(raw);
     if (v !== null) fields.push({ name, value: v });
   }
-  return { known, fields };
+  return { known, fields, expiry };
 }
 
 export type Contacts = { name: string | null; email: string | null; phone: string | null };
@@ -245,10 +272,28 @@ export function subjectContacts(t: Pick<Timeline, 'items'>): Contacts {
   return out;
 }
 
+/** A search hit's first name, e-mail and phone. */
+export function hitContacts(h: Pick<Hit, 'names' | 'emails' | 'phones'>): Contacts {
+  return { name: h.names[0] ?? null, email: h.emails[0] ?? null, phone: h.phones[0] ?? null };
+}
+
 /** What to call a person in a heading or a list: the name, else the e-mail, else the phone. */
 export function displayName(c: { name: string | null; email: string | null; phone: string | null }): string | null {
   for (const v of [c.name, c.email, c.phone]) if (v && v.trim() !== '') return v;
   return null;
+}
+
+/** Everything a search hit is known by besides its display name: further names, e-mails, phones (each once). */
+export function hitDetails(h: Pick<Hit, 'names' | 'emails' | 'phones'>): string[] {
+  const main = displayName(hitContacts(h));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const v of [...h.names, ...h.emails, ...h.phones]) {
+    if (v.trim() === '' || v === main || seen.has(v)) continue;
+    seen.add(v);
+    out.push(v);
+  }
+  return out;
 }
 
 /** The contacts after the display name, joined for one line. */
@@ -301,6 +346,25 @@ export function withdrawalInput(c: Contacts, label: string, channel: Channel, ac
     actedAt,
     scanSha256: '',
   };
+}
+
+// ---- merging people ------------------------------------------------------------------------
+
+/**
+ * The people a subject's page offers to merge: the hits without this person
+ * (`selves`: the subject the page was opened for and the one its timeline
+ * resolved to, which differ once a record was merged), each once, at most `limit`.
+ */
+export function otherPeople(hits: readonly Hit[], selves: ReadonlyArray<string | null | undefined>, limit = Infinity): Hit[] {
+  const skip = new Set(selves.filter((s): s is string => !!s));
+  const out: Hit[] = [];
+  for (const h of hits) {
+    if (out.length >= limit) break;
+    if (skip.has(h.subject)) continue;
+    skip.add(h.subject);
+    out.push(h);
+  }
+  return out;
 }
 
 // ---- manual entry -------------------------------------------------------------------------
@@ -623,6 +687,20 @@ export function importSummary(r: ImportReport): { key: string; values: Record<st
     return { key: 'consents.import.summary_partial', values: { added: r.added, duplicates: r.duplicates, rejected } };
   if (r.added === 0) return { key: 'consents.import.summary_nothing_new', values: { duplicates: r.duplicates } };
   return { key: 'consents.import.summary_done', values: { added: r.added, duplicates: r.duplicates } };
+}
+
+/**
+ * Whether the rejected rows can be saved to a file to fix and import again:
+ * the good rows were stored and some were left out of a CSV or XLSX file
+ * (JSON records have no columns to write back).
+ */
+export function canSaveRejected(r: Pick<ImportReport, 'committed' | 'format' | 'rejected'>): boolean {
+  return r.committed && r.rejected.length > 0 && (r.format === 'csv' || r.format === 'xlsx');
+}
+
+/** The line numbers of the rejected rows, each once, in file order. */
+export function rejectedLines(r: Pick<ImportReport, 'rejected'>): number[] {
+  return [...new Set(r.rejected.map((x) => x.line))].sort((a, b) => a - b);
 }
 
 /** The i18n keys built at run time from these values (checked against both catalogues by the tests). */

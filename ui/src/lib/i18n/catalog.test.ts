@@ -108,6 +108,37 @@ describe('message catalogues', () => {
     expect(get(_)('verify.ok', { values: { events: 1, checkpoints: 2 } })).toBe('Ledger intact: 1 event, 2 checkpoints.');
   });
 
+  it('declines the counts of expired consents and terms in months', () => {
+    applyLanguage('ru');
+    const t = get(_);
+    const due = (count: number) => t('consents.expiry.due', { values: { count } });
+    expect(due(1)).toBe('1 согласие достигло конца срока, но ещё не записано как истёкшее');
+    expect(due(3)).toBe('3 согласия достигли конца срока, но ещё не записаны как истёкшие');
+    expect(due(11)).toBe('11 согласий достигли конца срока, но ещё не записаны как истёкшие');
+    expect(due(22)).toBe('22 согласия достигли конца срока, но ещё не записаны как истёкшие');
+    expect(due(101)).toBe('101 согласие достигло конца срока, но ещё не записано как истёкшее');
+    const recorded = (count: number) => t('consents.expiry.recorded', { values: { count } });
+    expect(recorded(0)).toBe('Записывать нечего: ни одно согласие не достигло конца срока.');
+    expect(recorded(1)).toBe('1 согласие записано как истёкшее.');
+    expect(recorded(4)).toBe('4 согласия записаны как истёкшие.');
+    expect(recorded(25)).toBe('25 согласий записаны как истёкшие.');
+    const term = (months: number) => t('consents.subject.expiry', { values: { months, seq: 1234 } });
+    expect(term(1)).toBe('Истёк срок в 1 месяц (согласие №1234)');
+    expect(term(24)).toBe('Истёк срок в 24 месяца (согласие №1234)');
+    expect(term(12)).toBe('Истёк срок в 12 месяцев (согласие №1234)');
+    applyLanguage('en');
+    const en = get(_);
+    expect(en('consents.expiry.due', { values: { count: 1 } })).toBe(
+      '1 consent has reached the end of its term and is not yet recorded as expired',
+    );
+    expect(en('consents.expiry.due', { values: { count: 2 } })).toBe(
+      '2 consents have reached the end of their term and are not yet recorded as expired',
+    );
+    expect(en('consents.expiry.recorded', { values: { count: 1 } })).toBe('1 consent is recorded as expired.');
+    expect(en('consents.subject.expiry', { values: { months: 12, seq: 1234 } })).toBe('Term of 12 months ended (consent #1234)');
+    expect(en('consents.subject.expiry', { values: { months: 1, seq: 7 } })).toBe('Term of 1 month ended (consent #7)');
+  });
+
   it('has every key the code builds at run time', () => {
     const dynamic = [
       ...SECTIONS.map((s) => `nav.${s}`),

@@ -400,6 +400,7 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<crate::consent_commands::ImportRead>(),
         one::<crate::consent_commands::ImportProgress>(),
         one::<consents::importer::ImportReport>(),
+        one::<consent_ledger_core::import::Problem>(),
         one::<consents::importer::Rejected>(),
         one::<consent_ledger_core::import::Preview>(),
         one::<consent_ledger_core::import::Source>(),

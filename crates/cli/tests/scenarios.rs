@@ -596,6 +596,8 @@ fn a_file_with_bad_rows_is_refused_whole_unless_good_rows_are_kept() {
     assert_eq!(r["committed"], false);
     let lines: Vec<u64> = r["rejected"].as_array().unwrap().iter().map(|x| x["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, vec![3, 4], "{r}");
+    assert_eq!((r["rejected"][0]["problems"][0]["id"].as_str(), r["rejected"][0]["problems"][0]["values"]["value"].as_str()), (Some("date_invalid"), Some("вчера")), "{r}");
+    assert_eq!(r["rejected"][1]["problems"][0]["id"], "ip_invalid", "{r}");
     // Only the unlock and lock of the refused run were recorded.
     let after = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
     assert_eq!(after, before + 4);

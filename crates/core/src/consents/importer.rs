@@ -31,8 +31,21 @@ pub struct ImportOptions {
 pub struct Rejected {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub line: u64,
+    /// In English.
     pub reason: String,
+    /// The reason as message ids with values, to show in the reader's
+    /// language (empty: show `reason`).
+    pub problems: Vec<import::Problem>,
 }
+
+impl Rejected {
+    fn english(line: u64, reason: String) -> Self {
+        Rejected { line, reason, problems: Vec::new() }
+    }
+}
+
+/// Why a row's agreement could not be resolved: English, and as a message id.
+type Unresolved = (String, Option<import::Problem>);
 
 /// What an import did (or, when `committed` is false, would have done).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -108,28 +121,33 @@ fn resolve(
     named: Option<&str>,
     default: Option<&str>,
     action: Action,
-) -> std::result::Result<Target, String> {
+) -> std::result::Result<Target, Unresolved> {
+    let plain = |e: Error| (e.to_string(), None);
     if let Some(n) = named.map(str::trim).filter(|n| !n.is_empty()) {
         if let Ok(t) = resolve_target(conn, n, action) {
             return Ok(t);
         }
         let by_title = crate::agreements::list(conn)
-            .map_err(|e| e.to_string())?
+            .map_err(plain)?
             .into_iter()
             .find(|a| a.title.trim().to_lowercase() == n.to_lowercase() && a.published_version.is_some());
         match (by_title, default) {
-            (Some(a), _) => return super::target(conn, a.id, None, action).map_err(|e| e.to_string()),
+            (Some(a), _) => return super::target(conn, a.id, None, action).map_err(plain),
             (None, None) => {
-                return Err(format!(
-                    "agreement {n:?} is not a version label (A3-v2) nor the title of a published agreement"
+                return Err((
+                    format!("agreement {n:?} is not a version label (A3-v2) nor the title of a published agreement"),
+                    Some(import::Problem::new("agreement_unknown", &[("value", n)])),
                 ))
             }
             (None, Some(_)) => {}
         }
     }
     match default {
-        None => Err("no agreement: name one for the whole file (--agreement)".to_string()),
-        Some(d) => resolve_target(conn, d, action).map_err(|e| e.to_string()),
+        None => Err((
+            "no agreement: name one for the whole file (--agreement)".to_string(),
+            Some(import::Problem::new("agreement_missing", &[])),
+        )),
+        Some(d) => resolve_target(conn, d, action).map_err(plain),
     }
 }
 
@@ -223,7 +241,7 @@ fn write_rows(
     )?;
     let import_id = tx.last_insert_rowid();
     let default = opts.agreement.as_deref();
-    let mut targets: HashMap<(Option<String>, Action), std::result::Result<Target, String>> =
+    let mut targets: HashMap<(Option<String>, Action), std::result::Result<Target, Unresolved>> =
         HashMap::new();
     {
         let mut rec = Recorder::new(&tx, actor, Some(import_id))?;
@@ -235,7 +253,7 @@ fn write_rows(
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
-                    report.rejected.push(Rejected { line: e.line, reason: e.reason });
+                    report.rejected.push(Rejected { line: e.line, reason: e.reason, problems: e.problems });
                     continue;
                 }
             };
@@ -247,8 +265,8 @@ fn write_rows(
                 .clone();
             let target = match target {
                 Ok(t) => t,
-                Err(reason) => {
-                    report.rejected.push(Rejected { line: row.line, reason });
+                Err((reason, problem)) => {
+                    report.rejected.push(Rejected { line: row.line, reason, problems: problem.into_iter().collect() });
                     continue;
                 }
             };
@@ -259,10 +277,9 @@ fn write_rows(
                     report.added += 1;
                     report.new_subjects += u64::from(o.new_subject);
                 }
-                Err(e @ (Error::Invalid(_) | Error::Erased(_))) => report.rejected.push(Rejected {
-                    line,
-                    reason: e.to_string(),
-                }),
+                Err(e @ (Error::Invalid(_) | Error::Erased(_))) => {
+                    report.rejected.push(Rejected::english(line, e.to_string()))
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use super::detect::{decode, detect_delimiter, scan_records, Scan};
 use super::mapping::{preset_mapping, recognise, suggest_mapping};
 use super::tabular::{clean_headers, Plan};
-use super::{sha256_hex, Format, Mapping, Options, Preset, Preview, Row, RowError, Source};
+use super::{sha256_hex, Format, Mapping, Options, Preset, Preview, Problem, Row, RowError, Source};
 use crate::error::{Error, Result};
 
 type Reader<'a> = csv::Reader<Cursor<Cow<'a, [u8]>>>;
@@ -241,10 +241,7 @@ impl Iterator for CsvRows<'_> {
                     if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                         self.done = true;
                     }
-                    return Some(Err(RowError {
-                        line,
-                        reason: format!("cannot be read as CSV: {e}"),
-                    }));
+                    return Some(Err(RowError::text(line, format!("cannot be read as CSV: {e}"))));
                 }
                 Ok(true) => {}
             }
@@ -252,10 +249,11 @@ impl Iterator for CsvRows<'_> {
             if let Some((l, last)) = self.scan.unterminated {
                 if l == line {
                     self.done = true;
-                    return Some(Err(RowError {
+                    return Some(Err(RowError::one(
                         line,
-                        reason: cut_error(l, last),
-                    }));
+                        Problem::new("unclosed_quote", &[("last", &last.to_string())]),
+                        cut_error(l, last),
+                    )));
                 }
             }
             let width = self.plan.width();
@@ -266,13 +264,14 @@ impl Iterator for CsvRows<'_> {
                 if len == 1 && self.record.get(0).is_some_and(|v| v.trim().is_empty()) {
                     continue;
                 }
-                return Some(Err(RowError {
+                return Some(Err(RowError::one(
                     line,
-                    reason: format!(
+                    Problem::new("field_count", &[("count", &len.to_string()), ("width", &width.to_string())]),
+                    format!(
                         "has {len} field{} where the header has {width}",
                         if len == 1 { "" } else { "s" }
                     ),
-                }));
+                )));
             }
             let vals: Vec<&str> = self.record.iter().take(width).collect();
             match self.plan.build(line, &vals, None) {

@@ -224,10 +224,7 @@ impl Base {
                 if at.is_none() {
                     reasons.insert(0, "no time of the consent event".into());
                 }
-                Err(RowError {
-                    line: self.line,
-                    reason: reasons.join("; "),
-                })
+                Err(RowError::text(self.line, reasons.join("; ")))
             }
         }
     }
@@ -258,10 +255,7 @@ fn time_of(v: &Value) -> std::result::Result<(chrono::DateTime<Utc>, String), St
 
 fn kantara(line: u64, v: &Value) -> std::result::Result<Row, RowError> {
     let Some(o) = v.as_object() else {
-        return Err(RowError {
-            line,
-            reason: "the record is not a JSON object".into(),
-        });
+        return Err(RowError::text(line, "the record is not a JSON object"));
     };
     let mut b = Base::new(line, o);
     b.identify(get(o, &["piiprincipalid"]).and_then(ident));
@@ -286,18 +280,12 @@ fn kantara(line: u64, v: &Value) -> std::result::Result<Row, RowError> {
     let at = match get(o, &["consenttimestamp"]).map(time_of) {
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => {
-            return Err(RowError {
-                line,
-                reason: [vec![e], b.reasons].concat().join("; "),
-            })
+            return Err(RowError::text(line, [vec![e], b.reasons].concat().join("; ")))
         }
         None => {
-            return Err(RowError {
-                line,
-                reason: [vec!["no consentTimestamp".to_string()], b.reasons]
+            return Err(RowError::text(line, [vec!["no consentTimestamp".to_string()], b.reasons]
                     .concat()
-                    .join("; "),
-            })
+                    .join("; ")))
         }
     };
     b.row(action, at, None)
@@ -367,20 +355,14 @@ fn status_of(s: &str) -> Status {
 
 fn iso27560(line: u64, v: &Value) -> Vec<std::result::Result<Row, RowError>> {
     let Some(o) = v.as_object() else {
-        return vec![Err(RowError {
-            line,
-            reason: "the record is not a JSON object".into(),
-        })];
+        return vec![Err(RowError::text(line, "the record is not a JSON object"))];
     };
     // A receipt: read its record(s).
     if let Some(inner) = get(o, &["hasrecordofactivity"]) {
         return match inner {
             Value::Array(a) => a.iter().flat_map(|r| iso27560(line, r)).collect(),
             r @ Value::Object(_) => iso27560(line, r),
-            _ => vec![Err(RowError {
-                line,
-                reason: "hasRecordOfActivity is neither a record nor a list of records".into(),
-            })],
+            _ => vec![Err(RowError::text(line, "hasRecordOfActivity is neither a record nor a list of records"))],
         };
     }
     let mut b = Base::new(line, o);
@@ -471,10 +453,7 @@ fn iso27560(line: u64, v: &Value) -> Vec<std::result::Result<Row, RowError>> {
     if statuses.is_empty() {
         let mut r = b.reasons.clone();
         r.insert(0, "no consent status (dpv:hasConsentStatus)".into());
-        return vec![Err(RowError {
-            line,
-            reason: r.join("; "),
-        })];
+        return vec![Err(RowError::text(line, r.join("; ")))];
     }
     let mut out = Vec::new();
     for st in statuses {
@@ -521,10 +500,7 @@ fn iso27560(line: u64, v: &Value) -> Vec<std::result::Result<Row, RowError>> {
                         }
                     })
                     .unwrap_or_else(|| "(none)".into());
-                out.push(Err(RowError {
-                    line,
-                    reason: format!("status {what:?} is not given, refused or withdrawn"),
-                }));
+                out.push(Err(RowError::text(line, format!("status {what:?} is not given, refused or withdrawn"))));
                 continue;
             }
         };
@@ -532,7 +508,7 @@ fn iso27560(line: u64, v: &Value) -> Vec<std::result::Result<Row, RowError>> {
             Some(t) => match time_of(t) {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    out.push(Err(RowError { line, reason: e }));
+                    out.push(Err(RowError::text(line, e)));
                     continue;
                 }
             },
@@ -541,11 +517,7 @@ fn iso27560(line: u64, v: &Value) -> Vec<std::result::Result<Row, RowError>> {
         out.push(b.row(action, at, method));
     }
     if out.is_empty() {
-        out.push(Err(RowError {
-            line,
-            reason: "the record has no given, refused or withdrawn status (only requested/unknown)"
-                .into(),
-        }));
+        out.push(Err(RowError::text(line, "the record has no given, refused or withdrawn status (only requested/unknown)")));
     }
     out
 }
@@ -686,7 +658,7 @@ impl Iterator for JsonRows<'_> {
             let (line, v) = self.next_value()?;
             let v = match v {
                 Ok(v) => v,
-                Err(reason) => return Some(Err(RowError { line, reason })),
+                Err(reason) => return Some(Err(RowError::text(line, reason))),
             };
             let preset = self.preset.unwrap_or(if looks_kantara(&v) {
                 Preset::Kantara

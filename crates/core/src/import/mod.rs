@@ -261,7 +261,41 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowError {
     pub line: u64,
+    /// In English, every problem joined with "; ".
     pub reason: String,
+    /// The same as message ids with their values, for a front end to show in
+    /// its own language; empty when a reason has no id (it is then shown as is).
+    pub problems: Vec<Problem>,
+}
+
+/// One reason a row was refused: a message id (`date_invalid`, …) and the
+/// values the message names (`value`: what the file had, …).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportProblem"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub id: String,
+    pub values: BTreeMap<String, String>,
+}
+
+impl Problem {
+    pub fn new(id: &str, values: &[(&str, &str)]) -> Self {
+        Problem {
+            id: id.to_string(),
+            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+}
+
+impl RowError {
+    /// A reason with no message id.
+    pub fn text(line: u64, reason: impl Into<String>) -> Self {
+        RowError { line, reason: reason.into(), problems: Vec::new() }
+    }
+
+    /// One problem with its id, and its English text.
+    pub fn one(line: u64, problem: Problem, english: impl Into<String>) -> Self {
+        RowError { line, reason: english.into(), problems: vec![problem] }
+    }
 }
 
 impl fmt::Display for RowError {

@@ -8,7 +8,7 @@ use super::mapping::{describe, norm, preset_required};
 use super::values::{self, excel_serial_text, looks_like_cut_ipv6};
 use super::{
     normalize_email, normalize_phone, parse_action, parse_datetime, Action, Field, Mapping, Preset,
-    Row, RowError,
+    Problem, Row, RowError,
 };
 use crate::error::{Error, Result};
 
@@ -166,6 +166,12 @@ impl Plan {
         }
         let bitrix = self.preset == Some(Preset::Bitrix24);
         let mut reasons: Vec<String> = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        // Each reason in English, and as a message id with its values.
+        let mut refuse = |reasons: &mut Vec<String>, id: &str, value: Option<&str>, english: String| {
+            reasons.push(english);
+            problems.push(Problem::new(id, &value.map(|v| ("value", v)).into_iter().collect::<Vec<_>>()));
+        };
         let mut warnings: Vec<String> = Vec::new();
         let mut fields = BTreeMap::new();
         for (i, v) in vals.iter().enumerate() {
@@ -206,7 +212,7 @@ impl Plan {
                     }
                     email = Some(e)
                 }
-                None => reasons.push(format!("e-mail {raw:?} is not an e-mail address")),
+                None => refuse(&mut reasons, "email_invalid", Some(raw), format!("e-mail {raw:?} is not an e-mail address")),
             },
             None => {
                 if let Some(raw) = items.as_ref().and_then(|it| it.email.as_deref()) {
@@ -227,9 +233,12 @@ impl Plan {
                     kept.push(i);
                     phone = Some(p)
                 }
-                None => reasons.push(format!(
-                    "phone {raw:?} is not a phone number (fewer than 7 or more than 15 digits)"
-                )),
+                None => refuse(
+                    &mut reasons,
+                    "phone_invalid",
+                    Some(raw),
+                    format!("phone {raw:?} is not a phone number (fewer than 7 or more than 15 digits)"),
+                ),
             },
             None => {
                 if let Some(raw) = items.as_ref().and_then(|it| it.phone.as_deref()) {
@@ -250,9 +259,12 @@ impl Plan {
                     a
                 }
                 None => {
-                    reasons.push(format!(
-                        "action {raw:?} is not given (да, согласие, yes, 1), refused (нет, отказ, no, 0) or withdrawn (отозвано, отзыв)"
-                    ));
+                    refuse(
+                        &mut reasons,
+                        "action_invalid",
+                        Some(raw),
+                        format!("action {raw:?} is not given (да, согласие, yes, 1), refused (нет, отказ, no, 0) or withdrawn (отозвано, отзыв)"),
+                    );
                     self.default_action
                 }
             },
@@ -272,11 +284,11 @@ impl Plan {
                         .and_then(excel_serial_text);
                     match serial.as_deref().and_then(parse_datetime) {
                         Some(t) => acted = Some((t, raw.to_string())),
-                        None => reasons.push(format!("date {raw:?} is not a date")),
+                        None => refuse(&mut reasons, "date_invalid", Some(raw), format!("date {raw:?} is not a date")),
                     }
                 }
             },
-            None => reasons.push("no date".into()),
+            None => refuse(&mut reasons, "date_missing", None, "no date".into()),
         }
 
         let mut ip = None;
@@ -289,7 +301,7 @@ impl Plan {
                 None if bitrix && looks_like_cut_ipv6(raw) => {
                     warnings.push(format!("IP {raw:?} looks like an IPv6 address cut by Bitrix24's IP column; kept as text only"))
                 }
-                None => reasons.push(format!("IP {raw:?} is not an IPv4 or IPv6 address")),
+                None => refuse(&mut reasons, "ip_invalid", Some(raw), format!("IP {raw:?} is not an IPv4 or IPv6 address")),
             }
         }
 
@@ -314,13 +326,11 @@ impl Plan {
                 .iter()
                 .any(|r| r.starts_with("e-mail") || r.starts_with("phone"))
         {
-            reasons.push("no name, e-mail or phone: a consent must say whose it is".into());
+            refuse(&mut reasons, "nobody", None, "no name, e-mail or phone: a consent must say whose it is".into());
         }
         if !reasons.is_empty() {
-            return Some(Err(RowError {
-                line,
-                reason: reasons.join("; "),
-            }));
+            drop(refuse);
+            return Some(Err(RowError { line, reason: reasons.join("; "), problems }));
         }
         let (acted_at, acted_at_original) = acted.expect("checked above");
         for i in kept {
@@ -582,6 +592,21 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!(e.line, 3);
+        // The same reasons as message ids with the values they name, in order.
+        let ids: Vec<(&str, Option<&str>)> = e
+            .problems
+            .iter()
+            .map(|p| (p.id.as_str(), p.values.get("value").map(String::as_str)))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("action_invalid", Some("может быть")),
+                ("date_invalid", Some("вчера")),
+                ("ip_invalid", Some("300.1.1.1")),
+                ("nobody", None)
+            ]
+        );
         for part in [
             "date \"вчера\" is not a date",
             "\"300.1.1.1\" is not an IPv4 or IPv6 address",

@@ -13,7 +13,7 @@ use calamine::{DataRef, Reader, Xlsx};
 use super::csvsrc::choose_mapping;
 use super::tabular::{clean_headers, Plan};
 use super::values::excel_datetime_text;
-use super::{sha256_hex, Format, Options, Preview, Row, RowError, Source};
+use super::{sha256_hex, Format, Options, Preview, Problem, Row, RowError, Source};
 use crate::error::{Error, Result};
 
 /// One cell as text, with its number when it is a number cell.
@@ -264,12 +264,11 @@ impl Iterator for XlsxRows {
                     self.last_line = line;
                     if cells.len() > width {
                         if cells[width..].iter().any(|c| !c.text.trim().is_empty()) {
-                            return Some(Err(RowError {
+                            return Some(Err(RowError::one(
                                 line,
-                                reason: format!(
-                                    "has values beyond the {width} columns of the header row"
-                                ),
-                            }));
+                                Problem::new("beyond_columns", &[("width", &width.to_string())]),
+                                format!("has values beyond the {width} columns of the header row"),
+                            )));
                         }
                         cells.truncate(width);
                     }
@@ -282,18 +281,12 @@ impl Iterator for XlsxRows {
                 }
                 Ok(Msg::Failed(e)) => {
                     self.done = true;
-                    return Some(Err(RowError {
-                        line: self.last_line + 1,
-                        reason: e,
-                    }));
+                    return Some(Err(RowError::text(self.last_line + 1, e)));
                 }
                 Ok(Msg::End) => self.done = true,
                 Err(_) => {
                     self.done = true;
-                    return Some(Err(RowError {
-                        line: self.last_line + 1,
-                        reason: "reading the workbook stopped unexpectedly".into(),
-                    }));
+                    return Some(Err(RowError::text(self.last_line + 1, "reading the workbook stopped unexpectedly")));
                 }
             }
         }

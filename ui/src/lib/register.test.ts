@@ -4,11 +4,13 @@ import type { Entry } from './bindings/Entry';
 import type { Hit } from './bindings/Hit';
 import type { ImportMapping } from './bindings/ImportMapping';
 import type { ImportReport } from './bindings/ImportReport';
+import type { Rejected } from './bindings/Rejected';
 import type { Summary } from './bindings/Summary';
 import en from './i18n/en.json';
 import ru from './i18n/ru.json';
 import {
   buildFilter,
+  rejectionText,
   canLinkWithdrawal,
   canSaveRejected,
   cleanPath,
@@ -642,14 +644,14 @@ describe('import: the report', () => {
   });
 
   it('says plainly when nothing was imported', () => {
-    expect(importSummary(report({ committed: false, added: 7, rejected: [{ line: 4, reason: 'bad date' }] }))).toEqual({
+    expect(importSummary(report({ committed: false, added: 7, rejected: [{ line: 4, reason: 'bad date', problems: [] }] }))).toEqual({
       key: 'consents.import.summary_refused',
       values: { rejected: 1, rows: 10 },
     });
   });
 
   it('offers to save the rejected rows of a CSV or XLSX file whose good rows were stored', () => {
-    const rejected = [{ line: 4, reason: 'bad date' }];
+    const rejected = [{ line: 4, reason: 'bad date', problems: [] }];
     expect(canSaveRejected(report({ rejected }))).toBe(true);
     expect(canSaveRejected(report({ rejected, format: 'xlsx' }))).toBe(true);
     // JSON records have no columns to write back
@@ -664,10 +666,10 @@ describe('import: the report', () => {
       rejectedLines(
         report({
           rejected: [
-            { line: 19, reason: 'x' },
-            { line: 2, reason: 'y' },
-            { line: 19, reason: 'z' },
-            { line: 100, reason: 'w' },
+            { line: 19, reason: 'x', problems: [] },
+            { line: 2, reason: 'y', problems: [] },
+            { line: 19, reason: 'z', problems: [] },
+            { line: 100, reason: 'w', problems: [] },
           ],
         }),
       ),
@@ -677,7 +679,7 @@ describe('import: the report', () => {
 
   it('tells a full import, a partial one and a repeated one apart', () => {
     expect(importSummary(report({})).key).toBe('consents.import.summary_done');
-    expect(importSummary(report({ rejected: [{ line: 3, reason: 'x' }] }))).toEqual({
+    expect(importSummary(report({ rejected: [{ line: 3, reason: 'x', problems: [] }] }))).toEqual({
       key: 'consents.import.summary_partial',
       values: { added: 8, duplicates: 2, rejected: 1 },
     });
@@ -705,3 +707,23 @@ describe('messages', () => {
     }
   });
 });
+
+describe('rejectionText', () => {
+  const t = (key: string, values: Record<string, string>) => `${key}|${JSON.stringify(values)}`;
+  it('translates every problem the core named, in order', () => {
+    const r: Pick<Rejected, 'reason' | 'problems'> = {
+      reason: 'date "вчера" is not a date; no name, e-mail or phone',
+      problems: [
+        { id: 'date_invalid', values: { value: 'вчера' } },
+        { id: 'nobody', values: {} },
+      ],
+    };
+    expect(rejectionText(r, t)).toBe('consents.import.problem.date_invalid|{"value":"вчера"}; consents.import.problem.nobody|{}');
+  });
+  it("falls back to the core's English when a problem has no id or an unknown one", () => {
+    expect(rejectionText({ reason: 'the record is not a JSON object', problems: [] }, t)).toBe('the record is not a JSON object');
+    const unknown = { reason: 'something new', problems: [{ id: 'from_a_newer_core', values: {} }] };
+    expect(rejectionText(unknown, t)).toBe('something new');
+  });
+});
+

@@ -10,6 +10,7 @@ import type { ConsentInput } from './bindings/ConsentInput';
 import type { Detail } from './bindings/Detail';
 import type { Filter } from './bindings/Filter';
 import type { Hit } from './bindings/Hit';
+import type { Rejected } from './bindings/Rejected';
 import type { ImportAction } from './bindings/ImportAction';
 import type { ImportField } from './bindings/ImportField';
 import type { ImportFormat } from './bindings/ImportFormat';
@@ -703,9 +704,40 @@ export function rejectedLines(r: Pick<ImportReport, 'rejected'>): number[] {
   return [...new Set(r.rejected.map((x) => x.line))].sort((a, b) => a - b);
 }
 
+/** The reasons for a rejected row the core names by id (`ImportProblem.id`), each with a message in both catalogues. */
+export const IMPORT_PROBLEMS = [
+  'email_invalid',
+  'phone_invalid',
+  'action_invalid',
+  'date_invalid',
+  'date_missing',
+  'ip_invalid',
+  'nobody',
+  'field_count',
+  'beyond_columns',
+  'unclosed_quote',
+  'agreement_unknown',
+  'agreement_missing',
+] as const;
+
+/**
+ * Why a row was rejected, in the reader's language: each of its problems
+ * through `t`, joined with "; ". The core's English text when it named no
+ * problem, or one this version does not know.
+ */
+export function rejectionText(
+  r: Pick<Rejected, 'reason' | 'problems'>,
+  t: (key: string, values: Record<string, string>) => string,
+): string {
+  const known = (IMPORT_PROBLEMS as readonly string[]);
+  if (r.problems.length === 0 || !r.problems.every((p) => known.includes(p.id))) return r.reason;
+  return r.problems.map((p) => t(`consents.import.problem.${p.id}`, p.values)).join('; ');
+}
+
 /** The i18n keys built at run time from these values (checked against both catalogues by the tests). */
 export function dynamicMessageKeys(): string[] {
   return [
+    ...IMPORT_PROBLEMS.map((p) => `consents.import.problem.${p}`),
     ...ACTIONS.map((a) => `consents.action.${a}`),
     ...CHANNELS.map((c) => `consents.channel.${c}`),
     ...(['yes', 'no', 'erased'] as const).map((m) => `consents.match.${m}`),

@@ -74,6 +74,18 @@ class VerifyWithoutConsentLedger(unittest.TestCase):
                  {"CONSENT_LEDGER_RECOVERY_CODE": self.code.lower().replace("-", " ")})
         self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
 
+    def test_an_interrupted_import_is_not_read(self):
+        dst = self.copy("interrupted")
+        (dst / "vault.db-journal").write_bytes(b"\x00" * 512)
+        for backend in ("sqlcipher3", "builtin"):
+            py = run(TOOL + ["--vault", str(dst), "--json", "--backend", backend])
+            self.assertNotEqual(py.returncode, 0, backend)
+            self.assertIn("journal_not_empty", py.stdout + py.stderr, backend)
+        # An empty journal is no crash's.
+        (dst / "vault.db-journal").write_bytes(b"")
+        py = run(TOOL + ["--vault", str(dst), "--json"])
+        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+
     def test_same_tampered_event_named_by_both(self):
         dst = self.copy("tampered")
         kf = verify_vault.load_keys(dst)

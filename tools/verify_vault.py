@@ -236,6 +236,24 @@ def wal_size(vault: Path) -> int:
         return 0
 
 
+def refuse_interrupted_import(vault: Path) -> None:
+    """A large import writes through a rollback journal (FORMAT.md §3.3): a
+    non-empty vault.db-journal is one that a crash left, which SQLite rolls
+    back when the vault is next opened for writing. Until then vault.db may
+    hold pages of the interrupted import, so it is not read."""
+    journal = vault / f"{DB_FILE}-journal"
+    try:
+        size = journal.stat().st_size
+    except FileNotFoundError:
+        return
+    if size > 0:
+        raise ToolError(
+            "journal_not_empty",
+            f"{journal} is not empty: an import was interrupted. Open the vault once in Consent Ledger "
+            "(or run any consent-ledger command on it), which rolls the import back, then run again.",
+        )
+
+
 def open_with_sqlcipher3(vault: Path, master: bytes):
     """SQLCipher itself, read-only. With an empty WAL the file is opened as
     immutable (no -shm file is created); otherwise SQLCipher applies the WAL."""
@@ -243,6 +261,7 @@ def open_with_sqlcipher3(vault: Path, master: bytes):
         import sqlcipher3  # type: ignore
     except ImportError:
         return None
+    refuse_interrupted_import(vault)
     uri = (vault / DB_FILE).resolve().as_uri() + "?mode=ro"
     if wal_size(vault) == 0:
         uri += "&immutable=1"
@@ -316,6 +335,7 @@ def decrypt_sqlcipher4(data: bytes, key: bytes, db_path: Path) -> bytearray:
 
 def open_with_builtin(vault: Path, master: bytes):
     db_path = vault / DB_FILE
+    refuse_interrupted_import(vault)
     if wal_size(vault) > 0:
         raise ToolError(
             "wal_not_empty",

@@ -102,10 +102,11 @@ pub async fn consent_merge(state: AppStateArc<'_>, keep: String, absorb: String)
     on_vault(state, move |v| Ok(v.with_tx(|tx, actor| consents::merge(tx, actor, &keep, &absorb))?)).await
 }
 
-/// Consents whose term has ended and that are not yet recorded as expired.
+/// How many consents have reached the end of their term and are not yet
+/// recorded as expired (the register's reminder; the list is not sent).
 #[tauri::command]
-pub async fn consent_expiry_due(state: AppStateArc<'_>) -> IpcResult<Vec<expiry::Due>> {
-    on_vault(state, move |v| Ok(expiry::due(v.conn(), chrono::Utc::now())?)).await
+pub async fn consent_expiry_due(state: AppStateArc<'_>) -> IpcResult<u64> {
+    on_vault(state, move |v| Ok(expiry::due(v.conn(), chrono::Utc::now())?.len() as u64)).await
 }
 
 /// Records every consent whose term has ended as expired; returns how many.
@@ -254,20 +255,29 @@ pub async fn import_run<R: Runtime>(
 }
 
 /// Saves the rejected rows of `path` (CSV or XLSX) as they were, under the
-/// file's header, to fix and import again (native save dialog). Returns the
-/// file written; None if cancelled or the file has no columns (JSON).
+/// file's header, to fix and import again (native save dialog); refused if
+/// the file is no longer the one imported (`file_sha256`). Returns the file
+/// written; None if cancelled or the file has no columns (JSON).
 #[tauri::command]
 pub async fn import_save_rejected<R: Runtime>(
     window: Window<R>,
     path: String,
     read: ImportRead,
     lines: Vec<u64>,
+    file_sha256: String,
     title: String,
 ) -> IpcResult<Option<String>> {
     let rows = {
         let path = path.clone();
         crate::commands::blocking(move || {
             let bytes = read_file(&path)?;
+            // The line numbers are those of the file as it was imported.
+            if import::sha256_hex(&bytes) != file_sha256 {
+                return Err(Error::Invalid(format!(
+                    "{path} has changed since it was imported: import it again to see which rows are rejected"
+                ))
+                .into());
+            }
             Ok(import::rejected_rows(&bytes, &read.options()?, &lines)?)
         })
         .await?

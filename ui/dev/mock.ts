@@ -295,7 +295,7 @@ mockIPC(
         if (a.keep === a.absorb) return fail('invalid', 'these are already the same person');
         return 1;
       case 'consent_expiry_due':
-        return [];
+        return 0;
       case 'consent_expire':
         return 0;
       case 'import_save_rejected':

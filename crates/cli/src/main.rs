@@ -17,6 +17,8 @@ use clap::Parser;
 pub const EXIT_VERIFY_FAILED: u8 = 3;
 
 fn main() -> ExitCode {
+    // SAFETY: first thing in main; no thread or database exists yet.
+    unsafe { consent_ledger_core::db::configure_sqlite() };
     let cli = args::Cli::parse();
     let json = cli.json;
     match commands::run(cli) {

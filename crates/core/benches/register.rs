@@ -89,6 +89,9 @@ fn raw_insert(path: &std::path::Path, key: &MasterKey, text: &str, indexes: &str
 }
 
 fn main() {
+    // SAFETY: first thing in main; no thread or database exists yet. (As
+    // the app and the CLI do.)
+    unsafe { db::configure_sqlite() };
     if std::env::args().any(|a| a == "--list") {
         return;
     }

@@ -30,27 +30,23 @@ pub fn schema_version() -> i64 {
     6
 }
 
-/// Opens (or creates) the database at `path`. `key: None` opens a plain,
-/// unencrypted SQLite file: only tests use that, to inspect page bytes.
-/// Turns off SQLite's global memory statistics, once, before the first
-/// connection: with them on, every allocation takes a process-wide mutex
-/// (about 5% of a large import's time here). Nothing here reads them.
-fn configure_sqlite() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: MEMSTATUS takes one int argument, which is passed. The Once
-        // runs it a single time, before the first connection this program
-        // opens (every one goes through `open`), so no other thread is
-        // initialising SQLite meanwhile; had anything initialised it
-        // already, the call would only return SQLITE_MISUSE, ignored here.
-        let _ = unsafe {
-            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0i32)
-        };
-    });
+/// Turns off SQLite's global memory statistics: with them on, every
+/// allocation SQLite makes takes a process-wide mutex (about 5% of a large
+/// import's time here). Nothing in this program reads them.
+///
+/// # Safety
+/// Call it at the start of `main`, before any other thread runs and before
+/// any database is opened: `sqlite3_config` must not race SQLite's
+/// initialisation. (Called later, it only returns SQLITE_MISUSE, ignored.)
+pub unsafe fn configure_sqlite() {
+    // SAFETY: MEMSTATUS takes one int argument, which is passed; the caller
+    // guarantees that nothing else is using SQLite yet.
+    let _ = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0i32) };
 }
 
+/// Opens (or creates) the database at `path`. `key: None` opens a plain,
+/// unencrypted SQLite file: only tests use that, to inspect page bytes.
 pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connection> {
-    configure_sqlite();
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -116,11 +112,24 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
 /// connection to the file keeps it in WAL, which is only slower.
 pub(crate) fn bulk_journal(conn: &Connection, bulk: bool) -> bool {
     let want = if bulk { "truncate" } else { "wal" };
-    conn.query_row(&format!("PRAGMA journal_mode = {want}"), [], |r| {
-        r.get::<_, String>(0)
-    })
-    .map(|m| m.eq_ignore_ascii_case(want))
-    .unwrap_or(false)
+    let done = conn
+        .query_row(&format!("PRAGMA journal_mode = {want}"), [], |r| {
+            r.get::<_, String>(0)
+        })
+        .map(|m| m.eq_ignore_ascii_case(want))
+        .unwrap_or(false);
+    if done && !bulk {
+        // SQLite leaves the emptied journal behind; a vault folder holds
+        // only its own files. (A non-empty one is a crash's, rolled back at
+        // the next open: it is never removed here.)
+        if let Some(path) = conn.path().filter(|p| !p.is_empty()) {
+            let journal = format!("{path}-journal");
+            if std::fs::metadata(&journal).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(&journal);
+            }
+        }
+    }
+    done
 }
 
 /// Creates an empty file readable by its owner only (SQLite gives the WAL

@@ -815,6 +815,10 @@ fn rejected_rows_come_back_as_they_were_under_the_header() {
         String::from_utf8(out).unwrap(),
         "\u{feff}Дата;ФИО;Комментарий\n14.03.2025;Анна;\"две\nстроки\"\n15.03.2025;'=cmd|' /C calc'!A0;x\n"
     );
+    // Imported again, the values are what the first file had.
+    let out = import::rejected_rows(&cp1251, &Options::default(), &[4]).unwrap().unwrap();
+    let (_, rows) = read(&out, &Options::default());
+    assert_eq!(ok(&rows[0]).name.as_deref(), Some("=cmd|' /C calc'!A0"));
     // JSON records have no columns to give back.
     assert!(import::rejected_rows(&fixture("kantara_receipt.json"), &Options::default(), &[1]).unwrap().is_none());
 }

@@ -282,21 +282,22 @@ fn a_large_import_goes_through_a_rollback_journal_and_the_vault_returns_to_its_l
     assert!(good.len() > 1 << 20);
     let bad = format!("{good}вчера;Кто-то;x@example.ru;\n");
     let opts = ImportOptions { agreement: Some(format!("A{id}")), keep_good_rows: false };
+    let journal = tmp.path().join("v").join("vault.db-journal");
     let r = import(v.conn_mut(), &actor, "bad.csv", bad.as_bytes(), &Options::default(), &opts, |_| true).unwrap();
     assert!(!r.committed && r.rejected.len() == 1, "{:?}", r.rejected);
     assert_eq!(consents::count(v.conn()).unwrap(), 0);
     assert_eq!(mode(&v), "wal");
-    let journal = tmp.path().join("v").join("vault.db-journal");
+    assert!(!journal.exists(), "the emptied journal is removed");
     let mut journaled = false;
     let r = import(v.conn_mut(), &actor, "good.csv", good.as_bytes(), &Options::default(), &opts, |_| {
-        journaled |= journal.exists();
+        journaled |= std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0);
         true
     })
     .unwrap();
     assert!(r.committed && r.added == 14_000, "{r:?}");
     assert!(journaled, "the import did not go through a rollback journal");
     assert_eq!(mode(&v), "wal");
-    assert!(!journal.exists() || std::fs::metadata(&journal).unwrap().len() == 0);
+    assert!(!journal.exists());
     assert_eq!(search::subjects(v.conn(), "Участник 13999", 5).unwrap().len(), 1);
     assert!(v.verify(|_, _| true).unwrap().ok());
     // The data kept per consent holds each value once: the columns read as
@@ -355,14 +356,15 @@ fn consents_expire_when_the_versions_term_in_months_ends() {
     let eve1 = add(&mut v, &t, Action::Given, given("eve", at(2024, 1, 1))).subject;
     let eve2 = add(&mut v, &t, Action::Given, given("eve2", at(2025, 1, 1))).subject;
     v.with_tx(|tx, actor| consents::merge(tx, actor, &eve2, &eve1)).unwrap();
+    let fay1 = add(&mut v, &t, Action::Given, given("fay", at(2024, 2, 15))).subject;
 
     let now = at(2025, 10, 1);
     let due = expiry::due(v.conn(), now).unwrap();
     let who: Vec<&str> = due.iter().map(|d| d.subject.as_str()).collect();
-    assert_eq!(who, vec![anna.as_str()], "{due:?}");
+    assert_eq!(who, vec![anna.as_str(), fay1.as_str()], "{due:?}");
     // 31 January + 12 months: the term ends on 31 January 2025.
     assert_eq!(due[0].expires_at, "2025-01-31T10:00:00.000000Z");
-    assert_eq!(v.with_tx(|tx, actor| expiry::record_due(tx, actor, now)).unwrap(), 1);
+    assert_eq!(v.with_tx(|tx, actor| expiry::record_due(tx, actor, now)).unwrap(), 2);
     let tl = consents::timeline(v.conn(), &anna).unwrap();
     let expired: Vec<_> = tl.items.iter().filter(|d| d.entry.action == Action::Expired).collect();
     assert_eq!(expired.len(), 1);
@@ -374,5 +376,25 @@ fn consents_expire_when_the_versions_term_in_months_ends() {
     assert_eq!(v.with_tx(|tx, actor| expiry::record_due(tx, actor, now)).unwrap(), 0);
     let later = expiry::due(v.conn(), at(2026, 1, 2)).unwrap();
     assert_eq!(later.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>(), vec![eve2.as_str()]);
+    // Fay, found under another address after her first consent was recorded
+    // as expired, is merged: that expiry does not hide her other consent.
+    // Her second consent was given before the first one's term ended.
+    let fay2 = add(&mut v, &t, Action::Given, given("fay2", at(2024, 12, 1))).subject;
+    v.with_tx(|tx, actor| consents::merge(tx, actor, &fay2, &fay1)).unwrap();
+    let july = expiry::due(v.conn(), at(2026, 7, 1)).unwrap();
+    assert_eq!(july.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>(), vec![fay2.as_str(), eve2.as_str()], "{july:?}");
+    // Month ends clamp: given on 31 January, a one-month term ends on 28 February.
+    let monthly = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    content.expires_after_months = Some(1);
+    v.with_tx(|tx, _| agreements::save_draft(tx, monthly, content.clone())).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, monthly, &[], Language::En)).unwrap();
+    let m = consents::target(v.conn(), monthly, None, Action::Given).unwrap();
+    let gus = add(&mut v, &m, Action::Given, given("gus", at(2026, 1, 31))).subject;
+    let feb = expiry::due(v.conn(), at(2026, 2, 28)).unwrap();
+    let gus_due: Vec<_> = feb.iter().filter(|d| d.subject == gus).collect();
+    assert_eq!(gus_due.len(), 1, "{feb:?}");
+    assert_eq!(gus_due[0].expires_at, "2026-02-28T10:00:00.000000Z");
     assert!(v.verify(|_, _| true).unwrap().ok());
 }

@@ -154,7 +154,8 @@ describe('IPC wrappers', () => {
     const seen: Array<[string, unknown]> = [];
     mockIPC((cmd, payload) => {
       seen.push([cmd, payload]);
-      if (cmd === 'consent_same_name' || cmd === 'consent_expiry_due') return [];
+      if (cmd === 'consent_same_name') return [];
+      if (cmd === 'consent_expiry_due') return 0;
       if (cmd === 'consent_merge') return 4242;
       if (cmd === 'consent_expire') return 3;
       if (cmd === 'import_save_rejected') return '/home/anna/consents.rejected.csv';
@@ -163,17 +164,17 @@ describe('IPC wrappers', () => {
     const read: ImportRead = { preset: null, encoding: 'windows-1251', delimiter: ';', mapping: null };
     expect(await ipc.consentSameName('subj-1')).toEqual([]);
     expect(await ipc.consentMerge('subj-1', 'subj-2')).toBe(4242);
-    expect(await ipc.consentExpiryDue()).toEqual([]);
+    expect(await ipc.consentExpiryDue()).toBe(0);
     expect(await ipc.consentExpire()).toBe(3);
     expect(
-      await ipc.importSaveRejected({ path: '/home/anna/consents.csv', read, lines: [2, 19], title: 'Save the rejected rows' }),
+      await ipc.importSaveRejected({ path: '/home/anna/consents.csv', read, lines: [2, 19], fileSha256: 'ab12', title: 'Save the rejected rows' }),
     ).toBe('/home/anna/consents.rejected.csv');
     expect(seen).toEqual([
       ['consent_same_name', { subject: 'subj-1' }],
       ['consent_merge', { keep: 'subj-1', absorb: 'subj-2' }],
       ['consent_expiry_due', {}],
       ['consent_expire', {}],
-      ['import_save_rejected', { path: '/home/anna/consents.csv', read, lines: [2, 19], title: 'Save the rejected rows' }],
+      ['import_save_rejected', { path: '/home/anna/consents.csv', read, lines: [2, 19], fileSha256: 'ab12', title: 'Save the rejected rows' }],
     ]);
   });
 

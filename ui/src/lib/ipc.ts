@@ -181,8 +181,8 @@ export const ipc = {
    * merged, or the same person), `not_found`, `erased`.
    */
   consentMerge: (keep: string, absorb: string) => call<number>('consent_merge', { keep, absorb }),
-  /** Consents whose term has ended and that are not yet recorded as expired. */
-  consentExpiryDue: () => call<Due[]>('consent_expiry_due'),
+  /** How many consents have reached the end of their term and are not yet recorded as expired. */
+  consentExpiryDue: () => call<number>('consent_expiry_due'),
   /** Records every consent whose term has ended as expired; returns how many. */
   consentExpire: () => call<number>('consent_expire'),
 
@@ -208,8 +208,20 @@ export const ipc = {
    * `title`. Returns the path written; null when the dialog was cancelled or
    * the file has no columns (JSON).
    */
-  importSaveRejected: ({ path, read, lines, title }: { path: string; read: ImportRead; lines: number[]; title: string }) =>
-    call<string | null>('import_save_rejected', { path, read, lines, title }),
+  /** Refused when the file is no longer the one imported (its SHA-256 differs). */
+  importSaveRejected: ({
+    path,
+    read,
+    lines,
+    fileSha256,
+    title,
+  }: {
+    path: string;
+    read: ImportRead;
+    lines: number[];
+    fileSha256: string;
+    title: string;
+  }) => call<string | null>('import_save_rejected', { path, read, lines, fileSha256, title }),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';

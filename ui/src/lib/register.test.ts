@@ -709,7 +709,7 @@ describe('messages', () => {
 });
 
 describe('rejectionText', () => {
-  const t = (key: string, values: Record<string, string>) => `${key}|${JSON.stringify(values)}`;
+  const t = (key: string, values: Record<string, string | number>) => `${key}|${JSON.stringify(values)}`;
   it('translates every problem the core named, in order', () => {
     const r: Pick<Rejected, 'reason' | 'problems'> = {
       reason: 'date "вчера" is not a date; no name, e-mail or phone',
@@ -719,6 +719,18 @@ describe('rejectionText', () => {
       ],
     };
     expect(rejectionText(r, t)).toBe('consents.import.problem.date_invalid|{"value":"вчера"}; consents.import.problem.nobody|{}');
+  });
+  it('passes counts as numbers, for plural forms', () => {
+    const r: Pick<Rejected, 'reason' | 'problems'> = {
+      reason: 'has 2 fields where the header has 3',
+      problems: [{ id: 'field_count', values: { count: '2', width: '3' } }],
+    };
+    const seen: Array<Record<string, string | number>> = [];
+    rejectionText(r, (_k, v) => {
+      seen.push(v);
+      return '';
+    });
+    expect(seen).toEqual([{ count: 2, width: 3 }]);
   });
   it("falls back to the core's English when a problem has no id or an unknown one", () => {
     expect(rejectionText({ reason: 'the record is not a JSON object', problems: [] }, t)).toBe('the record is not a JSON object');

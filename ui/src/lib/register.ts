@@ -727,11 +727,14 @@ export const IMPORT_PROBLEMS = [
  */
 export function rejectionText(
   r: Pick<Rejected, 'reason' | 'problems'>,
-  t: (key: string, values: Record<string, string>) => string,
+  t: (key: string, values: Record<string, string | number>) => string,
 ): string {
-  const known = (IMPORT_PROBLEMS as readonly string[]);
+  const known = IMPORT_PROBLEMS as readonly string[];
   if (r.problems.length === 0 || !r.problems.every((p) => known.includes(p.id))) return r.reason;
-  return r.problems.map((p) => t(`consents.import.problem.${p.id}`, p.values)).join('; ');
+  // Counts come as text; plural forms need numbers.
+  const values = (v: Record<string, string>) =>
+    Object.fromEntries(Object.entries(v).map(([k, x]) => [k, /^\d+$/.test(x) ? Number(x) : x]));
+  return r.problems.map((p) => t(`consents.import.problem.${p.id}`, values(p.values))).join('; ');
 }
 
 /** The i18n keys built at run time from these values (checked against both catalogues by the tests). */

@@ -9,7 +9,8 @@ use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{same_person, Action, Channel, Recorder, Target};
+use super::recorder::{subject_who, utc_text};
+use super::{dedup_key, same_person, Action, Channel, Recorder, Target};
 use crate::agreements::{version_label, Snapshot};
 use crate::error::Result;
 
@@ -63,7 +64,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
          WHERE c.agreement_id = ?1 AND c.version = ?2 AND c.action = 'given' AND c.acted_at <= ?3
            AND s.erased_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM consents d
-                WHERE d.subject_id = c.subject_id AND d.agreement_id = c.agreement_id
+                WHERE d.subject_id = c.subject_id AND d.agreement_id = c.agreement_id AND d.action <> 'expired'
                   AND (d.acted_at > c.acted_at OR (d.acted_at = c.acted_at AND d.id > c.id)))
          ORDER BY c.acted_at, c.id",
     )?;
@@ -71,12 +72,16 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
         "SELECT 1 FROM subject_merges WHERE absorbed = ?1 OR into_id = ?1 LIMIT 1",
     )?;
     let mut later_in_group = conn.prepare_cached(
-        "SELECT 1 FROM consents WHERE subject_id = ?1 AND agreement_id = ?2 AND acted_at > ?3 LIMIT 1",
+        "SELECT 1 FROM consents WHERE subject_id = ?1 AND agreement_id = ?2 AND acted_at > ?3
+           AND action <> 'expired' LIMIT 1",
     )?;
+    let mut recorded = conn.prepare_cached("SELECT 1 FROM consents WHERE dedup_key = ?1")?;
     for (target, months) in terms {
-        // Anything given before this moment may have ended (checked exactly below).
+        // Nothing given after this moment has ended yet; what was given
+        // before is checked exactly below. (Month arithmetic clamps to the
+        // month's end, so the bound is `months` back plus four days.)
         let Some(cutoff) = now.checked_sub_months(Months::new(months)) else { continue };
-        let cutoff = cutoff + chrono::Duration::days(1);
+        let cutoff = cutoff + chrono::Duration::days(4);
         let rows = latest
             .query_map(
                 rusqlite::params![target.agreement as i64, target.version, cutoff.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()],
@@ -88,6 +93,13 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
                 continue;
             };
             if ends > now {
+                continue;
+            }
+            // Its expiry is recorded already. (An expiry never replaces a
+            // consent: a merge or a late import may put a consent after it.)
+            let ends_text = utc_text(ends);
+            let key = dedup_key(&target, Action::Expired, &ends_text, &subject_who(&subject), None);
+            if recorded.exists([key])? {
                 continue;
             }
             // One person recorded under several merged subjects: a later
@@ -106,7 +118,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
                 subject,
                 label: version_label(target.agreement, target.version),
                 given_at,
-                expires_at: ends.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                expires_at: ends_text,
                 given_seq: seq as u64,
                 target: target.clone(),
                 months,

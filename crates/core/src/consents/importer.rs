@@ -207,21 +207,75 @@ fn import_in_one_transaction(
     // Rows are read and parsed on a second thread while this one writes.
     std::thread::scope(|scope| {
         let (send, recv) = std::sync::mpsc::sync_channel(READ_AHEAD);
-        scope.spawn(move || read_ahead(rows, send));
-        write_rows(conn, actor, file_name, opts, report, recv, &mut progress)
+        let reader = scope.spawn(move || read_ahead(rows, send));
+        let written = write_rows(conn, actor, file_name, opts, report, Incoming::new(recv), &mut progress);
+        match reader.join() {
+            // The writer commits only after the reader's `End`, so a reader
+            // that failed before it left nothing stored.
+            Err(_) => Err(reader_failed()),
+            Ok(()) => written,
+        }
     })
 }
 
-/// Sends the file's rows in chunks until they end or the writer stops listening.
-fn read_ahead(rows: import::Rows<'_>, send: SyncSender<Vec<RowResult>>) {
+fn reader_failed() -> Error {
+    Error::Invalid(
+        "the file could not be read to its end (an internal error in the reader); nothing was imported".into(),
+    )
+}
+
+/// What the reading thread sends: rows, then `End` once the file is read.
+enum Chunk {
+    Rows(Vec<RowResult>),
+    End,
+}
+
+/// Sends the file's rows in chunks, then `End`; stops early when the writer stops listening.
+fn read_ahead(rows: import::Rows<'_>, send: SyncSender<Chunk>) {
     let mut chunk = Vec::with_capacity(CHUNK);
     for r in rows {
         chunk.push(r);
-        if chunk.len() == CHUNK && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+        if chunk.len() == CHUNK && send.send(Chunk::Rows(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() {
             return;
         }
     }
-    let _ = send.send(chunk);
+    if send.send(Chunk::Rows(chunk)).is_ok() {
+        let _ = send.send(Chunk::End);
+    }
+}
+
+/// The rows as they arrive from the reading thread; `broken` when it
+/// stopped without saying the file had ended.
+struct Incoming {
+    recv: Receiver<Chunk>,
+    chunk: std::vec::IntoIter<RowResult>,
+    broken: bool,
+}
+
+impl Incoming {
+    fn new(recv: Receiver<Chunk>) -> Self {
+        Incoming { recv, chunk: Vec::new().into_iter(), broken: false }
+    }
+}
+
+impl Iterator for Incoming {
+    type Item = RowResult;
+
+    fn next(&mut self) -> Option<RowResult> {
+        loop {
+            if let Some(r) = self.chunk.next() {
+                return Some(r);
+            }
+            match self.recv.recv() {
+                Ok(Chunk::Rows(rows)) => self.chunk = rows.into_iter(),
+                Ok(Chunk::End) => return None,
+                Err(_) => {
+                    self.broken = true;
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 fn write_rows(
@@ -230,7 +284,7 @@ fn write_rows(
     file_name: &str,
     opts: &ImportOptions,
     mut report: ImportReport,
-    recv: Receiver<Vec<RowResult>>,
+    mut rows: Incoming,
     progress: &mut impl FnMut(u64) -> bool,
 ) -> Result<ImportReport> {
     let tx = conn.transaction()?;
@@ -245,7 +299,7 @@ fn write_rows(
         HashMap::new();
     {
         let mut rec = Recorder::new(&tx, actor, Some(import_id))?;
-        for row in recv.iter().flatten() {
+        for row in rows.by_ref() {
             report.rows_read += 1;
             if report.rows_read % PROGRESS_EVERY == 0 && !progress(report.rows_read) {
                 return Err(Error::Cancelled);
@@ -282,6 +336,9 @@ fn write_rows(
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if rows.broken {
+            return Err(reader_failed());
         }
         rec.finish()?;
     }

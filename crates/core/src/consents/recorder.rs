@@ -40,8 +40,13 @@ struct Held {
 }
 
 /// UTC with microseconds, as the register stores times.
-fn utc_text(t: DateTime<Utc>) -> String {
+pub(crate) fn utc_text(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Who an action recorded for a known subject is about, for [`dedup_key`].
+pub(crate) fn subject_who(subject: &str) -> String {
+    format!("subject:{subject}")
 }
 
 struct Pending {
@@ -225,7 +230,7 @@ impl<'t> Recorder<'t> {
         data: &serde_json::Value,
     ) -> Result<Outcome> {
         let acted_at = utc_text(acted_at);
-        let dedup = dedup_key(target, action, &acted_at, &format!("subject:{subject}"), None);
+        let dedup = dedup_key(target, action, &acted_at, &subject_who(subject), None);
         let duplicate = self.is_duplicate(dedup)?;
         if !duplicate {
             let held = Held {

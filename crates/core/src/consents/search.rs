@@ -37,7 +37,7 @@ pub fn fts_query(text: &str) -> Option<String> {
     if phone_like {
         let d: String = t.chars().filter(char::is_ascii_digit).collect();
         let mut alts = vec![quoted(&d)];
-        if d.len() >= 4 && (d.starts_with('7') || d.starts_with('8')) {
+        if d.len() >= 3 && (d.starts_with('7') || d.starts_with('8')) {
             alts.push(quoted(&d[1..]));
         }
         return Some(format!("phone : ({})", alts.join(" OR ")));
@@ -195,6 +195,8 @@ mod tests {
         assert_eq!(fts_query("a\" OR x").unwrap(), "\"a\"\"\"* AND \"OR\"* AND \"x\"*");
         assert_eq!(fts_query("+7 (916) 123").unwrap(), "phone : (\"7916123\"* OR \"916123\"*)");
         assert_eq!(fts_query("916 12").unwrap(), "phone : (\"91612\"*)");
+        // Russian numbers are indexed by their 10 digits: +7 and 8 are dropped.
+        assert_eq!(fts_query("+7 91").unwrap(), "phone : (\"791\"* OR \"91\"*)");
         assert_eq!(phone_tokens("79161234567"), vec!["9161234567"]);
         assert_eq!(phone_tokens("4930123456"), vec!["4930123456"]);
     }

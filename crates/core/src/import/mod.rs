@@ -373,7 +373,7 @@ impl fmt::Debug for Rows<'_> {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -453,7 +453,8 @@ pub fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, Rows<'a>)> {
 /// The rows of a CSV or XLSX file on `lines` (as reported for rejected
 /// rows) under the file's header, as a CSV to fix and import again: UTF-8
 /// with a BOM, `;`-separated, values that would start a spreadsheet formula
-/// neutralised as in exports. None for JSON: its records have no columns.
+/// neutralised as in exports (an apostrophe in front, which the importer
+/// removes again). None for JSON: its records have no columns.
 pub fn rejected_rows(bytes: &[u8], opts: &Options, lines: &[u64]) -> Result<Option<Vec<u8>>> {
     let wanted: std::collections::BTreeSet<u64> = lines.iter().copied().collect();
     let (headers, rows) = match opts.format.unwrap_or_else(|| detect_format(bytes)) {

@@ -164,6 +164,9 @@ impl Plan {
         if vals.iter().all(|v| v.trim().is_empty()) {
             return None;
         }
+        // A file of rejected rows written by this program, fixed and imported again.
+        let cleaned: Vec<&str> = vals.iter().map(|v| unneutralised(v)).collect();
+        let vals = &cleaned[..];
         let bitrix = self.preset == Some(Preset::Bitrix24);
         let mut reasons: Vec<String> = Vec::new();
         let mut problems: Vec<Problem> = Vec::new();
@@ -207,7 +210,8 @@ impl Plan {
         match self.get(Field::Email, vals) {
             Some((i, raw)) => match first_email(raw) {
                 Some(e) => {
-                    if e == raw.to_lowercase() {
+                    // Kept whole only when it is the one address, as written.
+                    if e == raw {
                         kept.push(i);
                     }
                     email = Some(e)
@@ -230,7 +234,11 @@ impl Plan {
         match self.get(Field::Phone, vals) {
             Some((i, raw)) => match normalize_phone(raw) {
                 Some(p) => {
-                    kept.push(i);
+                    // A second number or an extension is not in `p`: the
+                    // value as written then stays among the fields.
+                    if same_number(raw, &p) {
+                        kept.push(i);
+                    }
                     phone = Some(p)
                 }
                 None => refuse(
@@ -295,7 +303,9 @@ impl Plan {
         if let Some((i, raw)) = self.get(Field::Ip, vals) {
             match values::parse_ip(raw) {
                 Some(a) => {
-                    kept.push(i);
+                    if a.to_string() == raw {
+                        kept.push(i);
+                    }
                     ip = Some(a)
                 }
                 None if bitrix && looks_like_cut_ipv6(raw) => {
@@ -356,6 +366,25 @@ impl Plan {
             fields,
             warnings,
         }))
+    }
+}
+
+/// Whether `normalized` holds every digit of `raw`: the one number, at most
+/// with a Russian 8 written as 7 or the 7 added.
+fn same_number(raw: &str, normalized: &str) -> bool {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    normalized == digits
+        || normalized.strip_prefix('7').is_some_and(|rest| {
+            rest == digits || digits.strip_prefix('8') == Some(rest)
+        })
+}
+
+/// A value an export wrote with a leading apostrophe so that a spreadsheet
+/// would not run it as a formula (`'=…`, `'+7 …`), as it was before.
+pub(crate) fn unneutralised(v: &str) -> &str {
+    match v.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => v,
     }
 }
 
@@ -585,8 +614,18 @@ mod tests {
         assert_eq!(row.acted_at.to_rfc3339(), "2025-03-14T07:22:01+00:00");
         assert_eq!(row.acted_at_original, "14.03.2025 10:22:01");
         assert_eq!(row.ip, Some("2001:db8::1".parse().unwrap()));
-        // What the row keeps under its own name is not repeated in `fields`.
-        assert!(row.fields.is_empty(), "{:?}", row.fields);
+        // What the row keeps whole under its own name is not repeated in
+        // `fields`; the e-mail as written (case, spaces) is.
+        assert_eq!(row.fields.len(), 1, "{:?}", row.fields);
+        assert_eq!(row.fields["Почта"], " Ivan@Example.RU ");
+        assert!(same_number("8 916 123 45 67", "79161234567"));
+        assert!(same_number("9161234567", "79161234567"));
+        assert!(same_number("+49 30 1234567", "49301234567"));
+        assert!(!same_number("+7 916 123-45-67 доб. 12", "79161234567"));
+        assert!(!same_number("+7 916 123-45-67, +7 495 111-22-33", "79161234567"));
+        assert_eq!(unneutralised("'+7 916 123-45-67"), "+7 916 123-45-67");
+        assert_eq!(unneutralised("'=cmd"), "=cmd");
+        assert_eq!(unneutralised("'quoted'"), "'quoted'");
         let e = plan
             .build(3, &["", "", "", "вчера", "300.1.1.1", "может быть"], None)
             .unwrap()

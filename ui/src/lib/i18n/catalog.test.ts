@@ -123,9 +123,11 @@ describe('message catalogues', () => {
     expect(recorded(4)).toBe('4 согласия записаны как истёкшие.');
     expect(recorded(25)).toBe('25 согласий записаны как истёкшие.');
     const term = (months: number) => t('consents.subject.expiry', { values: { months, seq: 1234 } });
-    expect(term(1)).toBe('Истёк срок в 1 месяц (согласие №1234)');
-    expect(term(24)).toBe('Истёк срок в 24 месяца (согласие №1234)');
-    expect(term(12)).toBe('Истёк срок в 12 месяцев (согласие №1234)');
+    expect(term(1)).toBe('Истёк срок в 1 месяц (согласие — событие журнала №1234)');
+    expect(term(24)).toBe('Истёк срок в 24 месяца (согласие — событие журнала №1234)');
+    expect(term(12)).toBe('Истёк срок в 12 месяцев (согласие — событие журнала №1234)');
+    expect(t('consents.import.problem.beyond_columns', { values: { width: 21 } })).toBe('в строке есть значения правее 21 столбца заголовка');
+    expect(t('consents.import.problem.beyond_columns', { values: { width: 5 } })).toBe('в строке есть значения правее 5 столбцов заголовка');
     applyLanguage('en');
     const en = get(_);
     expect(en('consents.expiry.due', { values: { count: 1 } })).toBe(
@@ -135,8 +137,9 @@ describe('message catalogues', () => {
       '2 consents have reached the end of their term and are not yet recorded as expired',
     );
     expect(en('consents.expiry.recorded', { values: { count: 1 } })).toBe('1 consent is recorded as expired.');
-    expect(en('consents.subject.expiry', { values: { months: 12, seq: 1234 } })).toBe('Term of 12 months ended (consent #1234)');
-    expect(en('consents.subject.expiry', { values: { months: 1, seq: 7 } })).toBe('Term of 1 month ended (consent #7)');
+    expect(en('consents.subject.expiry', { values: { months: 12, seq: 1234 } })).toBe('Term of 12 months ended (the consent is ledger event #1234)');
+    expect(en('consents.subject.expiry', { values: { months: 1, seq: 7 } })).toBe('Term of 1 month ended (the consent is ledger event #7)');
+    expect(en('consents.import.problem.field_count', { values: { count: 1, width: 3 } })).toBe('the row has 1 value, the header has 3 columns');
   });
 
   it('has every key the code builds at run time', () => {

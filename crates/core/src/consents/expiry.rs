@@ -84,7 +84,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
         let cutoff = cutoff + chrono::Duration::days(4);
         let rows = latest
             .query_map(
-                rusqlite::params![target.agreement as i64, target.version, cutoff.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()],
+                rusqlite::params![target.agreement as i64, target.version, utc_text(cutoff)],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;

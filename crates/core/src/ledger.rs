@@ -141,9 +141,12 @@ fn serde_json_is_canonical(v: &serde_json::Value) -> bool {
 
 /// UTC now as stored: RFC 3339 with microseconds and `Z`.
 pub fn now_utc() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    utc_text(chrono::Utc::now())
+}
+
+/// A moment as every time is stored: RFC 3339, UTC, microseconds, `Z`.
+pub fn utc_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn check_kind(kind: &str) -> Result<()> {

@@ -9,7 +9,8 @@ use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
-use super::recorder::{subject_who, utc_text};
+use super::recorder::subject_who;
+use crate::ledger::utc_text;
 use super::{dedup_key, same_person, Action, Channel, Recorder, Target};
 use crate::agreements::{version_label, Snapshot};
 use crate::error::Result;

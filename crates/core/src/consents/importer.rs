@@ -25,24 +25,9 @@ pub struct ImportOptions {
     pub keep_good_rows: bool,
 }
 
-/// A row that was not imported, and why.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejected {
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub line: u64,
-    /// In English.
-    pub reason: String,
-    /// The reason as message ids with values, to show in the reader's
-    /// language (empty: show `reason`).
-    pub problems: Vec<import::Problem>,
-}
-
-impl Rejected {
-    fn english(line: u64, reason: String) -> Self {
-        Rejected { line, reason, problems: Vec::new() }
-    }
-}
+/// A row that was not imported, and why: the reader's own row error, or
+/// one found while recording it.
+pub type Rejected = import::RowError;
 
 /// Why a row's agreement could not be resolved: English, and as a message id.
 type Unresolved = (String, Option<import::Problem>);
@@ -307,7 +292,7 @@ fn write_rows(
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
-                    report.rejected.push(Rejected { line: e.line, reason: e.reason, problems: e.problems });
+                    report.rejected.push(e);
                     continue;
                 }
             };
@@ -332,7 +317,7 @@ fn write_rows(
                     report.new_subjects += u64::from(o.new_subject);
                 }
                 Err(e @ (Error::Invalid(_) | Error::Erased(_))) => {
-                    report.rejected.push(Rejected::english(line, e.to_string()))
+                    report.rejected.push(Rejected::text(line, e.to_string()))
                 }
                 Err(e) => return Err(e),
             }

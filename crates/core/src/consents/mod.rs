@@ -492,7 +492,7 @@ pub fn merge(tx: &Transaction, actor: &str, keep: &str, absorb: &str) -> Result<
 fn bound(s: &str, end: bool) -> Result<String> {
     let s = s.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Ok(d.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        return Ok(crate::ledger::utc_text(d.with_timezone(&Utc)));
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let t = if end { "23:59:59.999999" } else { "00:00:00.000000" };

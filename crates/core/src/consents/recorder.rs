@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::{dedup_key, intake_who, normalize_phone, search, Action, Channel, Intake, Target};
 use crate::agreements::version_label;
 use crate::error::{Error, Result};
-use crate::ledger::{self, NewEvent};
+use crate::ledger::{self, utc_text, NewEvent};
 use crate::subjects;
 
 /// Actions held before their events are appended together.
@@ -39,11 +39,6 @@ struct Held {
     data: String,
 }
 
-/// UTC with microseconds, as the register stores times.
-pub(crate) fn utc_text(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
-
 /// Who an action recorded for a known subject is about, for [`dedup_key`].
 pub(crate) fn subject_who(subject: &str) -> String {
     format!("subject:{subject}")
@@ -54,11 +49,7 @@ struct Pending {
     target: Target,
     action: Action,
     channel: Channel,
-    acted_at: String,
-    acted_at_original: Option<String>,
-    scan_sha256: Option<String>,
-    dedup: i64,
-    data: String,
+    held: Held,
     commitment: String,
 }
 
@@ -266,11 +257,7 @@ impl<'t> Recorder<'t> {
             target: target.clone(),
             action,
             channel,
-            acted_at: h.acted_at,
-            acted_at_original: h.acted_at_original,
-            scan_sha256: h.scan_sha256,
-            dedup: h.dedup,
-            data: h.data,
+            held: h,
             commitment,
         });
         self.added += 1;
@@ -294,13 +281,13 @@ impl<'t> Recorder<'t> {
                     "label": version_label(p.target.agreement, p.target.version),
                     "content_sha256": p.target.content_sha256,
                     "channel": p.channel.as_str(),
-                    "acted_at": p.acted_at,
+                    "acted_at": p.held.acted_at,
                     "commitment": p.commitment,
                 });
                 if let Some(i) = self.import_id {
                     body["import"] = json!(i);
                 }
-                if let Some(h) = &p.scan_sha256 {
+                if let Some(h) = &p.held.scan_sha256 {
                     body["scan_sha256"] = json!(h);
                 }
                 NewEvent::new(&format!("consent.{}", p.action.as_str()), body).about(&p.subject)
@@ -316,19 +303,19 @@ impl<'t> Recorder<'t> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for (p, seq) in self.pending.drain(..).zip(seqs) {
-            data.execute(params![p.subject, seq as i64, p.data])?;
+            data.execute(params![p.subject, seq as i64, p.held.data])?;
             row.execute(params![
                 p.subject,
                 p.target.agreement as i64,
                 p.target.version,
                 p.action.as_str(),
-                p.acted_at,
-                p.acted_at_original,
+                p.held.acted_at,
+                p.held.acted_at_original,
                 self.now,
                 p.channel.as_str(),
-                p.scan_sha256,
+                p.held.scan_sha256,
                 self.import_id,
-                p.dedup,
+                p.held.dedup,
                 seq as i64,
             ])?;
         }

@@ -258,8 +258,10 @@ pub struct Row {
 }
 
 /// A row that cannot be imported, and why.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Rejected"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowError {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub line: u64,
     /// In English, every problem joined with "; ".
     pub reason: String,

@@ -164,9 +164,15 @@ impl Plan {
         if vals.iter().all(|v| v.trim().is_empty()) {
             return None;
         }
-        // A file of rejected rows written by this program, fixed and imported again.
-        let cleaned: Vec<&str> = vals.iter().map(|v| unneutralised(v)).collect();
-        let vals = &cleaned[..];
+        // A file of rejected rows written by this program, fixed and imported
+        // again (copied only then: this runs for every row of every import).
+        let cleaned: Vec<&str>;
+        let vals = if vals.iter().any(|v| v.starts_with('\'')) {
+            cleaned = vals.iter().map(|v| unneutralised(v)).collect();
+            &cleaned[..]
+        } else {
+            vals
+        };
         let bitrix = self.preset == Some(Preset::Bitrix24);
         let mut reasons: Vec<String> = Vec::new();
         let mut problems: Vec<Problem> = Vec::new();

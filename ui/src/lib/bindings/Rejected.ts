@@ -2,15 +2,15 @@
 import type { ImportProblem } from "./ImportProblem";
 
 /**
- * A row that was not imported, and why.
+ * A row that cannot be imported, and why.
  */
 export type Rejected = { line: number, 
 /**
- * In English.
+ * In English, every problem joined with "; ".
  */
 reason: string, 
 /**
- * The reason as message ids with values, to show in the reader's
- * language (empty: show `reason`).
+ * The same as message ids with their values, for a front end to show in
+ * its own language; empty when a reason has no id (it is then shown as is).
  */
 problems: Array<ImportProblem>, };

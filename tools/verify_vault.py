@@ -46,7 +46,7 @@ KEYS_FILE = "keys.json"
 DB_FILE = "vault.db"
 KEYS_FORMAT = "consent-ledger-keys"
 KEYS_VERSION = 1
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 LEAF_VERSION = 1
 STORED_MIN_LEVEL = 6
 PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
@@ -691,11 +691,12 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
     # 6. Subject data still matches the commitments in its events; erased
     #    subjects have no data left.
     subjects = {text(sid): key for sid, key in conn.execute("SELECT id, hmac_key FROM subjects")}
-    for row_id, sid, event_seq, data in conn.execute("SELECT id, subject_id, event_seq, data FROM subject_data ORDER BY id"):
+    # (Schema 7 keys the rows by event_seq; before it they had an id too.)
+    for sid, event_seq, data in conn.execute("SELECT subject_id, event_seq, data FROM subject_data ORDER BY event_seq"):
         sid = text(sid)
         key = subjects.get(sid)
         if key is None:
-            raise fail("subject_data_mismatch", event_seq, f"subject_data row {row_id} belongs to {sid}, which is erased or unknown")
+            raise fail("subject_data_mismatch", event_seq, f"the subject_data row of event #{event_seq} belongs to {sid}, which is erased or unknown")
         ev = conn.execute("SELECT subject, body FROM events WHERE seq = ?", (event_seq,)).fetchone()
         want = "hmac-sha256:" + hmac.new(key, as_bytes(data) or b"", hashlib.sha256).hexdigest()
         try:
@@ -703,7 +704,7 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
         except (ValueError, AttributeError):
             got = None
         if ev is None or text(ev[0]) != sid or not isinstance(got, str) or not hmac.compare_digest(got.encode(), want.encode()):
-            raise fail("subject_data_mismatch", event_seq, f"subject_data row {row_id} ({sid}) does not match the commitment in event #{event_seq}")
+            raise fail("subject_data_mismatch", event_seq, f"the subject_data row of event #{event_seq} ({sid}) does not match the commitment in that event")
 
     # 7. Published agreement versions (schema 3) still hash to what their
     #    agreement.published events recorded, and each has its event.

@@ -21,13 +21,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0004_consent_register.sql")),
         M::up(include_str!("migrations/0005_subject_merges.sql")),
         M::up(include_str!("migrations/0006_search_tuning.sql")),
+        M::up(include_str!("migrations/0007_register_rebuild.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    6
+    7
 }
 
 /// Turns off SQLite's global memory statistics: with them on, every
@@ -189,6 +190,80 @@ mod tests {
             crate::organisation::get(&conn).unwrap().full_name,
             "ООО «Старая»"
         );
+    }
+
+    #[test]
+    fn schema_6_register_is_rebuilt_keeping_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            migrations().to_version(&mut c, 6).unwrap();
+            c.execute_batch(
+                "INSERT INTO agreements (id, template, language, created_at) VALUES (1, 'processing', 'ru', 't');
+                 INSERT INTO agreement_versions (agreement_id, version, status, content, content_hash, updated_at, published_seq)
+                   VALUES (1, 1, 'published', '{}', 'h', 't', 1);
+                 INSERT INTO subjects (id, hmac_key, created_at) VALUES ('s-a', zeroblob(32), 't'), ('s-b', zeroblob(32), 't');
+                 INSERT INTO events (seq, recorded_at, actor, kind, subject, body, leaf_hash)
+                   VALUES (5, 't', 'op', 'consent.given', 's-a', '{}', zeroblob(32)),
+                          (9, 't', 'op', 'consent.withdrawn', 's-a', '{}', zeroblob(32)),
+                          (12, 't', 'op', 'subject.noted', 's-b', '{}', zeroblob(32));
+                 INSERT INTO consents (subject_id, agreement_id, version, action, acted_at, acted_at_original,
+                     recorded_at, channel, scan_sha256, import_id, dedup_key, event_seq)
+                   VALUES ('s-a', 1, 1, 'given', '2025-01-01', '01.01.2025', 'r', 'web_form', NULL, NULL, -7, 5),
+                          ('s-a', 1, 1, 'withdrawn', '2025-02-01', NULL, 'r', 'paper', 'abc', NULL, 8, 9);
+                 INSERT INTO subject_data (subject_id, event_seq, data)
+                   VALUES ('s-a', 5, '{\"name\":\"Анна\"}'), ('s-a', 9, '{}'), ('s-b', 12, '{\"x\":1}');
+                 INSERT INTO subject_contacts VALUES ('email', 'a@b.ru', 's-a'), ('name', 'Анна', 's-a');",
+            )
+            .unwrap();
+        }
+        let conn = open(&path, None, false).unwrap();
+        let consents: Vec<(i64, String, String, Option<String>, i64)> = conn
+            .prepare("SELECT id, action, channel, scan_sha256, dedup_key FROM consents ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            consents,
+            vec![
+                (5, "given".into(), "web_form".into(), None, -7),
+                (9, "withdrawn".into(), "paper".into(), Some("abc".into()), 8)
+            ]
+        );
+        let data: Vec<(i64, String, String)> = conn
+            .prepare("SELECT event_seq, subject_id, data FROM subject_data ORDER BY event_seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(data.len(), 3);
+        assert_eq!(data[0], (5, "s-a".into(), r#"{"name":"Анна"}"#.into()));
+        assert_eq!(data[2].0, 12);
+        let contacts: i64 = conn
+            .query_row("SELECT count(*) FROM subject_contacts WHERE subject_id = 's-a'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(contacts, 2);
+        // Still append-only, and the new CHECKs still refuse what the old ones did.
+        let e = conn.execute("UPDATE consents SET channel = 'x'", []).unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{e}");
+        assert!(conn.execute("DELETE FROM consents", []).is_err());
+        assert!(conn
+            .execute("INSERT INTO subject_contacts VALUES ('fax', '1', 's-a')", [])
+            .is_err());
+        // Both indexes that went away are now the tables' keys.
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(!names.iter().any(|n| n == "subject_data_by_event"), "{names:?}");
+        assert!(names.iter().any(|n| n == "consents_by_subject"), "{names:?}");
     }
 
     #[test]

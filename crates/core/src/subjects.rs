@@ -16,18 +16,18 @@ use crate::ledger::{self, NewEvent};
 
 /// Creates a subject (no event: nothing about it is known yet).
 pub fn create(tx: &Transaction) -> Result<String> {
-    Ok(create_row(tx)?.0)
+    Ok(create_row(tx, &ledger::now_utc())?.0)
 }
 
-/// [`create`], also returning the subject's rowid (its search entry's rowid)
-/// and its key.
+/// [`create`] at `created_at` (a time from [`ledger::now_utc`]), also
+/// returning the subject's rowid (its search entry's rowid) and its key.
 ///
 /// The id is `s-`, 12 hex digits of the creation time in milliseconds, then
 /// 12 random hex digits: random enough to be pseudonymous (nothing in it but
 /// the moment, which its first event shows anyway), and ordered so that a
 /// large import appends to the indexes keyed by subject instead of writing
 /// all over them.
-pub(crate) fn create_row(tx: &Transaction) -> Result<(String, i64, zeroize::Zeroizing<Vec<u8>>)> {
+pub(crate) fn create_row(tx: &Transaction, created_at: &str) -> Result<(String, i64, zeroize::Zeroizing<Vec<u8>>)> {
     let millis = chrono::Utc::now().timestamp_millis().max(0) as u64;
     let id = format!(
         "s-{:012x}{}",
@@ -36,7 +36,7 @@ pub(crate) fn create_row(tx: &Transaction) -> Result<(String, i64, zeroize::Zero
     );
     let key = zeroize::Zeroizing::new(crypto::random_bytes::<32>());
     tx.prepare_cached("INSERT INTO subjects (id, hmac_key, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![id, key.as_slice(), ledger::now_utc()])?;
+        .execute(params![id, key.as_slice(), created_at])?;
     Ok((id, tx.last_insert_rowid(), zeroize::Zeroizing::new(key.to_vec())))
 }
 
@@ -117,7 +117,7 @@ fn checked(conn: &Connection, subject: &str, key: &[u8], seq: u64, text: &str) -
 pub fn data(conn: &Connection, subject: &str) -> Result<Vec<StoredData>> {
     let key = key_of(conn, subject)?;
     let mut stmt =
-        conn.prepare("SELECT event_seq, data FROM subject_data WHERE subject_id = ?1 ORDER BY id")?;
+        conn.prepare("SELECT event_seq, data FROM subject_data WHERE subject_id = ?1 ORDER BY event_seq")?;
     let rows: Vec<(i64, String)> = stmt
         .query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;

@@ -304,7 +304,7 @@ fn a_large_import_goes_through_a_rollback_journal_and_the_vault_returns_to_its_l
     // name, e-mail, date and URL are not repeated among the form's fields.
     let data: String = v
         .conn()
-        .query_row("SELECT data FROM subject_data ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .query_row("SELECT data FROM subject_data ORDER BY event_seq DESC LIMIT 1", [], |r| r.get(0))
         .unwrap();
     assert!(!data.contains("\"fields\"") && data.contains("u13999@example.ru"), "{data}");
 }

@@ -305,7 +305,10 @@ fn database_from_a_newer_version_is_refused_untouched() {
     let d = tempfile::tempdir().unwrap();
     create(d.path()).vault.lock().unwrap();
     raw_conn(d.path())
-        .execute_batch("PRAGMA user_version = 7; PRAGMA wal_checkpoint(TRUNCATE);")
+        .execute_batch(&format!(
+            "PRAGMA user_version = {}; PRAGMA wal_checkpoint(TRUNCATE);",
+            consent_ledger_core::db::schema_version() + 1
+        ))
         .unwrap();
     let before = folder_bytes(d.path());
     let e = Vault::unlock(d.path(), PASS).err().unwrap();

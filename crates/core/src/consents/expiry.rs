@@ -60,7 +60,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
     }
     let mut out = Vec::new();
     let mut latest = conn.prepare_cached(
-        "SELECT c.subject_id, c.acted_at, c.event_seq FROM consents c
+        "SELECT c.subject_id, c.acted_at, c.id FROM consents c
          JOIN subjects s ON s.id = c.subject_id
          WHERE c.agreement_id = ?1 AND c.version = ?2 AND c.action = 'given' AND c.acted_at <= ?3
            AND s.erased_at IS NULL

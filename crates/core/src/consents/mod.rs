@@ -395,11 +395,11 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 }
 
 const ENTRY_SQL: &str = "SELECT c.id, c.subject_id, c.agreement_id, c.version, c.action, c.acted_at,
-        c.acted_at_original, c.recorded_at, c.channel, c.scan_sha256, c.event_seq, s.erased_at, s.hmac_key,
+        c.acted_at_original, c.recorded_at, c.channel, c.scan_sha256, c.id, s.erased_at, s.hmac_key,
         d.data, v.content_hash
    FROM consents c
    JOIN subjects s ON s.id = c.subject_id
-   LEFT JOIN subject_data d ON d.event_seq = c.event_seq
+   LEFT JOIN subject_data d ON d.event_seq = c.id
    LEFT JOIN agreement_versions v ON v.agreement_id = c.agreement_id AND v.version = c.version";
 
 /// An entry with what a [`Detail`] adds from the same row: scan hash and text hash.

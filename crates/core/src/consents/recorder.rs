@@ -5,9 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Transaction};
 use serde::Serialize;
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::{dedup_key, intake_who, normalize_phone, search, Action, Channel, Intake, Target};
@@ -42,6 +41,23 @@ struct Held {
 /// Who an action recorded for a known subject is about, for [`dedup_key`].
 pub(crate) fn subject_who(subject: &str) -> String {
     format!("subject:{subject}")
+}
+
+/// The body of a `consent.*` event. Fields in RFC 8785 order: see
+/// [`NewEvent::with_sorted_fields`].
+#[derive(Serialize)]
+struct ConsentBody<'a> {
+    acted_at: &'a str,
+    agreement: u64,
+    channel: &'a str,
+    commitment: &'a str,
+    content_sha256: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import: Option<i64>,
+    label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan_sha256: Option<&'a str>,
+    version: u32,
 }
 
 struct Pending {
@@ -99,15 +115,20 @@ impl<'t> Recorder<'t> {
         if let Some(s) = self.contacts.get(&(kind, value.to_string())) {
             return Ok(Some(s.clone()));
         }
+        // The oldest live subject with this contact. (Picked here, not by
+        // ORDER BY ... LIMIT 1, for which SQLite builds a temporary B-tree
+        // on every call; there is almost always one row.)
         let found: Option<String> = self
             .tx
             .prepare_cached(
-                "SELECT c.subject_id FROM subject_contacts c JOIN subjects s ON s.id = c.subject_id
-                 WHERE c.kind = ?1 AND c.value = ?2 AND s.erased_at IS NULL
-                 ORDER BY s.rowid LIMIT 1",
+                "SELECT s.rowid, c.subject_id FROM subject_contacts c JOIN subjects s ON s.id = c.subject_id
+                 WHERE c.kind = ?1 AND c.value = ?2 AND s.erased_at IS NULL",
             )?
-            .query_row(params![kind, value], |r| r.get(0))
-            .optional()?;
+            .query_map(params![kind, value], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .min()
+            .map(|(_, s)| s);
         if let Some(s) = &found {
             self.contacts.insert((kind, value.to_string()), s.clone());
         }
@@ -177,7 +198,7 @@ impl<'t> Recorder<'t> {
         let subject = match subject {
             Some(s) => s,
             None => {
-                let (s, rowid, key) = subjects::create_row(self.tx)?;
+                let (s, rowid, key) = subjects::create_row(self.tx, &self.now)?;
                 self.fresh.insert(s.clone(), search::Entry::new(rowid));
                 self.keys.insert(s.clone(), key);
                 s
@@ -271,40 +292,37 @@ impl<'t> Recorder<'t> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let events: Vec<NewEvent> = self
+        let events = self
             .pending
             .iter()
             .map(|p| {
-                let mut body = json!({
-                    "agreement": p.target.agreement,
-                    "version": p.target.version,
-                    "label": version_label(p.target.agreement, p.target.version),
-                    "content_sha256": p.target.content_sha256,
-                    "channel": p.channel.as_str(),
-                    "acted_at": p.held.acted_at,
-                    "commitment": p.commitment,
-                });
-                if let Some(i) = self.import_id {
-                    body["import"] = json!(i);
-                }
-                if let Some(h) = &p.held.scan_sha256 {
-                    body["scan_sha256"] = json!(h);
-                }
-                NewEvent::new(&format!("consent.{}", p.action.as_str()), body).about(&p.subject)
+                let body = ConsentBody {
+                    acted_at: &p.held.acted_at,
+                    agreement: p.target.agreement,
+                    channel: p.channel.as_str(),
+                    commitment: &p.commitment,
+                    content_sha256: &p.target.content_sha256,
+                    import: self.import_id,
+                    label: version_label(p.target.agreement, p.target.version),
+                    scan_sha256: p.held.scan_sha256.as_deref(),
+                    version: p.target.version,
+                };
+                Ok(NewEvent::with_sorted_fields(&format!("consent.{}", p.action.as_str()), &body)?.about(&p.subject))
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         let seqs = ledger::append(self.tx, &self.actor, &events)?;
         let mut data = self.tx.prepare_cached(
             "INSERT INTO subject_data (subject_id, event_seq, data) VALUES (?1, ?2, ?3)",
         )?;
         let mut row = self.tx.prepare_cached(
-            "INSERT INTO consents (subject_id, agreement_id, version, action, acted_at, acted_at_original,
-                recorded_at, channel, scan_sha256, import_id, dedup_key, event_seq)
+            "INSERT INTO consents (id, subject_id, agreement_id, version, action, acted_at, acted_at_original,
+                recorded_at, channel, scan_sha256, import_id, dedup_key)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for (p, seq) in self.pending.drain(..).zip(seqs) {
             data.execute(params![p.subject, seq as i64, p.held.data])?;
             row.execute(params![
+                seq as i64,
                 p.subject,
                 p.target.agreement as i64,
                 p.target.version,
@@ -316,7 +334,6 @@ impl<'t> Recorder<'t> {
                 p.held.scan_sha256,
                 self.import_id,
                 p.held.dedup,
-                seq as i64,
             ])?;
         }
         drop((data, row));
@@ -345,5 +362,43 @@ impl<'t> Recorder<'t> {
     pub fn finish(mut self) -> Result<u64> {
         self.flush()?;
         Ok(self.added)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The body written without a `Value` is the RFC 8785 text of the same
+    /// object, with and without the optional fields, whatever the strings hold.
+    #[test]
+    fn consent_body_is_canonical_json() {
+        for (import, scan) in [(None, None), (Some(7), Some("ab\"c\\d\u{1}é</script>\n"))] {
+            let body = ConsentBody {
+                acted_at: "2025-01-02T03:04:05.000000Z",
+                agreement: 3,
+                channel: "web_form",
+                commitment: "hmac-sha256:00ff",
+                content_sha256: "Ω\u{7f}\u{2028}",
+                import,
+                label: version_label(3, 2),
+                scan_sha256: scan,
+                version: 2,
+            };
+            let mut want = json!({
+                "acted_at": body.acted_at, "agreement": 3, "channel": "web_form",
+                "commitment": body.commitment, "content_sha256": body.content_sha256,
+                "label": body.label, "version": 2,
+            });
+            if let Some(i) = import {
+                want["import"] = json!(i);
+            }
+            if let Some(h) = scan {
+                want["scan_sha256"] = json!(h);
+            }
+            let want = ledger::reference_canonical_json(&want).unwrap();
+            assert_eq!(serde_json::to_string(&body).unwrap(), want);
+        }
     }
 }

@@ -281,6 +281,12 @@ pub(crate) fn scan_records(text: &str, delim: u8) -> Result<Scan> {
                     }
                 }
             }
+            St::Unquoted if b != delim && b != b'\n' && b != b'\r' => {
+                // Fast path: skip to the byte before the next delimiter or
+                // line end (`i += 1` below lands on it).
+                let off = memchr::memchr3(delim, b'\n', b'\r', &bytes[i..]).unwrap_or(n - i);
+                i += off - 1;
+            }
             _ if b == b'\n' || b == b'\r' => {
                 if b == b'\n' {
                     line += 1;

@@ -148,6 +148,7 @@ fn create_private(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
 
     #[test]
     fn migrations_are_valid() {
@@ -254,6 +255,12 @@ mod tests {
         assert!(conn
             .execute("INSERT INTO subject_contacts VALUES ('fax', '1', 's-a')", [])
             .is_err());
+        // A consent at the same time with the same dedup key is refused.
+        let dup = "INSERT INTO consents (id, subject_id, agreement_id, version, action, acted_at, recorded_at,
+                       channel, dedup_key) VALUES (?1, 's-a', 1, 1, 'given', ?2, 'r', 'web_form', -7)";
+        let e = conn.execute(dup, params![20, "2025-01-01"]).unwrap_err();
+        assert!(e.to_string().contains("UNIQUE"), "{e}");
+        conn.execute(dup, params![21, "2025-01-02"]).unwrap();
         // Both indexes that went away are now the tables' keys.
         let names: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")

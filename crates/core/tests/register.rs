@@ -92,6 +92,36 @@ fn the_same_person_is_one_subject_and_repeats_are_not_duplicated() {
 }
 
 #[test]
+fn keyset_pages_cover_consents_of_one_moment_once_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, id) = vault(&tmp.path().join("v"));
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    // 23 people at the same moment (a file with dates only), two at others.
+    for i in 0..23 {
+        add(&mut v, &t, Action::Given, person(&format!("P{i}"), Some(&format!("p{i}@example.ru")), None, 3));
+    }
+    add(&mut v, &t, Action::Given, person("Early", Some("early@example.ru"), None, 1));
+    add(&mut v, &t, Action::Given, person("Late", Some("late@example.ru"), None, 9));
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    for _ in 0..10 {
+        let page = consents::list(v.conn(), &Filter::default(), cursor.as_ref(), 4).unwrap();
+        seen.extend(page.iter().map(|e| (e.acted_at.clone(), e.id)));
+        cursor = consents::next_cursor(&page, 4);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    let mut ids: Vec<u64> = seen.iter().map(|s| s.1).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 25, "a consent was listed twice");
+    assert!(seen.windows(2).all(|w| w[0].0 >= w[1].0), "newest first");
+    assert!(seen[0].0.starts_with("2025-03-09") && seen[24].0.starts_with("2025-03-01"));
+}
+
+#[test]
 fn filters_keyset_pages_and_search() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut v, id) = vault(&tmp.path().join("v"));

@@ -76,7 +76,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
         "SELECT 1 FROM consents WHERE subject_id = ?1 AND agreement_id = ?2 AND acted_at > ?3
            AND action <> 'expired' LIMIT 1",
     )?;
-    let mut recorded = conn.prepare_cached("SELECT 1 FROM consents WHERE dedup_key = ?1")?;
+    let mut recorded = conn.prepare_cached("SELECT 1 FROM consents WHERE acted_at = ?1 AND dedup_key = ?2")?;
     for (target, months) in terms {
         // Nothing given after this moment has ended yet; what was given
         // before is checked exactly below. (Month arithmetic clamps to the
@@ -100,7 +100,7 @@ pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
             // consent: a merge or a late import may put a consent after it.)
             let ends_text = utc_text(ends);
             let key = dedup_key(&target, Action::Expired, &ends_text, &subject_who(&subject), None);
-            if recorded.exists([key])? {
+            if recorded.exists(rusqlite::params![ends_text, key])? {
                 continue;
             }
             // One person recorded under several merged subjects: a later

@@ -542,14 +542,19 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
             V::Text(q),
         );
     }
+    // Consents at the same moment come in the order of their dedup keys:
+    // index `consents_by_time` then gives the whole order, so a page reads
+    // just its rows. (The cursor names the last consent by id.)
     if let Some(c) = after {
         args.push(V::Text(c.acted_at.clone()));
         args.push(V::Integer(c.id as i64));
         let (a, b) = (args.len() - 1, args.len());
-        sql.push_str(&format!(" AND (c.acted_at, c.id) < (?{a}, ?{b})"));
+        sql.push_str(&format!(
+            " AND (c.acted_at, c.dedup_key) < (?{a}, (SELECT dedup_key FROM consents WHERE id = ?{b}))"
+        ));
     }
     args.push(V::Integer(limit.clamp(1, 1000) as i64));
-    sql.push_str(&format!(" ORDER BY c.acted_at DESC, c.id DESC LIMIT ?{}", args.len()));
+    sql.push_str(&format!(" ORDER BY c.acted_at DESC, c.dedup_key DESC LIMIT ?{}", args.len()));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), entry)?

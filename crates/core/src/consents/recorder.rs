@@ -187,7 +187,7 @@ impl<'t> Recorder<'t> {
                 subject = self.subject_by("phone", p)?;
             }
         }
-        if self.is_duplicate(dedup)? {
+        if self.is_duplicate(&acted_at, dedup)? {
             return Ok(Outcome {
                 subject: subject.unwrap_or_default(),
                 duplicate: true,
@@ -243,7 +243,7 @@ impl<'t> Recorder<'t> {
     ) -> Result<Outcome> {
         let acted_at = utc_text(acted_at);
         let dedup = dedup_key(target, action, &acted_at, &subject_who(subject), None);
-        let duplicate = self.is_duplicate(dedup)?;
+        let duplicate = self.is_duplicate(&acted_at, dedup)?;
         if !duplicate {
             let held = Held {
                 acted_at,
@@ -261,12 +261,12 @@ impl<'t> Recorder<'t> {
         })
     }
 
-    fn is_duplicate(&mut self, dedup: i64) -> Result<bool> {
+    fn is_duplicate(&mut self, acted_at: &str, dedup: i64) -> Result<bool> {
         Ok(self.seen.contains(&dedup)
             || self
                 .tx
-                .prepare_cached("SELECT 1 FROM consents WHERE dedup_key = ?1")?
-                .exists([&dedup])?)
+                .prepare_cached("SELECT 1 FROM consents WHERE acted_at = ?1 AND dedup_key = ?2")?
+                .exists(params![acted_at, dedup])?)
     }
 
     /// Commits to the data with the subject's key and holds the action for the next batch.

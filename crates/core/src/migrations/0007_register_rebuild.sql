@@ -4,6 +4,11 @@
 -- * A consent's id is now the seq of the `consent.*` event that recorded it,
 --   and a `subject_data` row is keyed by its event's seq: two indexes fewer
 --   (`consents.event_seq` and `subject_data_by_event`).
+-- * The duplicate check and the order by time share one index,
+--   `(acted_at, dedup_key)`. A dedup key is a hash that covers the time
+--   (consents::dedup_key), so the pair is unique exactly when the key is;
+--   and an import in time order writes this index in order, where the
+--   unique key alone was written at random places.
 -- * CHECK constraints compare with `=` instead of `IN (...)`: SQLite builds a
 --   temporary B-tree for an IN list each time a row is checked.
 -- Nothing recorded changes: rows are copied as they are.
@@ -21,7 +26,7 @@ CREATE TABLE consents_v7 (
     channel           TEXT NOT NULL,     -- the page URL, IP and user agent are personal data: in subject_data
     scan_sha256       TEXT,              -- paper: hash of the scanned file
     import_id         INTEGER REFERENCES imports(id),
-    dedup_key         INTEGER NOT NULL UNIQUE,  -- see consents::dedup_key
+    dedup_key         INTEGER NOT NULL,  -- see consents::dedup_key; unique with acted_at
     FOREIGN KEY (agreement_id, version) REFERENCES agreement_versions(agreement_id, version)
 );
 INSERT INTO consents_v7 (id, subject_id, agreement_id, version, action, acted_at, acted_at_original,
@@ -31,7 +36,7 @@ SELECT event_seq, subject_id, agreement_id, version, action, acted_at, acted_at_
   FROM consents;
 DROP TABLE consents;
 ALTER TABLE consents_v7 RENAME TO consents;
-CREATE INDEX consents_by_time ON consents(acted_at, id);
+CREATE UNIQUE INDEX consents_by_time ON consents(acted_at, dedup_key);
 CREATE INDEX consents_by_subject ON consents(subject_id, acted_at);
 CREATE INDEX consents_by_agreement ON consents(agreement_id, version, acted_at);
 CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents

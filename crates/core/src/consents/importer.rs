@@ -10,6 +10,7 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 use serde_json::json;
 
+use super::recorder::Prepared;
 use super::{resolve_target, Action, Channel, Intake, Recorder, Target};
 use crate::db;
 use crate::error::{Error, Result};
@@ -144,7 +145,29 @@ const BULK_BYTES: usize = 1 << 20;
 const CHUNK: usize = 1024;
 const READ_AHEAD: usize = 8;
 
-type RowResult = std::result::Result<Row, import::RowError>;
+/// A row as the writing thread takes it: what it is recorded against, and
+/// its intake already checked and prepared on the reading thread (or why not).
+struct Ready {
+    line: u64,
+    agreement: Option<String>,
+    action: Action,
+    channel: Channel,
+    intake: Result<Prepared>,
+}
+
+impl Ready {
+    fn of(row: Row) -> Self {
+        Ready {
+            line: row.line,
+            agreement: row.agreement.clone(),
+            action: action_of(row.action),
+            channel: channel_of(row.channel.as_deref()),
+            intake: Prepared::new(intake_of(row)),
+        }
+    }
+}
+
+type RowResult = std::result::Result<Ready, import::RowError>;
 
 /// Imports `bytes` (the file `file_name`) read with `read`. `progress(rows
 /// done)` returning false cancels: nothing is stored ([`Error::Cancelled`]).
@@ -219,7 +242,7 @@ enum Chunk {
 fn read_ahead(rows: import::Rows<'_>, send: SyncSender<Chunk>) {
     let mut chunk = Vec::with_capacity(CHUNK);
     for r in rows {
-        chunk.push(r);
+        chunk.push(r.map(Ready::of));
         if chunk.len() == CHUNK && send.send(Chunk::Rows(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() {
             return;
         }
@@ -296,8 +319,7 @@ fn write_rows(
                     continue;
                 }
             };
-            let action = action_of(row.action);
-            let spec = row.agreement.clone();
+            let (action, spec) = (row.action, row.agreement);
             let target = targets
                 .entry((spec.clone(), action))
                 .or_insert_with(|| resolve(&tx, spec.as_deref(), default, action))
@@ -309,8 +331,8 @@ fn write_rows(
                     continue;
                 }
             };
-            let (line, channel) = (row.line, channel_of(row.channel.as_deref()));
-            match rec.add(&target, action, channel, intake_of(row)) {
+            let line = row.line;
+            match row.intake.and_then(|i| rec.add_prepared(&target, action, row.channel, i)) {
                 Ok(o) if o.duplicate => report.duplicates += 1,
                 Ok(o) => {
                     report.added += 1;

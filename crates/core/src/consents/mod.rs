@@ -674,14 +674,29 @@ pub(crate) fn intake_who(intake: &Intake) -> String {
 /// 8 bytes of a SHA-256 (a collision among a million rows has odds of about 1 in 10^7).
 pub(crate) fn dedup_key(target: &Target, action: Action, acted_at: &str, who: &str, url: Option<&str>) -> i64 {
     use sha2::{Digest, Sha256};
-    let key = serde_json::json!([
-        target.agreement,
-        target.version,
-        action.as_str(),
-        acted_at,
-        who,
-        url,
-    ]);
-    let h = Sha256::digest(key.to_string().as_bytes());
+    // The JSON array `[agreement, version, action, acted_at, who, url]`,
+    // written from a tuple (no `Value` built): keys stored in vaults depend
+    // on these exact bytes.
+    let key = (target.agreement, target.version, action.as_str(), acted_at, who, url);
+    let h = Sha256::digest(serde_json::to_string(&key).expect("strings and integers serialise").as_bytes());
     i64::from_be_bytes(h[..8].try_into().expect("8 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dedup keys already stored must keep matching: the key is still the
+    /// hash of the JSON array it was first defined as.
+    #[test]
+    fn dedup_key_is_the_hash_of_the_json_array() {
+        use sha2::{Digest, Sha256};
+        let t = Target { agreement: 12, version: 3, content_sha256: "x".into() };
+        for (who, url) in [("anna@example.ru", Some("https://e.ru/?q=\"ä\"\\")), ("9161234567", None)] {
+            let json = serde_json::json!([12, 3, "withdrawn", "2025-01-02T03:04:05.000000Z", who, url]);
+            let h = Sha256::digest(json.to_string().as_bytes());
+            let want = i64::from_be_bytes(h[..8].try_into().unwrap());
+            assert_eq!(dedup_key(&t, Action::Withdrawn, "2025-01-02T03:04:05.000000Z", who, url), want);
+        }
+    }
 }

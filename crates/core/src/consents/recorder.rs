@@ -29,6 +29,33 @@ pub struct Outcome {
     pub new_subject: bool,
 }
 
+/// An intake checked and normalised, with everything recording it needs
+/// that no lookup in the database gives: the time as stored, who it is
+/// about (for the dedup key), the normalised phone and the personal data as
+/// canonical JSON. Built by [`Recorder::add`], or beforehand on an import's
+/// reading thread, which leaves the writing thread only database work.
+pub(crate) struct Prepared {
+    intake: Intake,
+    /// None: the moment of recording.
+    acted_at: Option<String>,
+    who: String,
+    phone: Option<String>,
+    data: String,
+}
+
+impl Prepared {
+    pub(crate) fn new(intake: Intake) -> Result<Self> {
+        let intake = intake.normalized()?;
+        Ok(Prepared {
+            acted_at: intake.acted_at.map(utc_text),
+            who: intake_who(&intake),
+            phone: intake.phone.as_deref().and_then(normalize_phone),
+            data: ledger::canonical_json(&intake.data())?,
+            intake,
+        })
+    }
+}
+
 /// What an action carries besides who, what and where.
 struct Held {
     acted_at: String,
@@ -171,11 +198,16 @@ impl<'t> Recorder<'t> {
 
     /// Adds one action (checked and normalised); written at the next batch or [`finish`](Self::finish).
     pub fn add(&mut self, target: &Target, action: Action, channel: Channel, intake: Intake) -> Result<Outcome> {
-        let intake = intake.normalized()?;
-        let acted_at = intake.acted_at.map(utc_text).unwrap_or_else(|| self.now.clone());
-        let dedup = dedup_key(target, action, &acted_at, &intake_who(&intake), intake.url.as_deref());
-        let email = intake.email.clone();
-        let phone = intake.phone.as_deref().and_then(normalize_phone);
+        self.add_prepared(target, action, channel, Prepared::new(intake)?)
+    }
+
+    /// [`add`](Self::add) of an intake prepared beforehand (an import
+    /// prepares its rows on its reading thread).
+    pub(crate) fn add_prepared(&mut self, target: &Target, action: Action, channel: Channel, p: Prepared) -> Result<Outcome> {
+        let Prepared { intake, acted_at, who, phone, data } = p;
+        let acted_at = acted_at.unwrap_or_else(|| self.now.clone());
+        let dedup = dedup_key(target, action, &acted_at, &who, intake.url.as_deref());
+        let email = intake.email;
 
         // Match by e-mail, then phone; otherwise a new subject.
         let mut subject = None;
@@ -210,14 +242,13 @@ impl<'t> Recorder<'t> {
         if let Some(p) = phone {
             self.remember(&subject, "phone", p)?;
         }
-        if let Some(n) = &intake.name {
-            self.remember(&subject, "name", n.clone())?;
+        if let Some(n) = intake.name {
+            self.remember(&subject, "name", n)?;
         }
-        let data = ledger::canonical_json(&intake.data())?;
         let held = Held {
             acted_at,
-            acted_at_original: intake.acted_at_original.clone(),
-            scan_sha256: intake.scan_sha256.clone(),
+            acted_at_original: intake.acted_at_original,
+            scan_sha256: intake.scan_sha256,
             dedup,
             data,
         };

@@ -16,6 +16,11 @@ use clap::Parser;
 /// Exit code for a ledger or checkpoint that does not verify.
 pub const EXIT_VERIFY_FAILED: u8 = 3;
 
+/// mimalloc instead of the system allocator: a large import allocates and
+/// frees millions of small values (measured: 12–17% of a 1M-row import).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // SAFETY: first thing in main; no thread or database exists yet.
     unsafe { consent_ledger_core::db::configure_sqlite() };

@@ -103,10 +103,12 @@ pub async fn consent_merge(state: AppStateArc<'_>, keep: String, absorb: String)
 }
 
 /// How many consents have reached the end of their term and are not yet
-/// recorded as expired (the register's reminder; the list is not sent).
+/// recorded as expired (the register's reminder; the list is not sent;
+/// kept between register visits while nothing changes, see
+/// `Vault::expiry_due_count`).
 #[tauri::command]
 pub async fn consent_expiry_due(state: AppStateArc<'_>) -> IpcResult<u64> {
-    on_vault(state, move |v| Ok(expiry::due(v.conn(), chrono::Utc::now())?.len() as u64)).await
+    on_vault(state, move |v| Ok(v.expiry_due_count(chrono::Utc::now())?)).await
 }
 
 /// Records every consent whose term has ended as expired; returns how many.

@@ -139,6 +139,10 @@ fn main() {
     let id = v
         .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
         .unwrap();
+    // A 12-month term, so that the register's expiry reminder has work to do.
+    let mut content = agreements::view(v.conn(), id, None).unwrap().content;
+    content.expires_after_months = Some(12);
+    v.with_tx(|tx, _| agreements::save_draft(tx, id, content)).unwrap();
     v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::Ru)).unwrap();
 
     // The peak counts the file's bytes, held in memory as the CLI and the app hold them.
@@ -203,4 +207,13 @@ fn main() {
     println!("  first page of 100                                {:>8.2} ms  (target < 5 ms)", ms(page));
     println!("  first page of 100 withdrawals                    {:>8.2} ms", ms(filtered));
     println!("  a subject's timeline                             {:>8.2} ms  (target < 5 ms)", ms(timeline));
+    // What the register screen asks each time it opens: how many consents' terms have ended.
+    let now = chrono::Utc::now();
+    let t = Instant::now();
+    let due = v.expiry_due_count(now).unwrap();
+    let first = t.elapsed();
+    let t = Instant::now();
+    assert_eq!(v.expiry_due_count(now).unwrap(), due);
+    let again = t.elapsed();
+    println!("  consents whose 12-month term has ended ({due:>7})  {:>8.2} ms  (the register's reminder; {:.3} ms when nothing changed since)", ms(first), ms(again));
 }

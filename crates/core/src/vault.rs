@@ -51,6 +51,8 @@ pub struct Vault {
     signing: SigningKey,
     actor: String,
     slot_id: String,
+    /// [`Vault::expiry_due_count`]'s last answer: (ledger size, hour, count).
+    due_count: Option<(u64, i64, u64)>,
 }
 
 /// A new vault and its recovery code, which is shown once and never stored.
@@ -185,6 +187,7 @@ impl Vault {
             signing,
             actor,
             slot_id,
+            due_count: None,
         };
         Ok(Created {
             vault,
@@ -295,6 +298,7 @@ impl Vault {
             signing,
             actor,
             slot_id,
+            due_count: None,
         })
     }
 
@@ -361,6 +365,24 @@ impl Vault {
     /// Appends events as this vault's operator, in one transaction.
     pub fn record(&mut self, events: &[NewEvent]) -> Result<Vec<u64>> {
         self.with_tx(|tx, actor| ledger::append(tx, actor, events))
+    }
+
+    /// How many consents [`crate::consents::expiry::due`] lists at `now`, for a
+    /// reminder shown each time the register opens. Working it out reads
+    /// every consent given to a version with a term (3.2 s at a million of
+    /// them), so the count is kept while the ledger does not grow (every
+    /// change that could alter it appends an event) within the same UTC hour.
+    pub fn expiry_due_count(&mut self, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        let size = ledger::size(&self.conn)?;
+        let hour = now.timestamp().div_euclid(3600);
+        if let Some((s, h, count)) = self.due_count {
+            if (s, h) == (size, hour) {
+                return Ok(count);
+            }
+        }
+        let count = crate::consents::expiry::due(&self.conn, now)?.len() as u64;
+        self.due_count = Some((size, hour, count));
+        Ok(count)
     }
 
     pub fn dir(&self) -> &Path {

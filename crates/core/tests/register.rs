@@ -356,6 +356,44 @@ fn new_subjects_have_time_ordered_pseudonymous_ids() {
 }
 
 #[test]
+fn expiry_reminder_count_is_kept_until_the_ledger_grows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut v, open_ended) = vault(&tmp.path().join("v"));
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    let mut content = agreements::view(v.conn(), id, None).unwrap().content;
+    content.expires_after_months = Some(12);
+    v.with_tx(|tx, _| agreements::save_draft(tx, id, content)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let given = |name: &str, day| Intake {
+        acted_at: Some(chrono::Utc.with_ymd_and_hms(2024, 3, day, 10, 0, 0).unwrap()),
+        ..person(name, Some(&format!("{name}@example.de")), None, 1)
+    };
+    add(&mut v, &t, Action::Given, given("anna", 1));
+    let other = consents::target(v.conn(), open_ended, None, Action::Given).unwrap();
+    let bob = add(&mut v, &other, Action::Given, given("bob", 1)).subject;
+    let now = chrono::Utc.with_ymd_and_hms(2025, 10, 1, 10, 0, 0).unwrap();
+    assert_eq!(v.expiry_due_count(now).unwrap(), 1);
+    // A row slipped in without an event is not seen within the hour...
+    v.conn_mut()
+        .execute(
+            "INSERT INTO consents (id, subject_id, agreement_id, version, action, acted_at, recorded_at, channel, dedup_key)
+             SELECT 999999, ?2, agreement_id, version, 'given', '2024-03-02T10:00:00.000000Z', recorded_at, channel, 1
+               FROM consents WHERE agreement_id = ?1",
+            rusqlite::params![id as i64, bob],
+        )
+        .unwrap();
+    assert_eq!(v.expiry_due_count(now).unwrap(), 1);
+    // ...but in the next one; and a consent recorded with its event at once.
+    let later = now + chrono::Duration::hours(1);
+    assert_eq!(v.expiry_due_count(later).unwrap(), 2);
+    add(&mut v, &t, Action::Given, given("gus", 3));
+    assert_eq!(v.expiry_due_count(later).unwrap(), 3);
+}
+
+#[test]
 fn consents_expire_when_the_versions_term_in_months_ends() {
     use consent_ledger_core::consents::expiry;
     let tmp = tempfile::tempdir().unwrap();

@@ -115,13 +115,14 @@ fn main() {
     let text = std::str::from_utf8(&bytes).unwrap();
     let key = MasterKey::generate();
     let raw_time = raw_insert(&tmp.path().join("raw.db"), &key, text, "");
-    // The same, into a table shaped like a register: a unique key per row
-    // (random, as a dedup hash is), an index by e-mail and one by time.
+    // The same, into a table shaped like the register's consents: unique
+    // by time and a random key (as a dedup hash is), indexes by e-mail and
+    // by name (as by subject).
     let shaped_time = raw_insert(
         &tmp.path().join("shaped.db"),
         &key,
         text,
-        "CREATE UNIQUE INDEX r_k ON r(k); CREATE INDEX r_c ON r(c); CREATE INDEX r_a ON r(a);",
+        "CREATE UNIQUE INDEX r_k ON r(a, k); CREATE INDEX r_c ON r(c); CREATE INDEX r_b ON r(b);",
     );
 
     let opts = CreateOptions {
@@ -168,7 +169,7 @@ fn main() {
 
     println!("{n} consents ({} subjects), one CSV file; medians of 41 runs for reads", report.new_subjects);
     println!("  machine: raw SQLCipher insert of the same rows   {:>8.2} s  ({:.0} rows/s)", raw_time.as_secs_f64(), n as f64 / raw_time.as_secs_f64());
-    println!("  machine: the same into a register-shaped table    {:>8.2} s  ({:.0} rows/s; unique random key, e-mail and time indexes)", shaped_time.as_secs_f64(), n as f64 / shaped_time.as_secs_f64());
+    println!("  machine: the same into a register-shaped table    {:>8.2} s  ({:.0} rows/s; unique time + random key, e-mail and name indexes)", shaped_time.as_secs_f64(), n as f64 / shaped_time.as_secs_f64());
     println!(
         "  import (parse, match, ledger, index, commit)     {:>8.2} s  ({:.0} rows/s, {:.2}x raw, {:.2}x register-shaped; target < 2.5x, about 25 s)",
         import_time.as_secs_f64(),

@@ -204,6 +204,8 @@ mod tests {
                 "INSERT INTO agreements (id, template, language, created_at) VALUES (1, 'processing', 'ru', 't');
                  INSERT INTO agreement_versions (agreement_id, version, status, content, content_hash, updated_at, published_seq)
                    VALUES (1, 1, 'published', '{}', 'h', 't', 1);
+                 INSERT INTO imports (id, file_name, file_sha256, format, rows_read, rows_added, rows_duplicate,
+                     rows_rejected, imported_at, event_seq) VALUES (1, 'a.csv', 'h', 'csv', 1, 1, 0, 0, 't', 5);
                  INSERT INTO subjects (id, hmac_key, created_at) VALUES ('s-a', zeroblob(32), 't'), ('s-b', zeroblob(32), 't');
                  INSERT INTO events (seq, recorded_at, actor, kind, subject, body, leaf_hash)
                    VALUES (5, 't', 'op', 'consent.given', 's-a', '{}', zeroblob(32)),
@@ -211,7 +213,7 @@ mod tests {
                           (12, 't', 'op', 'subject.noted', 's-b', '{}', zeroblob(32));
                  INSERT INTO consents (subject_id, agreement_id, version, action, acted_at, acted_at_original,
                      recorded_at, channel, scan_sha256, import_id, dedup_key, event_seq)
-                   VALUES ('s-a', 1, 1, 'given', '2025-01-01', '01.01.2025', 'r', 'web_form', NULL, NULL, -7, 5),
+                   VALUES ('s-a', 1, 1, 'given', '2025-01-01', '01.01.2025', 'r', 'web_form', NULL, 1, -7, 5),
                           ('s-a', 1, 1, 'withdrawn', '2025-02-01', NULL, 'r', 'paper', 'abc', NULL, 8, 9);
                  INSERT INTO subject_data (subject_id, event_seq, data)
                    VALUES ('s-a', 5, '{\"name\":\"Анна\"}'), ('s-a', 9, '{}'), ('s-b', 12, '{\"x\":1}');
@@ -220,20 +222,30 @@ mod tests {
             .unwrap();
         }
         let conn = open(&path, None, false).unwrap();
-        let consents: Vec<(i64, String, String, Option<String>, i64)> = conn
-            .prepare("SELECT id, action, channel, scan_sha256, dedup_key FROM consents ORDER BY id")
+        let consents: Vec<(i64, String, String, Option<String>, i64, Option<i64>)> = conn
+            .prepare("SELECT id, action, channel, scan_sha256, dedup_key, import_id FROM consents ORDER BY id")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(
             consents,
             vec![
-                (5, "given".into(), "web_form".into(), None, -7),
-                (9, "withdrawn".into(), "paper".into(), Some("abc".into()), 8)
+                (5, "given".into(), "web_form".into(), None, -7, Some(1)),
+                (9, "withdrawn".into(), "paper".into(), Some("abc".into()), 8, None)
             ]
         );
+        let columns = |table: &str| -> Vec<String> {
+            conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert!(!columns("consents").contains(&"event_seq".to_string()));
+        assert_eq!(columns("subject_data"), ["event_seq", "subject_id", "data"]);
         let data: Vec<(i64, String, String)> = conn
             .prepare("SELECT event_seq, subject_id, data FROM subject_data ORDER BY event_seq")
             .unwrap()
@@ -261,7 +273,7 @@ mod tests {
         let e = conn.execute(dup, params![20, "2025-01-01"]).unwrap_err();
         assert!(e.to_string().contains("UNIQUE"), "{e}");
         conn.execute(dup, params![21, "2025-01-02"]).unwrap();
-        // Both indexes that went away are now the tables' keys.
+        // The index by event that went away is now the table's key.
         let names: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
             .unwrap()

@@ -43,7 +43,7 @@ impl NewEvent {
     /// strings, booleans and integers within ±2^53, that text is already
     /// RFC 8785, so no `Value` is built: bulk imports append a million of
     /// these. Debug builds check the text against the reference crate.
-    pub fn with_sorted_fields<T: Serialize>(kind: &str, body: &T) -> Result<Self> {
+    pub(crate) fn with_sorted_fields<T: Serialize>(kind: &str, body: &T) -> Result<Self> {
         let text = serde_json::to_string(body)
             .map_err(|e| Error::Invalid(format!("event body is not JSON: {e}")))?;
         debug_assert_eq!(

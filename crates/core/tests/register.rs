@@ -119,6 +119,12 @@ fn keyset_pages_cover_consents_of_one_moment_once_each() {
     assert_eq!(ids.len(), 25, "a consent was listed twice");
     assert!(seen.windows(2).all(|w| w[0].0 >= w[1].0), "newest first");
     assert!(seen[0].0.starts_with("2025-03-09") && seen[24].0.starts_with("2025-03-01"));
+    // A cursor naming no consent at that moment (stale, or mistyped) is refused, not half-followed.
+    let stale = consents::Cursor { acted_at: seen[3].0.clone(), id: 999_999 };
+    let e = consents::list(v.conn(), &Filter::default(), Some(&stale), 4).unwrap_err();
+    assert_eq!(e.code(), "invalid", "{e}");
+    let moved = consents::Cursor { acted_at: seen[0].0.clone(), id: seen[3].1 };
+    assert!(consents::list(v.conn(), &Filter::default(), Some(&moved), 4).is_err());
 }
 
 #[test]

@@ -546,12 +546,20 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
     // index `consents_by_time` then gives the whole order, so a page reads
     // just its rows. (The cursor names the last consent by id.)
     if let Some(c) = after {
+        let key: Option<i64> = conn
+            .prepare_cached("SELECT dedup_key FROM consents WHERE id = ?1 AND acted_at = ?2")?
+            .query_row(rusqlite::params![c.id as i64, c.acted_at], |r| r.get(0))
+            .optional()?;
+        let key = key.ok_or_else(|| {
+            Error::Invalid(format!(
+                "no consent {} at {}: the page cursor is stale; start again from the first page",
+                c.id, c.acted_at
+            ))
+        })?;
         args.push(V::Text(c.acted_at.clone()));
-        args.push(V::Integer(c.id as i64));
+        args.push(V::Integer(key));
         let (a, b) = (args.len() - 1, args.len());
-        sql.push_str(&format!(
-            " AND (c.acted_at, c.dedup_key) < (?{a}, (SELECT dedup_key FROM consents WHERE id = ?{b}))"
-        ));
+        sql.push_str(&format!(" AND (c.acted_at, c.dedup_key) < (?{a}, ?{b})"));
     }
     args.push(V::Integer(limit.clamp(1, 1000) as i64));
     sql.push_str(&format!(" ORDER BY c.acted_at DESC, c.dedup_key DESC LIMIT ?{}", args.len()));

@@ -104,7 +104,8 @@ pub struct Recorder<'t> {
     pending: Vec<Pending>,
     contacts: HashMap<(&'static str, String), String>,
     keys: HashMap<String, Zeroizing<Vec<u8>>>,
-    seen: HashSet<i64>,
+    /// (acted_at, dedup key) of the actions held: unique together, as in the register.
+    seen: HashSet<(String, i64)>,
     /// Subjects already stored before this batch whose search entry must be rebuilt.
     touched: HashSet<String>,
     /// Subjects created in this batch: their whole search entry is known here.
@@ -293,7 +294,7 @@ impl<'t> Recorder<'t> {
     }
 
     fn is_duplicate(&mut self, acted_at: &str, dedup: i64) -> Result<bool> {
-        Ok(self.seen.contains(&dedup)
+        Ok(self.seen.contains(&(acted_at.to_string(), dedup))
             || self
                 .tx
                 .prepare_cached("SELECT 1 FROM consents WHERE acted_at = ?1 AND dedup_key = ?2")?
@@ -303,7 +304,7 @@ impl<'t> Recorder<'t> {
     /// Commits to the data with the subject's key and holds the action for the next batch.
     fn hold(&mut self, subject: &str, target: &Target, action: Action, channel: Channel, h: Held) -> Result<()> {
         let commitment = subjects::commitment(self.key(subject)?, &h.data);
-        self.seen.insert(h.dedup);
+        self.seen.insert((h.acted_at.clone(), h.dedup));
         self.pending.push(Pending {
             subject: subject.to_string(),
             target: target.clone(),

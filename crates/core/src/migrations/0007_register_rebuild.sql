@@ -6,12 +6,13 @@
 --   (`consents.event_seq` and `subject_data_by_event`).
 -- * The duplicate check and the order by time share one index,
 --   `(acted_at, dedup_key)`. A dedup key is a hash that covers the time
---   (consents::dedup_key), so the pair is unique exactly when the key is;
+--   (consents::dedup_key), so one action recorded twice has the same pair;
 --   and an import in time order writes this index in order, where the
 --   unique key alone was written at random places.
 -- * CHECK constraints compare with `=` instead of `IN (...)`: SQLite builds a
 --   temporary B-tree for an IN list each time a row is checked.
--- Nothing recorded changes: rows are copied as they are.
+-- Every row is copied. Consents are renumbered: a consent's id becomes the
+-- seq of its event (exports list that seq next to the old id).
 
 CREATE TABLE consents_v7 (
     id                INTEGER PRIMARY KEY,   -- the seq of the consent.* event that recorded it

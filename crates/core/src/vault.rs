@@ -369,8 +369,7 @@ impl Vault {
 
     /// How many consents [`crate::consents::expiry::due`] lists at `now`, for a
     /// reminder shown each time the register opens. Working it out reads
-    /// every consent given to a version with a term (3.2 s at a million of
-    /// them), so the count is kept while the ledger does not grow (every
+    /// the whole register (1.5 s at a million consents), so the count is kept while the ledger does not grow (every
     /// change that could alter it appends an event) within the same UTC hour.
     pub fn expiry_due_count(&mut self, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
         let size = ledger::size(&self.conn)?;

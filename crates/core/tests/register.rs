@@ -395,8 +395,11 @@ fn expiry_reminder_count_is_kept_until_the_ledger_grows() {
     // ...but in the next one; and a consent recorded with its event at once.
     let later = now + chrono::Duration::hours(1);
     assert_eq!(v.expiry_due_count(later).unwrap(), 2);
-    add(&mut v, &t, Action::Given, given("gus", 3));
+    let gus = add(&mut v, &t, Action::Given, given("gus", 3)).subject;
     assert_eq!(v.expiry_due_count(later).unwrap(), 3);
+    // An erased person's consents are not listed (their data is gone).
+    v.erase_subject(&gus, "request #7").unwrap();
+    assert_eq!(v.expiry_due_count(later).unwrap(), 2);
 }
 
 #[test]

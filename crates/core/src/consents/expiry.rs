@@ -4,12 +4,12 @@
 //! agreement again since. Expiry is recorded as `consent.expired`, like any
 //! other action, when an operator asks for it (nothing changes by itself).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Months, Utc};
 use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 use serde_json::json;
-
-use std::collections::{HashMap, HashSet};
 
 use crate::ledger::utc_text;
 use super::{same_person, Action, Channel, Recorder, Target};

@@ -447,6 +447,11 @@ fn consents_expire_when_the_versions_term_in_months_ends() {
     assert_eq!(expired.len(), 1);
     assert_eq!(expired[0].entry.acted_at, "2025-01-31T10:00:00.000000Z");
     assert_eq!(expired[0].matches_ledger, Some(true));
+    // The register names the person whose consent expired.
+    assert_eq!(expired[0].entry.name.as_deref(), Some("anna"));
+    let listed = consents::list(v.conn(), &Filter { action: Some(Action::Expired), ..Default::default() }, None, 10).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|e| e.name.is_some() && e.email.is_some()), "{listed:?}");
     assert_eq!(expired[0].data["expired_consent"], due[0].given_seq);
     // Once recorded, nothing is due until Eve's second consent ends.
     assert!(expiry::due(v.conn(), now).unwrap().is_empty());

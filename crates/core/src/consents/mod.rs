@@ -370,6 +370,13 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
         .and_then(|d| serde_json::from_str(d).ok())
         .unwrap_or_default();
     let s = |k: &str| d[k].as_str().map(String::from);
+    // An expiry names nobody itself: who it is comes from the consent that expired.
+    let given: Option<String> = r.get(15)?;
+    let g: serde_json::Value = given
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
+    let person = |k: &str| s(k).or_else(|| g[k].as_str().map(String::from));
     let agreement = r.get::<_, i64>(2)? as u64;
     let version: u32 = r.get(3)?;
     let action: String = r.get(4)?;
@@ -377,9 +384,9 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: r.get::<_, i64>(0)? as u64,
         subject: r.get(1)?,
-        name: s("name"),
-        email: s("email"),
-        phone: s("phone"),
+        name: person("name"),
+        email: person("email"),
+        phone: person("phone"),
         agreement,
         version,
         label: version_label(agreement, version),
@@ -396,7 +403,10 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 
 const ENTRY_SQL: &str = "SELECT c.id, c.subject_id, c.agreement_id, c.version, c.action, c.acted_at,
         c.acted_at_original, c.recorded_at, c.channel, c.scan_sha256, c.id, s.erased_at, s.hmac_key,
-        d.data, v.content_hash
+        d.data, v.content_hash,
+        CASE WHEN c.action = 'expired' THEN
+          (SELECT g.data FROM subject_data g WHERE g.event_seq = json_extract(d.data, '$.expired_consent'))
+        END
    FROM consents c
    JOIN subjects s ON s.id = c.subject_id
    LEFT JOIN subject_data d ON d.event_seq = c.id

@@ -37,6 +37,18 @@ fn person(name: &str, email: Option<&str>, phone: Option<&str>, day: u32) -> Int
     }
 }
 
+/// A published agreement whose consents last `months`, and its target.
+fn agreement_with_term(v: &mut Vault, months: u32) -> (u64, Target) {
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    let mut content = agreements::view(v.conn(), id, None).unwrap().content;
+    content.expires_after_months = Some(months);
+    v.with_tx(|tx, _| agreements::save_draft(tx, id, content)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
+    (id, consents::target(v.conn(), id, None, Action::Given).unwrap())
+}
+
 fn add(v: &mut Vault, t: &Target, action: Action, i: Intake) -> consents::Outcome {
     v.with_tx(|tx, actor| consents::record(tx, actor, t, action, Channel::WebForm, i))
         .unwrap()
@@ -365,14 +377,7 @@ fn new_subjects_have_time_ordered_pseudonymous_ids() {
 fn expiry_reminder_count_is_kept_until_the_ledger_grows() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut v, open_ended) = vault(&tmp.path().join("v"));
-    let id = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
-        .unwrap();
-    let mut content = agreements::view(v.conn(), id, None).unwrap().content;
-    content.expires_after_months = Some(12);
-    v.with_tx(|tx, _| agreements::save_draft(tx, id, content)).unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
-    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let (id, t) = agreement_with_term(&mut v, 12);
     let given = |name: &str, day| Intake {
         acted_at: Some(chrono::Utc.with_ymd_and_hms(2024, 3, day, 10, 0, 0).unwrap()),
         ..person(name, Some(&format!("{name}@example.de")), None, 1)
@@ -407,18 +412,12 @@ fn consents_expire_when_the_versions_term_in_months_ends() {
     use consent_ledger_core::consents::expiry;
     let tmp = tempfile::tempdir().unwrap();
     let (mut v, open_ended) = vault(&tmp.path().join("v"));
-    // A version whose consents last 12 months.
-    let id = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
-        .unwrap();
+    // A version whose consents last 12 months; a term of 0 months is refused.
+    let (id, t) = agreement_with_term(&mut v, 12);
     let mut content = agreements::view(v.conn(), id, None).unwrap().content;
-    content.expires_after_months = Some(12);
-    v.with_tx(|tx, _| agreements::save_draft(tx, id, content.clone())).unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
     content.expires_after_months = Some(0);
-    assert!(v.with_tx(|tx, _| agreements::save_draft(tx, id, content.clone())).is_err());
+    assert!(v.with_tx(|tx, _| agreements::save_draft(tx, id, content)).is_err());
 
-    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
     let other = consents::target(v.conn(), open_ended, None, Action::Given).unwrap();
     let at = |y, m, d| chrono::Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap();
     let given = |name: &str, when| Intake { acted_at: Some(when), ..person(name, Some(&format!("{name}@example.de")), None, 1) };
@@ -466,13 +465,7 @@ fn consents_expire_when_the_versions_term_in_months_ends() {
     let july = expiry::due(v.conn(), at(2026, 7, 1)).unwrap();
     assert_eq!(july.iter().map(|d| d.subject.as_str()).collect::<Vec<_>>(), vec![fay2.as_str(), eve2.as_str()], "{july:?}");
     // Month ends clamp: given on 31 January, a one-month term ends on 28 February.
-    let monthly = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
-        .unwrap();
-    content.expires_after_months = Some(1);
-    v.with_tx(|tx, _| agreements::save_draft(tx, monthly, content.clone())).unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, monthly, &[], Language::En)).unwrap();
-    let m = consents::target(v.conn(), monthly, None, Action::Given).unwrap();
+    let (_, m) = agreement_with_term(&mut v, 1);
     let gus = add(&mut v, &m, Action::Given, given("gus", at(2026, 1, 31))).subject;
     let feb = expiry::due(v.conn(), at(2026, 2, 28)).unwrap();
     let gus_due: Vec<_> = feb.iter().filter(|d| d.subject == gus).collect();

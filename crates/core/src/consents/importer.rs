@@ -156,10 +156,10 @@ struct Ready {
 }
 
 impl Ready {
-    fn of(row: Row) -> Self {
+    fn of(mut row: Row) -> Self {
         Ready {
             line: row.line,
-            agreement: row.agreement.clone(),
+            agreement: row.agreement.take(),
             action: action_of(row.action),
             channel: channel_of(row.channel.as_deref()),
             intake: Prepared::new(intake_of(row)),

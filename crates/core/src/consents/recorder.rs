@@ -66,7 +66,7 @@ struct Held {
 }
 
 /// Who an action recorded for a known subject is about, for [`dedup_key`].
-pub(crate) fn subject_who(subject: &str) -> String {
+fn subject_who(subject: &str) -> String {
     format!("subject:{subject}")
 }
 

@@ -10,11 +10,11 @@ use crate::error::Result;
 /// The token a normalised phone is indexed under: for Russian numbers the
 /// 10 digits without the leading 7 (a query for 7…, 8… or the bare 10 digits
 /// finds it, see [`fts_query`]); other numbers in full.
-pub(crate) fn phone_tokens(normalized: &str) -> Vec<String> {
+pub(crate) fn phone_token(normalized: &str) -> &str {
     if normalized.len() == 11 && normalized.starts_with('7') {
-        vec![normalized[1..].to_string()]
+        &normalized[1..]
     } else {
-        vec![normalized.to_string()]
+        normalized
     }
 }
 
@@ -68,7 +68,7 @@ impl Entry {
         match kind {
             "name" => self.names.push(value.to_string()),
             "email" => self.emails.push(value.to_string()),
-            _ => self.phones.extend(phone_tokens(value)),
+            _ => self.phones.push(phone_token(value).to_string()),
         }
     }
 
@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(fts_query("916 12").unwrap(), "phone : (\"91612\"*)");
         // Russian numbers are indexed by their 10 digits: +7 and 8 are dropped.
         assert_eq!(fts_query("+7 91").unwrap(), "phone : (\"791\"* OR \"91\"*)");
-        assert_eq!(phone_tokens("79161234567"), vec!["9161234567"]);
-        assert_eq!(phone_tokens("4930123456"), vec!["4930123456"]);
+        assert_eq!(phone_token("79161234567"), "9161234567");
+        assert_eq!(phone_token("4930123456"), "4930123456");
     }
 }

@@ -9,6 +9,8 @@ use consent_ledger_core::keyslots::{KeyFile, SlotKind};
 use consent_ledger_core::{db, CreateOptions, Created, Vault};
 use rusqlite::Connection;
 
+pub mod pages;
+
 pub const PASS: &str = "tulip orbit canyon ledger 42";
 pub const ORG: &str = "ООО «Уникальная Ромашка 7Q»";
 
@@ -26,9 +28,13 @@ pub fn create(dir: &Path) -> Created {
 
 /// The vault's database opened with its master key, bypassing the core.
 pub fn raw_conn(dir: &Path) -> Connection {
+    db::open(&dir.join(db::DB_FILE), Some(&master_key(dir)), false).unwrap()
+}
+
+/// The vault's master key, from its passphrase slot.
+pub fn master_key(dir: &Path) -> consent_ledger_core::crypto::MasterKey {
     let keys = KeyFile::load(dir).unwrap();
-    let (master, _) = keys.unlock(SlotKind::Passphrase, PASS.as_bytes()).unwrap();
-    db::open(&dir.join(db::DB_FILE), Some(&master), false).unwrap()
+    keys.unlock(SlotKind::Passphrase, PASS.as_bytes()).unwrap().0
 }
 
 /// Every byte of every file in the folder.

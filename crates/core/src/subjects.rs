@@ -210,6 +210,8 @@ pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Resu
             Err(e) => return Err(e),
         }
     }
+    // Their search entries are only tombstones until the index is rewritten.
+    crate::consents::search::purge_deleted(tx)?;
     Ok(last)
 }
 

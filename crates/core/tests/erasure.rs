@@ -1,13 +1,14 @@
 //! Erasure destroys a subject's data and key for good while the ledger keeps
-//! verifying. The byte-level check runs the same code on an unencrypted
-//! database, so that the erased values could be seen if any page or WAL
-//! frame still held them.
+//! verifying. The byte-level checks look for the erased values in every page
+//! and WAL frame: of an unencrypted database, and of a real vault decrypted
+//! page by page without SQLite (free pages and stale frames included).
 
 mod common;
 
+use common::pages::{decrypted_vault, has_bytes, traces};
 use common::*;
 use consent_ledger_core::crypto::KdfParams;
-use consent_ledger_core::{db, ledger, subjects, verify, NewEvent, Vault};
+use consent_ledger_core::{consents, db, ledger, subjects, verify, NewEvent, Vault};
 use rusqlite::Connection;
 use serde_json::json;
 
@@ -54,9 +55,10 @@ fn erased_values_leave_no_trace_in_database_or_wal_pages() {
             [public.as_bytes()],
         )
         .unwrap();
+        tx.execute("INSERT INTO vault_meta VALUES (1, '00', 'org', 't')", []).unwrap();
         let created = NewEvent::new(
             "vault.created",
-            json!({ "checkpoint_key": hex::encode(public.as_bytes()) }),
+            json!({ "checkpoint_key": hex::encode(public.as_bytes()), "vault_id": "00" }),
         );
         ledger::append(&tx, "op", &[created]).unwrap();
         tx.commit().unwrap();
@@ -181,4 +183,151 @@ fn tampered_personal_data_no_longer_matches_its_commitment() {
     let r = v.verify(|_, _| true).unwrap();
     let p = r.problem.unwrap();
     assert_eq!((p.code, p.seq), ("data_mismatch", Some(2)));
+}
+
+/// A person as the register receives them: name, e-mail, phone as typed.
+struct Person {
+    name: &'static str,
+    email: &'static str,
+    phone: &'static str,
+}
+
+impl Person {
+    fn intake(&self, day: u32) -> consents::Intake {
+        use chrono::TimeZone;
+        consents::Intake {
+            name: Some(self.name.into()),
+            email: Some(self.email.into()),
+            phone: Some(self.phone.into()),
+            acted_at: Some(chrono::Utc.with_ymd_and_hms(2025, 3, day, 10, 0, 0).unwrap()),
+            ..Default::default()
+        }
+    }
+
+    /// What of this person may be left in a page: the name, each of its
+    /// words in any case, the e-mail, its local part and domain and their
+    /// words, the phone as typed, as normalised and as the search index's token.
+    fn needles(&self) -> Vec<String> {
+        let mut out = traces(self.name);
+        let (local, domain) = self.email.split_once('@').unwrap();
+        for v in [self.email, local, domain] {
+            out.extend(traces(v));
+        }
+        let digits = consents::normalize_phone(self.phone).unwrap();
+        let token = digits.strip_prefix('7').filter(|t| t.len() == 10).unwrap_or(&digits).to_string();
+        out.extend([self.phone.to_string(), digits, token]);
+        out
+    }
+}
+
+// The words of everybody's values start with letters (and digits) that no
+// other person's words start with: the search index stores a word after one
+// with the same first letters by its remaining letters only, and a word
+// stored whole is the clearest sign that the scan can see the index.
+const ERASED: Person = Person {
+    name: "Zebulon Quixworth",
+    email: "Lantern.Zebulon@velvetharbor.museum",
+    phone: "+7 (917) 864-20-53",
+};
+/// The same person recorded under other details, merged with [`ERASED`] later.
+const ERASED_TOO: Person = Person {
+    name: "Гедеон Quixworth",
+    email: "owlet.tamsin@driftmail.net",
+    phone: "+44 20 7946 0831",
+};
+const KEPT: [Person; 2] = [
+    Person { name: "Anna Wintergreen", email: "hollis.anna@bellflower.example", phone: "+33 1 44 55 66 77" },
+    Person { name: "Борис Fenwick", email: "ursine.boris@corvidae.example", phone: "+1 212 555 0147" },
+];
+
+/// A vault with a published agreement and consents of several people, one
+/// of them recorded twice and merged: (vault, the two subjects of the person
+/// to erase).
+fn register(dir: &std::path::Path) -> (Vault, String, String) {
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    use consents::{Action, Channel};
+    let mut v = create(dir).vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Ромашка»".into();
+    r.legal_address = "Москва".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
+    let given = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let withdrawn = consents::target(v.conn(), id, None, Action::Withdrawn).unwrap();
+    let add = |v: &mut Vault, action, p: &Person, day| {
+        let t = if action == Action::Given { &given } else { &withdrawn };
+        v.with_tx(|tx, actor| consents::record(tx, actor, t, action, Channel::WebForm, p.intake(day)))
+            .unwrap()
+            .subject
+    };
+    // One transaction each: the search index gets a segment per action and
+    // merges some of them, as in a vault used day after day.
+    add(&mut v, Action::Given, &KEPT[0], 1);
+    let first = add(&mut v, Action::Given, &ERASED, 2);
+    add(&mut v, Action::Given, &KEPT[1], 3);
+    let second = add(&mut v, Action::Given, &ERASED_TOO, 4);
+    assert_ne!(first, second);
+    for i in 0..12 {
+        add(&mut v, if i % 2 == 0 { Action::Withdrawn } else { Action::Given }, &KEPT[i % 2], 5 + i as u32);
+    }
+    add(&mut v, Action::Withdrawn, &ERASED, 20);
+    v.with_tx(|tx, actor| consents::merge(tx, actor, &first, &second)).unwrap();
+    add(&mut v, Action::Given, &KEPT[0], 21);
+    (v, first, second)
+}
+
+#[test]
+fn an_erased_persons_values_are_in_no_page_of_the_encrypted_vault() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("v");
+    let (mut v, first, second) = register(&dir);
+    let key = master_key(&dir);
+    let needles: Vec<String> = [&ERASED, &ERASED_TOO].iter().flat_map(|p| p.needles()).collect();
+    let absent = |bytes: &[u8]| -> Vec<&String> {
+        needles.iter().filter(|n| has_bytes(bytes, n.as_bytes())).collect()
+    };
+
+    // The scan sees the data, the search index included: the lower-case
+    // name is only there.
+    let (bytes, _, _) = decrypted_vault(key.as_bytes(), &dir);
+    assert!(has_bytes(&bytes, b"quixworth"), "the search index is visible to the scan");
+    assert!(!absent(&bytes).is_empty());
+    assert_eq!(consents::search::subjects(v.conn(), "quixw", 10).unwrap().len(), 1);
+
+    // Erased through the absorbed subject: the person is both. Nothing is
+    // written after it.
+    let seq = v.erase_subject(&second, "request r-12 (GDPR Art. 17)").unwrap();
+    let (bytes, pages, frames) = decrypted_vault(key.as_bytes(), &dir);
+    assert!(pages > 10, "{pages} pages");
+    let left = absent(&bytes);
+    assert!(left.is_empty(), "erased values still in the vault's pages ({pages} pages, {frames} WAL frames): {left:?}");
+    // The others' values are all there (so the scan would have found these).
+    for p in &KEPT {
+        for n in [p.name, p.email, &consents::normalize_phone(p.phone).unwrap()] {
+            assert!(has_bytes(&bytes, n.as_bytes()), "{n} was lost though not erased");
+        }
+    }
+    assert!(has_bytes(&bytes, b"wintergreen"), "another person's search entry is visible to the scan");
+
+    // Both subjects were erased, each with its event; the log verifies; the
+    // others can still be found.
+    assert_eq!(v.event(seq).unwrap().kind, "subject.erased");
+    for s in [&first, &second] {
+        assert_eq!(subjects::data(v.conn(), s).unwrap_err().code(), "erased");
+    }
+    assert!(consents::search::subjects(v.conn(), "quixw", 10).unwrap().is_empty());
+    assert_eq!(consents::search::subjects(v.conn(), "wintergr", 10).unwrap().len(), 1);
+    assert_eq!(consents::search::subjects(v.conn(), "fenw", 10).unwrap().len(), 1);
+    let r = v.verify(|_, _| true).unwrap();
+    assert!(r.ok(), "{r:?}");
+
+    // Locking writes and checkpoints again: still nothing.
+    v.lock().unwrap();
+    let (bytes, _, _) = decrypted_vault(key.as_bytes(), &dir);
+    let left = absent(&bytes);
+    assert!(left.is_empty(), "erased values in the locked vault: {left:?}");
 }

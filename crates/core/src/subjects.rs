@@ -170,17 +170,42 @@ pub fn first_mismatch(conn: &Connection) -> Result<Option<u64>> {
     Ok(None)
 }
 
+/// What an erasure destroyed (no personal data: ids and counts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Erased {
+    /// The subject the request named.
+    pub subject: String,
+    /// Every subject erased (the person: the subject merged into last, the
+    /// ones merged into it first), each with its own `subject.erased` event.
+    pub erased: Vec<String>,
+    /// Records of personal data deleted, over all of them.
+    pub records_destroyed: u64,
+    /// The seq of the last `subject.erased` event.
+    pub event_seq: u64,
+}
+
 /// Erases a subject in its own transaction, then checkpoints and truncates
 /// the WAL so that no earlier copy of the erased pages survives in it
-/// (`secure_delete` already zeroes them in the database file).
+/// (`secure_delete` already zeroes them in the database file). Returns the
+/// seq of the last `subject.erased` event; [`erase_person`] says more.
 pub fn erase_and_purge(
     conn: &mut Connection,
     actor: &str,
     subject: &str,
     reason: &str,
 ) -> Result<u64> {
+    Ok(erase_person(conn, actor, subject, reason)?.event_seq)
+}
+
+/// [`erase_and_purge`], reporting every subject erased.
+pub fn erase_person(
+    conn: &mut Connection,
+    actor: &str,
+    subject: &str,
+    reason: &str,
+) -> Result<Erased> {
     let tx = conn.transaction()?;
-    let seq = erase(&tx, actor, subject, reason)?;
+    let erased = erase_all(&tx, actor, subject, reason)?;
     tx.commit()?;
     let (busy, _, _): (i64, i64, i64) =
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
@@ -191,7 +216,26 @@ pub fn erase_and_purge(
             "the data was erased, but another program holds the vault open so its journal could not be purged; close it and run erase again".into(),
         ));
     }
-    Ok(seq)
+    Ok(erased)
+}
+
+/// The subjects an erasure of `subject` would destroy: the person it
+/// belongs to, i.e. the subject it was merged into and every subject merged
+/// into that one, those not erased yet. `not_found` for an unknown id,
+/// `erased` when the person was erased already.
+pub fn erasable(conn: &Connection, subject: &str) -> Result<Vec<String>> {
+    let root = crate::consents::current_subject(conn, subject)?;
+    key_of(conn, &root)?;
+    let mut out = vec![];
+    // The absorbed first, the subject they were merged into last.
+    for s in crate::consents::same_person(conn, &root)?.into_iter().rev() {
+        match key_of(conn, &s) {
+            Ok(_) => out.push(s),
+            Err(Error::Erased(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// Destroys the subject's data and key and records `subject.erased`; a
@@ -199,28 +243,34 @@ pub fn erase_and_purge(
 /// with its own event. Returns the seq of the last event.
 /// Prefer [`erase_and_purge`], which also purges the WAL.
 pub fn erase(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
-    let root = crate::consents::current_subject(tx, subject)?;
-    key_of(tx, &root)?;
-    let mut last = 0;
-    // The absorbed first, the subject they were merged into last.
-    for s in crate::consents::same_person(tx, &root)?.iter().rev() {
-        match key_of(tx, s) {
-            Ok(_) => last = erase_one(tx, actor, s, reason)?,
-            Err(Error::Erased(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    // Their search entries are only tombstones until the index is rewritten.
-    crate::consents::search::purge_deleted(tx)?;
-    Ok(last)
+    Ok(erase_all(tx, actor, subject, reason)?.event_seq)
 }
 
-fn erase_one(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<u64> {
+/// [`erase`], reporting every subject erased.
+pub fn erase_all(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<Erased> {
     if reason.trim().is_empty() {
         return Err(Error::Invalid(
             "say why the data is erased (e.g. the request that asked for it)".into(),
         ));
     }
+    let erased = erasable(tx, subject)?;
+    let (mut records, mut last) = (0, 0);
+    for s in &erased {
+        let (seq, n) = erase_one(tx, actor, s, reason)?;
+        (last, records) = (seq, records + n);
+    }
+    // Their search entries are only tombstones until the index is rewritten.
+    crate::consents::search::purge_deleted(tx)?;
+    Ok(Erased {
+        subject: subject.to_string(),
+        erased,
+        records_destroyed: records,
+        event_seq: last,
+    })
+}
+
+/// Erases one subject (the caller checked the reason): (event seq, records destroyed).
+fn erase_one(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Result<(u64, u64)> {
     let records = tx.execute("DELETE FROM subject_data WHERE subject_id = ?1", [subject])?;
     // Its contacts and search entry go too: nothing can find the subject any more.
     crate::consents::forget_subject(tx, subject)?;
@@ -233,5 +283,5 @@ fn erase_one(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Resu
         json!({ "reason": reason, "records_destroyed": records }),
     )
     .about(subject);
-    Ok(ledger::append(tx, actor, &[ev])?[0])
+    Ok((ledger::append(tx, actor, &[ev])?[0], records as u64))
 }

@@ -133,6 +133,15 @@ pub enum Command {
         action: ConsentAction,
     },
 
+    /// Erase a person for good: their personal data, key, contacts and search entries.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme consent search иван\n  consent-ledger --vault ./acme subject erase s-0192a6f1c2d3e4f5a6b7c8d9 --reason \"request 12 of 14.03.2025\"\n  consent-ledger --vault ./acme --json subject erase s-0192a6f1c2d3e4f5a6b7c8d9 --reason \"request 12\" --yes"
+    )]
+    Subject {
+        #[command(subcommand)]
+        action: SubjectAction,
+    },
+
     /// Import consents from a CSV, XLSX or JSON file, all or nothing.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme import consents.csv --preset bitrix24 --agreement A1\n  consent-ledger --vault ./acme import contacts.csv --preset amocrm --agreement A1-v2\n  consent-ledger --vault ./acme import export.csv --preview\n  consent-ledger --vault ./acme import export.csv --mapping my-mapping.json --encoding windows-1251 --delimiter ';' --agreement A1\n  consent-ledger --vault ./acme import receipts.json --preset kantara --agreement A3"
@@ -396,6 +405,27 @@ pub enum ConsentAction {
         /// Output file ("-" for standard output).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubjectAction {
+    /// Erase a subject and every subject merged with it (one person): their personal data,
+    /// keys, contacts and search entries are destroyed, and the ledger records when and why
+    /// (`subject.erased`, which still verifies). Cannot be undone: asks you to type the id,
+    /// or needs --yes when standard input is not a terminal.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme subject erase s-0192a6f1c2d3e4f5a6b7c8d9 --reason \"request 12 of 14.03.2025\"\n  consent-ledger --vault ./acme subject erase s-0192a6f1c2d3e4f5a6b7c8d9 --reason \"request 12\" --yes < /dev/null"
+    )]
+    Erase {
+        /// The subject id (s-…), as `consent search` or `consent show --subject` prints it.
+        id: String,
+        /// Why: the request that asked for it, e.g. "request 12 of 14.03.2025" (recorded in the ledger; no personal data here).
+        #[arg(long)]
+        reason: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -195,6 +195,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Org { action } => return org(vault, action, out),
         Command::Agreement { action } => return agreement::run(vault, action, out),
         Command::Consent { action } => return consent::run(vault, action, out),
+        Command::Subject { action } => return crate::subject::run(vault, action, out),
         Command::Import {
             file,
             preset,

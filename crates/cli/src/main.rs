@@ -8,6 +8,7 @@ mod consent;
 mod import;
 mod commands;
 mod secrets;
+mod subject;
 
 use std::process::ExitCode;
 

@@ -31,8 +31,8 @@ fn erase(vault: &mut Vault, id: &str, reason: &str, yes: bool, out: Out) -> Resu
     out.print(&e, || {
         let others: Vec<&str> = e.erased.iter().map(String::as_str).filter(|s| *s != id).collect();
         format!(
-            "Erased subject {}{}: {} record(s) of personal data destroyed, with the keys, contacts and search entries.\n\
-             The ledger records the erasure (last event #{}) and still verifies.",
+            "Erased subject {}{}: {} record(s) of personal data destroyed, with the key, contacts and search entries.\n\
+             The ledger records when and why (event #{}).",
             id,
             if others.is_empty() { String::new() } else { format!(" and the subject(s) merged with it ({})", others.join(", ")) },
             e.records_destroyed,

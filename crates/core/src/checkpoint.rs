@@ -149,8 +149,14 @@ pub fn open_note(note: &str, vault_id: &str, public: &VerifyingKey) -> Result<Si
     })
 }
 
-/// Signs the current tree and stores the checkpoint.
-pub fn create(tx: &Transaction, vault_id: &str, key: &SigningKey) -> Result<Checkpoint> {
+/// The kind of the event that records each checkpoint (the event right
+/// after the tree it signs: `seq = tree_size + 1`).
+pub const CREATED_KIND: &str = "checkpoint.created";
+
+/// Signs the current tree, stores the checkpoint and records it as event
+/// `checkpoint.created` `{checkpoint, root, tree_size}` (the next seq), so
+/// that a checkpoint row removed later is missed by `verify`.
+pub fn create(tx: &Transaction, actor: &str, vault_id: &str, key: &SigningKey) -> Result<Checkpoint> {
     let tree_size = ledger::size(tx)?;
     let root = ledger::root(tx, tree_size)?;
     let created_at = ledger::now_utc();
@@ -159,8 +165,17 @@ pub fn create(tx: &Transaction, vault_id: &str, key: &SigningKey) -> Result<Chec
         "INSERT INTO checkpoints (tree_size, root, created_at, note) VALUES (?1, ?2, ?3, ?4)",
         params![tree_size as i64, root, created_at, note],
     )?;
+    let id = tx.last_insert_rowid() as u64;
+    ledger::append(
+        tx,
+        actor,
+        &[ledger::NewEvent::new(
+            CREATED_KIND,
+            serde_json::json!({ "checkpoint": id, "root": hex::encode(root), "tree_size": tree_size }),
+        )],
+    )?;
     Ok(Checkpoint {
-        id: tx.last_insert_rowid() as u64,
+        id,
         tree_size,
         root,
         created_at,

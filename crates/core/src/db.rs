@@ -104,6 +104,67 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
     Ok(conn)
 }
 
+/// Opens the database to read it and nothing else: no migration, no
+/// journal-mode change, no file created. With no write-ahead log in use (a
+/// locked vault) the file is opened `immutable`, so SQLite does not even
+/// create its shared-memory file; an open vault's log is read through the
+/// files its owner keeps. A non-empty rollback journal (an interrupted large
+/// import) is refused: reading past it would show half an import, and rolling
+/// it back is a write. The schema must be this build's.
+pub fn open_read_only(path: &Path, key: &MasterKey) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::NotAVault {
+            path: path.parent().unwrap_or(path).to_path_buf(),
+            missing: DB_FILE,
+        });
+    }
+    let side = |suffix: &str| std::fs::metadata(format!("{}-{suffix}", path.display())).map(|m| m.len()).unwrap_or(0);
+    if side("journal") > 0 {
+        return Err(Error::Invalid(format!(
+            "{} has an interrupted import's journal: open the vault once in the app (or run any other command) to roll it back, then verify",
+            path.display()
+        )));
+    }
+    let immutable = side("wal") == 0;
+    let mut uri = url_path(path);
+    uri.push_str(if immutable { "?mode=ro&immutable=1" } else { "?mode=ro" });
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let db_err = |e| Error::from_db(path, e);
+    let conn = Connection::open_with_flags(&uri, flags).map_err(db_err)?;
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let sql = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
+    conn.execute_batch(&sql).map_err(db_err)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(db_err)?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -65536;")
+        .map_err(db_err)?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
+    if found > schema_version() {
+        return Err(Error::TooNew { file: path.to_path_buf(), found, supported: schema_version() });
+    }
+    if found < schema_version() {
+        return Err(Error::Invalid(format!(
+            "{} has schema version {found}; this version reads {} without changing it. Open the vault once in the app (or run any other command) to upgrade it, then verify",
+            path.display(),
+            schema_version()
+        )));
+    }
+    Ok(conn)
+}
+
+/// `file:` URI of a path, with the characters URIs reserve escaped.
+fn url_path(path: &Path) -> String {
+    let mut out = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            '\\' if cfg!(windows) => out.push('/'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Switches a connection between its usual write-ahead log and a rollback
 /// journal for one large transaction (`bulk`), and back. A bulk import into
 /// the WAL writes every new page twice (into the log, then into the file at

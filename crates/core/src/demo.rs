@@ -282,7 +282,8 @@ mod tests {
         let v = crate::Vault::unlock(&d.path().join("demo"), super::PASSPHRASE).unwrap();
         let r = v.verify(|_, _| true).unwrap();
         assert!(r.ok(), "{r:?}");
-        assert_eq!(r.checkpoints, 2);
+        // Two signed by the demo, one sealing its erasure, one its lock.
+        assert_eq!(r.checkpoints, 4);
         let count = |kind: &str| -> usize {
             v.conn()
                 .query_row("SELECT count(*) FROM events WHERE kind = ?1", [kind], |r| r.get::<_, i64>(0))

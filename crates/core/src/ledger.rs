@@ -284,7 +284,7 @@ pub fn append(tx: &Transaction, actor: &str, events: &[NewEvent]) -> Result<Vec<
             actor,
             &ev.kind,
             ev.subject.as_deref(),
-            &body,
+            body,
         );
         let leaf = merkle::leaf_hash(&buf);
         insert.execute(params![

@@ -22,6 +22,7 @@ pub mod pdf;
 pub mod subjects;
 pub mod vault;
 pub mod verify;
+pub mod witness;
 
 pub use error::{Error, Result};
 pub use ledger::{Event, NewEvent};

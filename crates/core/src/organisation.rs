@@ -14,6 +14,11 @@ use crate::ledger::{self, NewEvent};
 /// Longest value of any one field, in characters.
 pub const MAX_FIELD_CHARS: usize = 500;
 
+/// The fields' keys in the stored JSON, in the order of [`Requisites`]; an
+/// `organisation.requisites_changed` event lists the keys of those changed.
+pub const FIELD_KEYS: [&str; 7] =
+    ["full_name", "short_name", "inn", "ogrn", "legal_address", "dpo", "withdrawal_email"];
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Requisites {
@@ -130,6 +135,7 @@ impl Requisites {
         Ok(self)
     }
 
+    /// Each field with its label (for messages).
     fn fields_mut(&mut self) -> [(&'static str, &mut String); 7] {
         [
             ("full name", &mut self.full_name),
@@ -184,9 +190,11 @@ pub fn set(tx: &Transaction, actor: &str, new: Requisites) -> Result<Option<u64>
     let old = get(tx)?;
     let mut changed = Vec::new();
     let (mut o, mut n) = (old.clone(), new.clone());
-    for ((name, a), (_, b)) in o.fields_mut().into_iter().zip(n.fields_mut()) {
+    // The event names the fields by their keys in the stored JSON (before
+    // format 1 schema 7's verify, events named them by their labels).
+    for (key, ((_, a), (_, b))) in FIELD_KEYS.iter().zip(o.fields_mut().into_iter().zip(n.fields_mut())) {
         if a != b {
-            changed.push(name);
+            changed.push(*key);
         }
     }
     let stored: bool = tx.query_row("SELECT count(*) FROM organisation", [], |r| {
@@ -321,12 +329,12 @@ mod tests {
         assert_eq!(name, "ООО «Ромашка»");
         let e = ledger::get(&conn, seq).unwrap();
         assert_eq!(e.kind, "organisation.requisites_changed");
-        assert!(
-            e.body.contains("\"INN\"")
-                && !e.body.contains("Анна")
-                && !e.body.contains("7707083893"),
-            "{}",
-            e.body
+        assert!(!e.body.contains("Анна") && !e.body.contains("7707083893"), "{}", e.body);
+        // The changed fields by their keys in the stored JSON, in that order.
+        let body: serde_json::Value = serde_json::from_str(&e.body).unwrap();
+        assert_eq!(
+            body["changed"],
+            serde_json::json!(["full_name", "short_name", "inn", "dpo", "withdrawal_email"])
         );
     }
 }

@@ -136,40 +136,6 @@ pub fn data_of_event(conn: &Connection, subject: &str, seq: u64) -> Result<Optio
     text.map(|t| checked(conn, subject, &key, seq, &t)).transpose()
 }
 
-/// The seq of the first event whose stored personal data no longer matches
-/// its commitment (or whose commitment is missing), over all subjects.
-pub fn first_mismatch(conn: &Connection) -> Result<Option<u64>> {
-    let mut stmt = conn.prepare(
-        "SELECT d.event_seq, d.data, s.hmac_key, d.subject_id, e.subject, e.body
-           FROM subject_data d JOIN subjects s ON s.id = d.subject_id
-           LEFT JOIN events e ON e.seq = d.event_seq
-          ORDER BY d.event_seq",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let seq = r.get::<_, i64>(0)? as u64;
-        let data: String = r.get(1)?;
-        let key: Option<zeroize::Zeroizing<Vec<u8>>> =
-            r.get::<_, Option<Vec<u8>>>(2)?.map(zeroize::Zeroizing::new);
-        let (owner, event_subject, body): (String, Option<String>, Option<String>) =
-            (r.get(3)?, r.get(4)?, r.get(5)?);
-        let committed = body
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
-            .and_then(|b| b["commitment"].as_str().map(String::from));
-        let ok = match (key, committed) {
-            (Some(k), Some(c)) => {
-                event_subject.as_deref() == Some(owner.as_str())
-                    && crypto::ct_eq(c.as_bytes(), commitment(&k, &data).as_bytes())
-            }
-            _ => false,
-        };
-        if !ok {
-            return Ok(Some(seq));
-        }
-    }
-    Ok(None)
-}
-
 /// What an erasure destroyed (no personal data: ids and counts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Erased {

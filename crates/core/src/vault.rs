@@ -53,6 +53,25 @@ pub struct Vault {
     slot_id: String,
     /// [`Vault::expiry_due_count`]'s last answer: (ledger size, hour, count).
     due_count: Option<(u64, i64, u64)>,
+    /// Opened by [`Vault::open_read_only`]: nothing is ever written.
+    read_only: bool,
+    /// Folders outside the vault that keep its latest checkpoint note.
+    witnesses: Vec<PathBuf>,
+}
+
+/// What sealing the log wrote: the new checkpoint, and what happened in each
+/// witness folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sealed {
+    pub checkpoint: Checkpoint,
+    pub witnesses: Vec<crate::witness::Written>,
+}
+
+impl Sealed {
+    /// A witness folder holds a note this log no longer contains.
+    pub fn conflict(&self) -> bool {
+        self.witnesses.iter().any(|w| w.conflict)
+    }
 }
 
 /// A new vault and its recovery code, which is shown once and never stored.
@@ -188,6 +207,8 @@ impl Vault {
             actor,
             slot_id,
             due_count: None,
+            read_only: false,
+            witnesses: Vec::new(),
         };
         Ok(Created {
             vault,
@@ -257,9 +278,26 @@ impl Vault {
         Ok(v)
     }
 
+    /// Opens the vault to read it only (verify, check a note): nothing is
+    /// recorded and no byte of the folder changes; writing fails.
+    pub fn open_read_only(dir: &Path, passphrase: &str) -> Result<Vault> {
+        let passphrase = crypto::passphrase_bytes(passphrase);
+        let keys = KeyFile::load(dir)?;
+        let (master, slot_id) = keys.unlock(SlotKind::Passphrase, passphrase.as_bytes())?;
+        let conn = db::open_read_only(&dir.join(DB_FILE), &master)?;
+        let mut v = Self::identify(dir, conn, &keys, slot_id)?;
+        v.read_only = true;
+        Ok(v)
+    }
+
     fn open_with(dir: &Path, keys: &KeyFile, master: &MasterKey, slot_id: String) -> Result<Vault> {
+        let conn = db::open(&dir.join(DB_FILE), Some(master), false)?;
+        Self::identify(dir, conn, keys, slot_id)
+    }
+
+    /// Reads the vault's identity and signing key from an open database.
+    fn identify(dir: &Path, conn: Connection, keys: &KeyFile, slot_id: String) -> Result<Vault> {
         let db_path = dir.join(DB_FILE);
-        let conn = db::open(&db_path, Some(master), false)?;
         let corrupt = |detail: String| Error::Corrupt {
             file: db_path.clone(),
             detail,
@@ -299,22 +337,62 @@ impl Vault {
             actor,
             slot_id,
             due_count: None,
+            read_only: false,
+            witnesses: Vec::new(),
         })
     }
 
-    /// Records `vault.locked` and closes the database; the keys are zeroized.
-    pub fn lock(mut self) -> Result<()> {
-        match self.record(&[NewEvent::new(
-            "vault.locked",
-            json!({ "slot": self.slot_id }),
-        )]) {
-            Ok(_) | Err(Error::Tampered(_)) => {}
-            Err(e) => return Err(e),
+    /// The folders outside the vault that keep its latest checkpoint note
+    /// (the caller's choice: the core looks up no platform folder).
+    pub fn set_witnesses(&mut self, folders: Vec<PathBuf>) {
+        self.witnesses = folders;
+    }
+
+    pub fn witnesses(&self) -> &[PathBuf] {
+        &self.witnesses
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Records `vault.locked`, signs a checkpoint (recorded as
+    /// `checkpoint.created`) and writes its note to the witness folders, then
+    /// closes the database; the keys are zeroized. A vault opened read-only
+    /// is only closed. Returns what sealing wrote, if anything.
+    pub fn lock(mut self) -> Result<Option<Sealed>> {
+        if self.read_only {
+            return Ok(None);
         }
+        let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
+        let cp = self.with_tx(|tx, actor| {
+            ledger::append(tx, actor, &[NewEvent::new("vault.locked", json!({ "slot": slot }))])?;
+            checkpoint::create(tx, actor, &vid, &key)
+        });
+        let sealed = match cp {
+            Ok(cp) => Some(self.witness(cp)),
+            // A log shorter than its own checkpoints takes nothing new.
+            Err(Error::Tampered(_)) => None,
+            Err(e) => return Err(e),
+        };
         let _ = self
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        Ok(())
+        Ok(sealed)
+    }
+
+    /// Signs a checkpoint of the log as it is now (recorded as
+    /// `checkpoint.created`) and writes its note to the witness folders; done
+    /// after each import, erasure and lock.
+    pub fn seal(&mut self) -> Result<Sealed> {
+        let cp = self.checkpoint()?;
+        Ok(self.witness(cp))
+    }
+
+    fn witness(&self, cp: Checkpoint) -> Sealed {
+        let witnesses =
+            crate::witness::write_all(&self.witnesses, &self.conn, &self.vault_id, &self.public_key(), &cp);
+        Sealed { checkpoint: cp, witnesses }
     }
 
     /// Rewraps this operator's slot under a new passphrase.
@@ -356,6 +434,9 @@ impl Vault {
 
     /// Runs `f` in one transaction: all of it is stored, or none.
     pub fn with_tx<T>(&mut self, f: impl FnOnce(&Transaction, &str) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(read_only_error());
+        }
         let tx = self.conn.transaction()?;
         let out = f(&tx, &self.actor)?;
         tx.commit()?;
@@ -443,10 +524,10 @@ impl Vault {
         ledger::page(&self.conn, before, limit)
     }
 
-    /// Signs the current tree.
+    /// Signs the current tree (recorded as `checkpoint.created`); see also [`Vault::seal`].
     pub fn checkpoint(&mut self) -> Result<Checkpoint> {
         let (vid, key) = (self.vault_id.clone(), self.signing.clone());
-        self.with_tx(|tx, _| checkpoint::create(tx, &vid, &key))
+        self.with_tx(|tx, actor| checkpoint::create(tx, actor, &vid, &key))
     }
 
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
@@ -461,13 +542,8 @@ impl Vault {
         progress: impl FnMut(u64, u64) -> bool,
     ) -> Result<(checkpoint::SignedCheckpoint, Report)> {
         let cp = checkpoint::open_note(note, &self.vault_id, &self.public_key())?;
-        let report = verify::verify_with(
-            &self.conn,
-            &self.vault_id,
-            &self.public_key(),
-            Some(&cp),
-            progress,
-        )?;
+        let given = verify::OutsideNote { label: "the given note".into(), note: note.to_string() };
+        let report = verify::verify_with(&self.conn, &self.vault_id, &self.public_key(), &[given], progress)?;
         Ok((cp, report))
     }
 
@@ -509,16 +585,65 @@ impl Vault {
         })
     }
 
-    /// Full verification; see [`verify::verify`].
+    /// Full verification ([`verify::verify`]) against the notes kept in the
+    /// witness folders too.
     pub fn verify(&self, progress: impl FnMut(u64, u64) -> bool) -> Result<Report> {
-        verify::verify(&self.conn, &self.vault_id, &self.public_key(), progress)
+        self.verify_with_notes(&[], progress)
+    }
+
+    /// [`Vault::verify`], plus notes kept elsewhere (e.g. files given on the command line).
+    pub fn verify_with_notes(
+        &self,
+        notes: &[verify::OutsideNote],
+        progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<Report> {
+        let mut all = crate::witness::read_all(&self.witnesses, &self.vault_id);
+        all.extend_from_slice(notes);
+        verify::verify_with(&self.conn, &self.vault_id, &self.public_key(), &all, progress)
     }
 
     /// Erases a subject's personal data and key, then purges the WAL so no
-    /// copy of the erased pages remains in it.
+    /// copy of the erased pages remains in it, and seals the log. Returns
+    /// the seq of the last `subject.erased` event.
     pub fn erase_subject(&mut self, subject: &str, reason: &str) -> Result<u64> {
-        crate::subjects::erase_and_purge(&mut self.conn, &self.actor, subject, reason)
+        Ok(self.erase_person(subject, reason)?.event_seq)
     }
+
+    /// [`Vault::erase_subject`], saying what was destroyed: every subject
+    /// that is the same person, and how many records.
+    pub fn erase_person(&mut self, subject: &str, reason: &str) -> Result<crate::subjects::Erased> {
+        if self.read_only {
+            return Err(read_only_error());
+        }
+        let erased = crate::subjects::erase_person(&mut self.conn, &self.actor, subject, reason)?;
+        self.seal()?;
+        Ok(erased)
+    }
+
+    /// Imports a file into the register ([`crate::consents::importer::import`]:
+    /// all or nothing, or the good rows kept) and seals the log when stored.
+    pub fn import(
+        &mut self,
+        file_name: &str,
+        bytes: &[u8],
+        read: &crate::import::Options,
+        opts: &crate::consents::importer::ImportOptions,
+        progress: impl FnMut(u64) -> bool,
+    ) -> Result<crate::consents::importer::ImportReport> {
+        if self.read_only {
+            return Err(read_only_error());
+        }
+        let report =
+            crate::consents::importer::import(&mut self.conn, &self.actor, file_name, bytes, read, opts, progress)?;
+        if report.committed {
+            self.seal()?;
+        }
+        Ok(report)
+    }
+}
+
+fn read_only_error() -> Error {
+    Error::Invalid("this vault was opened to be verified only; nothing can be recorded".into())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,11 +1,16 @@
 //! `verify`: recomputes every leaf hash, the whole Merkle tree, every stored
 //! node, every checkpoint signature and root, and the consistency of each
-//! checkpoint with the next; reports the first event that does not match.
+//! checkpoint with the next, notes kept outside the vault, and every stored
+//! fact derived from the log ([`facts`]); reports the first event that does
+//! not match. It only reads: the order of the checks is docs/FORMAT.md §10.
+
+mod facts;
+pub use facts::consent_matches;
 
 use std::collections::BTreeMap;
 
 use ed25519_dalek::VerifyingKey;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::checkpoint::{self, Checkpoint};
@@ -23,7 +28,10 @@ pub struct Problem {
     /// `checkpoint_signature`, `node_mismatch`, `data_mismatch` (personal data no
     /// longer matches its commitment), `agreement_altered` (a published agreement
     /// version, its acknowledged warnings or a retirement no longer match the
-    /// `agreement.*` events, or a version is marked published without one).
+    /// `agreement.*` events, or a version is marked published without one),
+    /// `key_mismatch`, `identity_mismatch`, and those of the stored facts:
+    /// `checkpoint_unrecorded`, `register_mismatch`, `data_missing`,
+    /// `merge_mismatch`, `erasure_mismatch`, `requisites_mismatch`.
     pub code: &'static str,
     /// The first event that does not match, when one can be named.
     pub seq: Option<u64>,
@@ -33,7 +41,11 @@ pub struct Problem {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub events: u64,
+    /// Checkpoint rows in the vault.
     pub checkpoints: u64,
+    /// Checkpoint notes kept outside the vault that were checked too
+    /// (witness folders, files given).
+    pub outside_notes: u64,
     #[serde(with = "crate::ledger::hex_hash")]
     pub root: Hash,
     pub problem: Option<Problem>,
@@ -48,6 +60,14 @@ impl Report {
 /// How often the progress callback is called.
 pub const PROGRESS_EVERY: u64 = 16_384;
 
+/// A checkpoint note kept outside the vault, and where it came from (for messages).
+#[derive(Debug, Clone)]
+pub struct OutsideNote {
+    /// E.g. the file's path.
+    pub label: String,
+    pub note: String,
+}
+
 /// Verifies the ledger in `conn`. `progress(done, total)` is called every
 /// [`PROGRESS_EVERY`] events; returning `false` cancels with [`Error::Cancelled`].
 pub fn verify(
@@ -56,16 +76,17 @@ pub fn verify(
     public: &VerifyingKey,
     progress: impl FnMut(u64, u64) -> bool,
 ) -> Result<Report> {
-    verify_with(conn, vault_id, public, None, progress)
+    verify_with(conn, vault_id, public, &[], progress)
 }
 
-/// Like [`verify`], and also checks a checkpoint kept outside the vault
-/// (already signature-checked): the log must still contain exactly the log it signed.
+/// Like [`verify`], and also checks checkpoint notes kept outside the vault:
+/// each must be signed by the vault's key, and the log must still contain
+/// exactly the log each signed.
 pub fn verify_with(
     conn: &Connection,
     vault_id: &str,
     public: &VerifyingKey,
-    external: Option<&checkpoint::SignedCheckpoint>,
+    outside_notes: &[OutsideNote],
     mut progress: impl FnMut(u64, u64) -> bool,
 ) -> Result<Report> {
     let checkpoints = checkpoint::list(conn)?;
@@ -73,6 +94,7 @@ pub fn verify_with(
     let mut report = Report {
         events: 0,
         checkpoints: checkpoints.len() as u64,
+        outside_notes: outside_notes.len() as u64,
         root: merkle::empty_root(),
         problem: None,
     };
@@ -91,17 +113,26 @@ pub fn verify_with(
     }
     if total > 0 {
         let first = ledger::get(conn, 1)?;
-        let announced = serde_json::from_str::<serde_json::Value>(&first.body)
-            .ok()
-            .and_then(|b| b["checkpoint_key"].as_str().map(String::from));
+        let body = serde_json::from_str::<serde_json::Value>(&first.body).unwrap_or_default();
         if first.kind != "vault.created"
-            || announced.as_deref() != Some(hex::encode(public.as_bytes()).as_str())
+            || body["checkpoint_key"].as_str() != Some(hex::encode(public.as_bytes()).as_str())
         {
             return Ok(fail(
                 report,
                 "key_mismatch",
                 Some(1),
                 "event #1 does not announce this vault's checkpoint key".into(),
+            ));
+        }
+        let stored_id: Option<String> = conn
+            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        if body["vault_id"].as_str() != Some(vault_id) || stored_id.as_deref() != Some(vault_id) {
+            return Ok(fail(
+                report,
+                "identity_mismatch",
+                Some(1),
+                "the vault's identity (vault_meta.vault_id) is not the one event #1 created".into(),
             ));
         }
     }
@@ -131,13 +162,20 @@ pub fn verify_with(
             }
         }
     }
-    let outside = external.map(|e| Checkpoint {
-        id: 0,
-        tree_size: e.tree_size,
-        root: e.root,
-        created_at: e.time.clone(),
-        note: String::new(),
-    });
+    // Notes kept outside: signed by this vault's key, or the check fails.
+    let mut outside = Vec::with_capacity(outside_notes.len());
+    for n in outside_notes {
+        match checkpoint::open_note(&n.note, vault_id, public) {
+            Ok(s) => outside.push(Checkpoint {
+                id: 0,
+                tree_size: s.tree_size,
+                root: s.root,
+                created_at: s.time,
+                note: n.label.clone(),
+            }),
+            Err(e) => return Ok(fail(report, "checkpoint_signature", None, format!("{}: {e}", n.label))),
+        }
+    }
     let mut by_size: BTreeMap<u64, Vec<&Checkpoint>> = BTreeMap::new();
     for cp in checkpoints.iter().chain(outside.iter()) {
         by_size.entry(cp.tree_size).or_default().push(cp);
@@ -149,6 +187,9 @@ pub fn verify_with(
     let mut buf = Vec::with_capacity(1024);
     // Agreement events, checked against the stored agreements in step 5b.
     let mut agreement_events: Vec<(u64, String, String)> = Vec::new();
+    // The stored facts, checked as their events go by (reported after the log checks).
+    let mut statements = facts::Statements::prepare(conn)?;
+    let mut facts = facts::Facts::new(conn, &mut statements)?;
     let mut stmt = conn.prepare(
         "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq",
     )?;
@@ -180,18 +221,20 @@ pub fn verify_with(
                 ),
             ));
         }
-        let subject = r
-            .get_ref(4)?
-            .as_str_or_null()
-            .map_err(Error::from_sql_value)?;
-        leaf_input_into_row(&mut buf, seq, r, subject)?;
-        let kind = r.get_ref(3)?.as_str().map_err(Error::from_sql_value)?;
-        if kind.starts_with("agreement.") {
-            agreement_events.push((seq, kind.to_string(), r.get(5)?));
-        }
+        // A column of the wrong type cannot hash to what was recorded.
+        let Some(cols) = event_columns(r) else {
+            report.events = frontier.size();
+            return Ok(fail(
+                report,
+                "event_altered",
+                Some(seq),
+                format!("event #{seq} was altered: a column holds a value of the wrong type"),
+            ));
+        };
+        let (recorded_at, actor, kind, subject, body, stored) = cols;
+        ledger::leaf_input_into(&mut buf, seq, recorded_at, actor, kind, subject, body);
         let leaf = merkle::leaf_hash(&buf);
-        let stored: [u8; 32] = r.get(6)?;
-        if leaf != stored {
+        if leaf.as_slice() != stored {
             report.events = frontier.size();
             return Ok(fail(
                 report,
@@ -202,6 +245,10 @@ pub fn verify_with(
                 ),
             ));
         }
+        if kind.starts_with("agreement.") {
+            agreement_events.push((seq, kind.to_string(), body.to_string()));
+        }
+        facts.event(seq, kind, subject, body)?;
         frontier.push(leaf, |l, i, h| {
             if l >= STORED_MIN_LEVEL {
                 computed.push((l, i, *h));
@@ -254,15 +301,15 @@ pub fn verify_with(
         return Ok(fail(report, p.code, p.seq, p.message));
     }
 
-    // 5. Stored personal data still matches the commitments in the ledger.
-    if let Some(seq) = crate::subjects::first_mismatch(conn)? {
-        return Ok(fail(report, "data_mismatch", Some(seq), format!(
-            "the personal data recorded by event #{seq} was changed after it was recorded: it no longer matches the commitment in the ledger")));
+    // 5. The stored facts: checkpoint rows, register and imports, personal
+    //    data, merges, erasures, requisites (each section's lowest seq).
+    if let Some(p) = facts.finish(conn)? {
+        return Ok(fail(report, p.code, p.seq, p.message));
     }
 
     // 5b. Agreements are still exactly what their events published and retired.
     if let Some((seq, message)) = crate::agreements::first_mismatch(conn, &agreement_events)? {
-        return Ok(fail(report, "agreement_altered", Some(seq), message));
+        return Ok(fail(report, "agreement_altered", seq, message));
     }
 
     // 6. Each checkpoint is consistent with the next (proofs from stored nodes).
@@ -285,21 +332,24 @@ pub fn verify_with(
 
 fn label(cp: &Checkpoint) -> String {
     if cp.id == 0 {
-        "the checkpoint kept outside the vault".into()
+        format!("the checkpoint kept outside the vault ({})", cp.note)
     } else {
         format!("checkpoint {}", cp.id)
     }
 }
 
-fn leaf_input_into_row(
-    buf: &mut Vec<u8>,
-    seq: u64,
-    r: &rusqlite::Row,
-    subject: Option<&str>,
-) -> Result<()> {
-    let text = |i: usize| -> Result<&str> { r.get_ref(i)?.as_str().map_err(Error::from_sql_value) };
-    ledger::leaf_input_into(buf, seq, text(1)?, text(2)?, text(3)?, subject, text(5)?);
-    Ok(())
+/// An event row's text columns and stored hash, if each has its type.
+#[allow(clippy::type_complexity)]
+fn event_columns<'r>(r: &'r rusqlite::Row) -> Option<(&'r str, &'r str, &'r str, Option<&'r str>, &'r str, &'r [u8])> {
+    let text = |i: usize| r.get_ref(i).ok()?.as_str().ok();
+    Some((
+        text(1)?,
+        text(2)?,
+        text(3)?,
+        r.get_ref(4).ok()?.as_str_or_null().ok()?,
+        text(5)?,
+        r.get_ref(6).ok()?.as_blob().ok()?,
+    ))
 }
 
 fn fail(mut report: Report, code: &'static str, seq: Option<u64>, message: String) -> Report {

@@ -173,3 +173,109 @@ fn subject_commitment() {
     );
     assert_eq!(c, s["commitment"].as_str().unwrap());
 }
+
+/// docs/sample-vault/: a small vault made by this program (consents, an
+/// import, a merge, an erasure, requisites, a published agreement,
+/// checkpoints, a witness note) with its passphrase and expected results in
+/// `expected.json`, so that a verifier can be tested end to end without
+/// Consent Ledger. This test checks it still verifies as expected, read-only.
+/// Made anew (new keys, new root) by
+/// `SAMPLE_VAULT_WRITE=1 cargo test -p consent-ledger-core --test format_vectors sample_vault`.
+#[test]
+fn sample_vault() {
+    use consent_ledger_core::{witness, Vault};
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/sample-vault"));
+    if std::env::var_os("SAMPLE_VAULT_WRITE").is_some() {
+        write_sample_vault(root);
+    }
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected.json")).unwrap()).unwrap();
+    let dir = root.join("vault");
+    let before: Vec<_> = ["keys.json", "vault.db"].iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect();
+    let mut v = Vault::open_read_only(&dir, expected["passphrase"].as_str().unwrap()).unwrap();
+    v.set_witnesses(vec![root.join("witness")]);
+    let r = v.verify(|_, _| true).unwrap();
+    assert!(r.ok(), "{r:?}");
+    assert_eq!(r.events, expected["events"].as_u64().unwrap());
+    assert_eq!(r.checkpoints, expected["checkpoints"].as_u64().unwrap());
+    assert_eq!(r.outside_notes, 1);
+    assert_eq!(hex::encode(r.root), expected["root"].as_str().unwrap());
+    assert_eq!(v.vault_id(), expected["vault_id"].as_str().unwrap());
+    assert!(root.join("witness").join(witness::file_name(v.vault_id())).exists());
+    drop(v);
+    let after: Vec<_> = ["keys.json", "vault.db"].iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect();
+    assert!(before == after, "verifying changed the sample vault");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "only keys.json and vault.db");
+}
+
+fn write_sample_vault(root: &std::path::Path) {
+    use chrono::TimeZone;
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    use consent_ledger_core::consents::{self, importer::ImportOptions, Action, Channel, Intake};
+    use consent_ledger_core::{CreateOptions, Vault};
+    const PASS: &str = "sample vault: a public passphrase";
+    let _ = std::fs::remove_dir_all(root.join("vault"));
+    let _ = std::fs::remove_dir_all(root.join("witness"));
+    let dir = root.join("vault");
+    let opts = CreateOptions { organisation: "ООО «Образец»".into(), operator: "Инспектор".into(), kdf: KdfParams::insecure_for_tests() };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    v.set_witnesses(vec![root.join("witness")]);
+    let mut r = v.requisites().unwrap();
+    r.full_name = "Общество с ограниченной ответственностью «Образец»".into();
+    r.short_name = "ООО «Образец»".into();
+    r.inn = "7707083893".into();
+    r.ogrn = "1027700132195".into();
+    r.legal_address = "125009, г. Москва, ул. Примерная, д. 1".into();
+    r.withdrawal_email = "privacy@sample.example".into();
+    v.set_requisites(r).unwrap();
+    let id = v.with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
+    let t = consents::target(v.conn(), id, None, Action::Given).unwrap();
+    let people = [
+        ("Анна Смирнова", "anna@work.example", "+7 916 000-00-01"),
+        ("Смирнова А. С.", "anna@home.example", "+7 916 000-00-02"),
+        ("Пётр Иванов", "petr@sample.example", "+7 916 000-00-03"),
+        ("Мария Кузнецова", "maria@sample.example", "+7 916 000-00-04"),
+    ];
+    let mut subjects = Vec::new();
+    for (i, (name, email, phone)) in people.iter().enumerate() {
+        let intake = Intake {
+            name: Some(name.to_string()),
+            email: Some(email.to_string()),
+            phone: Some(phone.to_string()),
+            acted_at: Some(chrono::Utc.with_ymd_and_hms(2025, 3, 1 + i as u32, 10, 0, 0).unwrap()),
+            ip: Some("192.0.2.10".parse().unwrap()),
+            url: Some("https://sample.example/form".into()),
+            ..Default::default()
+        };
+        let o = v.with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Given, Channel::WebForm, intake)).unwrap();
+        subjects.push(o.subject);
+    }
+    v.checkpoint().unwrap();
+    let csv = "Дата;ФИО;E-mail\n2025-03-14 10:00;Олег Петров;oleg@sample.example\n2025-03-15 10:00;Ольга Сидорова;olga@sample.example\n";
+    let report = v
+        .import("sample.csv", csv.as_bytes(), &Default::default(), &ImportOptions { agreement: Some(format!("A{id}")), keep_good_rows: false }, |_| true)
+        .unwrap();
+    assert!(report.committed);
+    v.with_tx(|tx, actor| consents::merge(tx, actor, &subjects[0], &subjects[1])).unwrap();
+    let withdrawal = Intake { email: Some("petr@sample.example".into()), acted_at: Some(chrono::Utc.with_ymd_and_hms(2025, 4, 1, 9, 0, 0).unwrap()), ..Default::default() };
+    v.with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Withdrawn, Channel::Email, withdrawal)).unwrap();
+    v.erase_subject(&subjects[3], "sample: erasure request").unwrap();
+    let vault_id = v.vault_id().to_string();
+    let verifier_key = v.info().unwrap().verifier_key;
+    v.lock().unwrap();
+    let ro = Vault::open_read_only(&dir, PASS).unwrap();
+    let rep = ro.verify(|_, _| true).unwrap();
+    assert!(rep.ok());
+    let expected = serde_json::json!({
+        "about": "A vault made by Consent Ledger for testing verifiers written from docs/FORMAT.md; see README.md here.",
+        "passphrase": PASS,
+        "vault_id": vault_id,
+        "verifier_key": verifier_key,
+        "events": rep.events,
+        "checkpoints": rep.checkpoints,
+        "root": hex::encode(rep.root),
+        "witness_note": format!("witness/{}", consent_ledger_core::witness::file_name(&vault_id)),
+    });
+    std::fs::write(root.join("expected.json"), serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();
+}

@@ -12,7 +12,8 @@ use consent_ledger_core::verify::Report;
 use consent_ledger_core::Vault;
 use serde_json::json;
 
-/// A locked vault with 300 events and checkpoints at sizes 103 and 300+.
+/// A locked vault with 304 events and checkpoints at sizes 103, 301 and
+/// 303 (each recorded by the `checkpoint.created` event after it).
 fn sample(root: &Path) -> (PathBuf, String) {
     let dir = root.join("good");
     let mut v = create(&dir).vault;
@@ -23,10 +24,10 @@ fn sample(root: &Path) -> (PathBuf, String) {
     };
     v.record(&batch(0, 100)).unwrap(); // seqs 2..=101
     v.record(&batch(100, 102)).unwrap(); // ..=103
-    v.checkpoint().unwrap();
-    v.record(&batch(102, 299)).unwrap(); // ..=300
-    let note = v.checkpoint().unwrap().note;
-    v.lock().unwrap(); // 301
+    v.checkpoint().unwrap(); // 104
+    v.record(&batch(102, 299)).unwrap(); // ..=301
+    let note = v.checkpoint().unwrap().note; // 302
+    v.lock().unwrap(); // 303, and its checkpoint 304
     (dir, note)
 }
 
@@ -50,9 +51,9 @@ fn intact_vault_verifies() {
     let v = Vault::unlock(&good, PASS).unwrap();
     let r = v.verify(|_, _| true).unwrap();
     assert!(r.ok(), "{r:?}");
-    assert_eq!((r.events, r.checkpoints), (302, 2));
+    assert_eq!((r.events, r.checkpoints), (305, 3));
     let (cp, rep) = v.check_note(&note, |_, _| true).unwrap();
-    assert_eq!(cp.tree_size, 300);
+    assert_eq!(cp.tree_size, 301);
     assert!(rep.ok());
 }
 

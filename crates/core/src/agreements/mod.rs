@@ -640,8 +640,8 @@ fn published_event(seq: u64, body: &str) -> Option<((u64, u32), PublishedEvent)>
 pub fn first_mismatch(
     conn: &Connection,
     events: &[(u64, String, String)],
-) -> Result<Option<(u64, String)>> {
-    let mut problems: Vec<(u64, String)> = Vec::new();
+) -> Result<Option<(Option<u64>, String)>> {
+    let mut problems: Vec<(Option<u64>, String)> = Vec::new();
     let mut published = std::collections::BTreeMap::new();
     let mut retired = std::collections::BTreeMap::new();
     for (seq, kind, body) in events {
@@ -649,11 +649,11 @@ pub fn first_mismatch(
             "agreement.published" => match published_event(*seq, body) {
                 Some((key, e)) => {
                     if published.insert(key, e).is_some() {
-                        problems.push((*seq, format!(
+                        problems.push((Some(*seq), format!(
                             "event #{seq} publishes {} a second time", version_label(key.0, key.1))));
                     }
                 }
-                None => problems.push((*seq, format!("event #{seq} does not name an agreement version"))),
+                None => problems.push((Some(*seq), format!("event #{seq} does not name an agreement version"))),
             },
             "agreement.retired" => {
                 let id = serde_json::from_str::<serde_json::Value>(body)
@@ -663,7 +663,7 @@ pub fn first_mismatch(
                     Some(id) => {
                         retired.insert(id, *seq);
                     }
-                    None => problems.push((*seq, format!("event #{seq} does not name an agreement"))),
+                    None => problems.push((Some(*seq), format!("event #{seq} does not name an agreement"))),
                 }
             }
             _ => {}
@@ -686,19 +686,19 @@ pub fn first_mismatch(
             .and_then(|a| serde_json::from_str(&a).ok())
             .unwrap_or_default();
         match published.remove(&key) {
-            None => problems.push((pseq, format!(
+            None => problems.push((Some(pseq), format!(
                 "agreement version {label} is marked published by event #{pseq}, but no event published it"))),
             Some(e) if e.seq != pseq || e.sha256 != hash || sha256_hex(&content) != e.sha256 => {
-                problems.push((e.seq, format!(
+                problems.push((Some(e.seq), format!(
                     "agreement version {label} was changed after it was published: its text no longer matches the hash recorded by event #{}", e.seq)))
             }
-            Some(e) if e.acknowledged != acknowledged => problems.push((e.seq, format!(
+            Some(e) if e.acknowledged != acknowledged => problems.push((Some(e.seq), format!(
                 "the warnings acknowledged for {label} were changed after event #{} recorded them", e.seq))),
             Some(_) => {}
         }
     }
     for (key, e) in published {
-        problems.push((e.seq, format!(
+        problems.push((Some(e.seq), format!(
             "agreement version {} published by event #{} is missing from the vault",
             version_label(key.0, key.1), e.seq)));
     }
@@ -710,13 +710,14 @@ pub fn first_mismatch(
         let rseq = r.get::<_, Option<i64>>(1)?.map(|v| v as u64);
         match retired.remove(&id) {
             Some(seq) if Some(seq) == rseq => {}
-            Some(seq) => problems.push((seq, format!("the retirement of A{id} does not match event #{seq}"))),
-            None => problems.push((rseq.unwrap_or(0), format!(
+            Some(seq) => problems.push((Some(seq), format!("the retirement of A{id} does not match event #{seq}"))),
+            None => problems.push((rseq, format!(
                 "A{id} is marked retired, but no event retired it"))),
         }
     }
     for (id, seq) in retired {
-        problems.push((seq, format!("A{id} was retired by event #{seq}, but the vault shows it active")));
+        problems.push((Some(seq), format!("A{id} was retired by event #{seq}, but the vault shows it active")));
     }
-    Ok(problems.into_iter().min_by_key(|p| p.0))
+    // Lowest seq first; a failure without one comes last.
+    Ok(problems.into_iter().min_by_key(|p| (p.0.is_none(), p.0)))
 }

@@ -417,17 +417,24 @@ fn entry_row(r: &rusqlite::Row) -> rusqlite::Result<(Entry, Option<String>, Opti
     Ok((entry(r)?, r.get(9)?, r.get(14)?))
 }
 
+/// A consent with its check: its stored data still produces the commitment,
+/// and its register row still says what its event recorded.
 fn detail_of(
+    conn: &Connection,
     (entry, scan_sha256, content_sha256): (Entry, Option<String>, Option<String>),
     stored: Option<&crate::subjects::StoredData>,
-) -> Detail {
-    Detail {
+) -> Result<Detail> {
+    let row_matches = crate::verify::consent_matches(conn, entry.id)?;
+    Ok(Detail {
         data: stored.map(|d| d.data.clone()).unwrap_or_default(),
-        matches_ledger: stored.map(|d| d.matches_ledger),
+        matches_ledger: match stored {
+            Some(d) => Some(d.matches_ledger && row_matches),
+            None => (!row_matches).then_some(false),
+        },
         content_sha256,
         scan_sha256,
         entry,
-    }
+    })
 }
 
 /// The subjects that are one person with `?`: it and every subject merged into it.
@@ -615,7 +622,7 @@ pub fn get(conn: &Connection, id: u64) -> Result<Detail> {
     } else {
         crate::subjects::data_of_event(conn, &row.0.subject, row.0.seq)?
     };
-    Ok(detail_of(row, stored.as_ref()))
+    detail_of(conn, row, stored.as_ref())
 }
 
 /// A subject's page: every action, oldest first, each with its check.
@@ -653,9 +660,9 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
         .into_iter()
         .map(|row| {
             let seq = row.0.seq;
-            detail_of(row, stored.get(&seq))
+            detail_of(conn, row, stored.get(&seq))
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(Timeline {
         subject: subject.to_string(),
         erased: erased.is_some(),

@@ -32,6 +32,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// A folder outside the vault that keeps a copy of its latest checkpoint
+    /// (repeatable; e.g. a USB stick or a synced folder). The app's data
+    /// folder's `witness` folder is always one (CONSENT_LEDGER_DATA_DIR moves it).
+    #[arg(long = "witness", global = true, value_name = "DIR")]
+    pub witnesses: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -55,11 +61,17 @@ pub enum Command {
     #[command(after_help = "Example:\n  consent-ledger --vault ./acme info")]
     Info,
 
-    /// Recompute every event hash, the Merkle tree and every checkpoint; exit 3 on the first mismatch.
+    /// Recompute everything the vault claims (events, Merkle tree, checkpoints, register, personal
+    /// data, merges, erasures, requisites, agreements), also against the checkpoints kept in the
+    /// witness folders; exit 3 on the first mismatch. Read-only: no byte of the vault changes.
     #[command(
-        after_help = "Example:\n  consent-ledger --vault ./acme verify\n  consent-ledger --vault ./acme --json verify"
+        after_help = "Examples:\n  consent-ledger --vault ./acme verify\n  consent-ledger --vault ./acme --json verify\n  consent-ledger --vault ./acme verify --checkpoint /media/usb/acme.checkpoint"
     )]
-    Verify,
+    Verify {
+        /// Also check a checkpoint note kept elsewhere (repeatable).
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+    },
 
     /// List events, newest first, one page at a time.
     #[command(

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use consent_ledger_core::ledger::Event;
+use consent_ledger_core::verify::OutsideNote;
 use consent_ledger_core::{CreateOptions, Error, Result, Vault};
 use serde::Serialize;
 use serde_json::json;
@@ -16,24 +17,89 @@ use crate::consent;
 use crate::secrets;
 use crate::EXIT_VERIFY_FAILED;
 
+/// Redirects the app's data folder (the default witness folder lives there), as for the app.
+pub const DATA_DIR_ENV: &str = "CONSENT_LEDGER_DATA_DIR";
+/// The desktop app's identifier: its data folder's name (`tauri.conf.json`).
+const APP_IDENTIFIER: &str = "app.consentledger.desktop";
+/// The witness folder inside the app's data folder.
+const WITNESS_FOLDER: &str = "witness";
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let dir = cli.vault.clone().ok_or_else(|| {
         Error::Invalid("say which vault: --vault PATH (or set CONSENT_LEDGER_VAULT)".into())
     })?;
     let out = Out { json: cli.json };
     match cli.command {
-        Command::Init { org, operator } => init(&dir, &org, &operator, out),
+        Command::Init { org, operator } => init(&dir, &org, &operator, witness_folders(&cli.witnesses), out),
         Command::Recover => recover(&dir, out),
         other => {
+            let witnesses = witness_folders(&cli.witnesses);
             let pass = secrets::passphrase()?;
+            if reads_only(&other) {
+                // Checking a vault changes nothing in it: no event, no checkpoint.
+                let mut vault = Vault::open_read_only(&dir, &pass)?;
+                drop(pass);
+                vault.set_witnesses(witnesses);
+                return with_vault(&mut vault, other, out, &dir);
+            }
             let mut vault = Vault::unlock(&dir, &pass)?;
             drop(pass);
+            vault.set_witnesses(witnesses);
             let code = with_vault(&mut vault, other, out, &dir);
             // Record the lock even when the command failed.
             let locked = vault.lock();
             let code = code?;
-            locked?;
-            Ok(code)
+            match locked? {
+                Some(sealed) if sealed.conflict() => {
+                    warn_witnesses(&sealed);
+                    Ok(ExitCode::from(EXIT_VERIFY_FAILED))
+                }
+                Some(sealed) => {
+                    warn_witnesses(&sealed);
+                    Ok(code)
+                }
+                None => Ok(code),
+            }
+        }
+    }
+}
+
+/// Commands that only read, run on a vault opened read-only.
+fn reads_only(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Verify { .. } | Command::Checkpoint { action: Some(CheckpointAction::Check { .. }) }
+    )
+}
+
+/// The app's data folder, as the desktop app finds it: `CONSENT_LEDGER_DATA_DIR`,
+/// else the platform's application-data folder under the app's identifier.
+fn data_dir() -> Option<PathBuf> {
+    match std::env::var_os(DATA_DIR_ENV) {
+        Some(d) if !d.is_empty() => std::path::absolute(PathBuf::from(d)).ok(),
+        _ => dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)),
+    }
+}
+
+/// The default witness folder (in the app's data folder) and those given.
+fn witness_folders(given: &[PathBuf]) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = data_dir().map(|d| d.join(WITNESS_FOLDER)).into_iter().collect();
+    for g in given {
+        let g = std::path::absolute(g).unwrap_or_else(|_| g.clone());
+        if !all.contains(&g) {
+            all.push(g);
+        }
+    }
+    all
+}
+
+/// A witness folder that could not take the new checkpoint is said on
+/// standard error; one whose note the log no longer contains is evidence.
+fn warn_witnesses(sealed: &consent_ledger_core::vault::Sealed) {
+    for w in &sealed.witnesses {
+        if let Some(why) = &w.problem {
+            let what = if w.conflict { "TAMPERING" } else { "warning" };
+            eprintln!("{what}: the checkpoint was not copied to {}: {why}", w.folder.display());
         }
     }
 }
@@ -57,12 +123,13 @@ impl Out {
     }
 }
 
-fn init(dir: &Path, org: &str, operator: &str, out: Out) -> Result<ExitCode> {
+fn init(dir: &Path, org: &str, operator: &str, witnesses: Vec<PathBuf>, out: Out) -> Result<ExitCode> {
     let pass = secrets::new_passphrase(secrets::PASSPHRASE_ENV)?;
     let mut opts = CreateOptions::new(org);
     opts.operator = operator.to_string();
-    let created = Vault::create(dir, &pass, &opts)?;
+    let mut created = Vault::create(dir, &pass, &opts)?;
     drop(pass);
+    created.vault.set_witnesses(witnesses);
     let info = created.vault.info()?;
     #[derive(Serialize)]
     struct InitOut<'a> {
@@ -120,7 +187,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
                 )
             });
         }
-        Command::Verify => return verify(vault, out),
+        Command::Verify { checkpoints } => return verify(vault, &checkpoints, out),
         Command::Log { limit, before } => {
             let events = vault.log(before, limit)?;
             let next = consent_ledger_core::ledger::next_before(&events, limit);
@@ -266,9 +333,13 @@ fn org(vault: &mut Vault, action: OrgAction, out: Out) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(vault: &mut Vault, out: Out) -> Result<ExitCode> {
+fn verify(vault: &mut Vault, files: &[PathBuf], out: Out) -> Result<ExitCode> {
     let show = std::io::stderr().is_terminal() && !out.json;
-    let report = vault.verify(progress(show))?;
+    let notes = files
+        .iter()
+        .map(|f| Ok(OutsideNote { label: f.display().to_string(), note: read_text(f)? }))
+        .collect::<Result<Vec<_>>>()?;
+    let report = vault.verify_with_notes(&notes, progress(show))?;
     out.print(&report, || match &report.problem {
         None => format!(
             "OK: {} events and {} checkpoints verified.\nroot: {}",

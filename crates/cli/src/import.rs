@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use consent_ledger_core::consents::importer::{self, ImportOptions};
+use consent_ledger_core::consents::importer::ImportOptions;
 use consent_ledger_core::import::{self, Mapping, Options};
 use consent_ledger_core::{Error, Result, Vault};
 
@@ -97,11 +97,8 @@ pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let actor = vault.actor().to_string();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let report = importer::import(
-        vault.conn_mut(),
-        &actor,
+    let report = vault.import(
         &name,
         &bytes,
         &opts,

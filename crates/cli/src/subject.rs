@@ -26,8 +26,7 @@ fn erase(vault: &mut Vault, id: &str, reason: &str, yes: bool, out: Out) -> Resu
     if !yes {
         confirm(id, &doomed)?;
     }
-    let actor = vault.actor().to_string();
-    let e = subjects::erase_person(vault.conn_mut(), &actor, id, reason)?;
+    let e = vault.erase_person(id, reason)?;
     out.print(&e, || {
         let others: Vec<&str> = e.erased.iter().map(String::as_str).filter(|s| *s != id).collect();
         format!(

@@ -16,6 +16,9 @@ fn cli(vault: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("CONSENT_LEDGER_NEW_PASSPHRASE")
         .env_remove("CONSENT_LEDGER_RECOVERY_CODE");
     c.env("CONSENT_LEDGER_PASSPHRASE", PASS);
+    // The default witness folder lives in the app's data folder: never the real one.
+    let parent = vault.parent().unwrap_or(vault);
+    c.env("CONSENT_LEDGER_DATA_DIR", parent.join(format!("{}-app-data", vault.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())));
     for (k, v) in env {
         c.env(k, v);
     }
@@ -91,7 +94,8 @@ fn init_log_checkpoint_prove_verify() {
 
     let info = json(&cli(&dir, &["--json", "info"], &[]));
     assert_eq!(info["organisation"], "ООО «Ромашка»");
-    assert_eq!(info["events"], 3); // created, locked, unlocked (this session)
+    // created, locked and its checkpoint, unlocked (this session)
+    assert_eq!(info["events"], 4);
 
     let log = ok(&cli(&dir, &["log"], &[]));
     let kinds: Vec<&str> = log
@@ -102,8 +106,10 @@ fn init_log_checkpoint_prove_verify() {
         kinds,
         [
             "vault.unlocked",
+            "checkpoint.created",
             "vault.locked",
             "vault.unlocked",
+            "checkpoint.created",
             "vault.locked",
             "vault.created"
         ]
@@ -133,8 +139,9 @@ fn init_log_checkpoint_prove_verify() {
         &[],
     ));
     assert!(checked.starts_with("OK"), "{checked}");
+    // Checking a note is read-only; every other run signed one more when it locked.
     let list = json(&cli(&dir, &["--json", "checkpoint", "list"], &[]));
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list.as_array().unwrap().len(), 6);
 
     let proof = json(&cli(&dir, &["--json", "prove", "2"], &[]));
     assert_eq!(proof["seq"], 2);
@@ -309,6 +316,7 @@ fn usage_errors_exit_2_and_every_command_has_help_with_examples() {
         "agreement",
         "consent",
         "import",
+        "subject",
     ] {
         let o = cli(d.path(), &[cmd, "--help"], &[]);
         let out = ok(&o);
@@ -446,9 +454,9 @@ fn agreement_from_template_to_published_pdf_then_new_version_diff_and_retire() {
     let refused = cli(&dir, &["agreement", "publish", "1"], &[]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused.stderr).contains("purpose.vague"));
-    // info, publish (refused) and info each unlock and lock: 2 events per run.
+    // info, publish (refused) and info each unlock, lock and sign: 3 events per run.
     let after = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
-    assert_eq!(after, before + 4, "the refused publish recorded only its unlock and lock");
+    assert_eq!(after, before + 6, "the refused publish recorded only its unlock, lock and checkpoint");
 
     // Fixed: published; the PDF names the organisation and carries the hash.
     ok(&cli(&dir, &["agreement", "edit", "1", "--purpose", "Answering my enquiry", "--behaviour", "pre_ticked"], &[]));
@@ -598,9 +606,9 @@ fn a_file_with_bad_rows_is_refused_whole_unless_good_rows_are_kept() {
     assert_eq!(lines, vec![3, 4], "{r}");
     assert_eq!((r["rejected"][0]["problems"][0]["id"].as_str(), r["rejected"][0]["problems"][0]["values"]["value"].as_str()), (Some("date_invalid"), Some("вчера")), "{r}");
     assert_eq!(r["rejected"][1]["problems"][0]["id"], "ip_invalid", "{r}");
-    // Only the unlock and lock of the refused run were recorded.
+    // Only the unlock, lock and checkpoint of the refused run were recorded.
     let after = json(&cli(&dir, &["--json", "info"], &[]))["events"].as_u64().unwrap();
-    assert_eq!(after, before + 4);
+    assert_eq!(after, before + 6);
     assert!(json(&cli(&dir, &["--json", "consent", "list"], &[]))["entries"].as_array().unwrap().is_empty());
 
     let r = json(&cli(&dir, &["--json", "import", file.to_str().unwrap(), "--agreement", "A1", "--keep-good-rows"], &[]));
@@ -702,4 +710,52 @@ fn consents_whose_term_ended_are_recorded_as_expired() {
     let again = text(&cli(&dir, &["consent", "expire"], &[]).stdout);
     assert!(again.contains("No consent's term has ended"), "{again}");
     ok(&cli(&dir, &["verify"], &[]));
+}
+
+#[test]
+fn verify_is_read_only_and_checks_the_witness_copies() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("acme");
+    init(&dir);
+    let usb = d.path().join("usb");
+    // Any command's lock copies its checkpoint to the default and the given witness folders.
+    ok(&cli(&dir, &["--witness", usb.to_str().unwrap(), "info"], &[]));
+    let copies = |f: &Path| std::fs::read_dir(f).map(|r| r.count()).unwrap_or(0);
+    assert_eq!(copies(&usb), 1);
+    assert_eq!(copies(&d.path().join("acme-app-data").join("witness")), 1);
+
+    let before = snapshot(&dir);
+    let r = json(&cli(&dir, &["--json", "--witness", usb.to_str().unwrap(), "verify"], &[]));
+    assert!(r["problem"].is_null(), "{r}");
+    assert_eq!(r["outside_notes"], 2, "{r}");
+    let note = usb.join(std::fs::read_dir(&usb).unwrap().next().unwrap().unwrap().file_name());
+    ok(&cli(&dir, &["checkpoint", "check", note.to_str().unwrap()], &[]));
+    assert_eq!(snapshot(&dir), before, "verify and checkpoint check changed the vault");
+
+    // The end cut off (the last run's events, its checkpoint and its nodes):
+    // the vault agrees with itself, the copies kept outside do not.
+    // (The list is printed before its own run's lock signs one more.)
+    let cps = json(&cli(&dir, &["--json", "checkpoint", "list"], &[]));
+    let keep = cps.as_array().unwrap().last().unwrap()["tree_size"].as_u64().unwrap() + 1;
+    raw_sql(&dir, &format!(
+        "DROP TRIGGER events_no_delete; DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
+         DELETE FROM events WHERE seq > {keep}; DELETE FROM checkpoints WHERE tree_size >= {keep};
+         DELETE FROM merkle_nodes WHERE (idx + 1) << level > {keep};"
+    ));
+    let o = cli(&dir, &["--json", "verify"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((r["problem"]["code"].as_str(), r["problem"]["seq"].as_u64()), (Some("log_truncated"), Some(keep + 1)));
+    // With no copy to compare, the cut is invisible: what FORMAT.md says plainly.
+    let alone = cli(&dir, &["--json", "verify"], &[("CONSENT_LEDGER_DATA_DIR", d.path().join("elsewhere").to_str().unwrap())]);
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone.stdout));
+    // A command on the cut vault cannot replace the copy that shows the cut
+    // (the default folder's, made by the run that was cut off); the USB
+    // stick's copy, older than the cut, is replaced as usual.
+    let default = d.path().join("acme-app-data").join("witness").join(note.file_name().unwrap());
+    let kept = std::fs::read(&default).unwrap();
+    let o = cli(&dir, &["--witness", usb.to_str().unwrap(), "info"], &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("TAMPERING"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&default).unwrap(), kept);
 }

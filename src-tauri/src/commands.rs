@@ -47,6 +47,7 @@ pub async fn app_info(state: AppStateArc<'_>) -> IpcResult<AppInfo> {
             .display()
             .to_string(),
         demo_passphrase: demo::PASSPHRASE.to_string(),
+        witness_folder: state.witness_folder().display().to_string(),
     })
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use consent_ledger_core::consents::{
     self, expiry, search, Action, Channel, Cursor, Detail, Entry, Filter, Intake, Outcome, Timeline,
 };
-use consent_ledger_core::consents::importer::{self, ImportOptions, ImportReport};
+use consent_ledger_core::consents::importer::{ImportOptions, ImportReport};
 use consent_ledger_core::{import, Error};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Runtime, Window};
@@ -237,10 +237,7 @@ pub async fn import_run<R: Runtime>(
         let cancel = st.cancel_import.clone();
         let clock = st.clone();
         st.with_vault(|v| {
-            let actor = v.actor().to_string();
-            Ok(importer::import(
-                v.conn_mut(),
-                &actor,
+            Ok(v.import(
                 &name,
                 &bytes,
                 &opts,

@@ -19,6 +19,8 @@ pub struct AppInfo {
     /// Where the demo vault lives, and its passphrase (public: it protects nothing).
     pub demo_path: String,
     pub demo_passphrase: String,
+    /// The folder that always keeps a copy of each vault's latest checkpoint.
+    pub witness_folder: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq, Eq)]
@@ -35,13 +37,21 @@ pub struct Settings {
     pub language: String,
     #[ts(type = "number")]
     pub auto_lock_minutes: u32,
+    /// More folders (a USB stick, a synced folder) that keep a copy of each
+    /// vault's latest checkpoint, besides the app's own witness folder.
+    #[serde(default)]
+    pub witness_folders: Vec<String>,
 }
+
+/// At most this many extra witness folders.
+pub const MAX_WITNESS_FOLDERS: usize = 8;
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             language: "system".into(),
             auto_lock_minutes: 10,
+            witness_folders: Vec::new(),
         }
     }
 }
@@ -59,6 +69,20 @@ impl Settings {
                 "invalid",
                 "auto-lock must be between 1 and 240 minutes",
             ));
+        }
+        if self.witness_folders.len() > MAX_WITNESS_FOLDERS {
+            return Err(crate::error::IpcError::new(
+                "invalid",
+                format!("at most {MAX_WITNESS_FOLDERS} folders for checkpoint copies"),
+            ));
+        }
+        for (i, f) in self.witness_folders.iter().enumerate() {
+            if !std::path::Path::new(f).is_absolute() || self.witness_folders[..i].contains(f) {
+                return Err(crate::error::IpcError::new(
+                    "invalid",
+                    format!("{f:?}: a folder for checkpoint copies must be a full path, given once"),
+                ));
+            }
         }
         Ok(self)
     }
@@ -235,6 +259,9 @@ pub struct VerifyReport {
     pub events: u64,
     #[ts(type = "number")]
     pub checkpoints: u64,
+    /// Checkpoint notes kept outside the vault (witness folders) checked too.
+    #[ts(type = "number")]
+    pub outside_notes: u64,
     pub root: String,
     pub problem: Option<Problem>,
 }
@@ -245,6 +272,7 @@ impl From<verify::Report> for VerifyReport {
             ok: r.ok(),
             events: r.events,
             checkpoints: r.checkpoints,
+            outside_notes: r.outside_notes,
             root: hex::encode(r.root),
             problem: r.problem.map(|p| Problem {
                 code: p.code.to_string(),

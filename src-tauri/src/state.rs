@@ -22,6 +22,9 @@ pub const OPEN_DEMO_ENV: &str = "CONSENT_LEDGER_OPEN_DEMO";
 /// cannot be driven through WebDriver).
 pub const SAVE_DIR_ENV: &str = "CONSENT_LEDGER_SAVE_DIR";
 const SETTINGS_FILE: &str = "settings.json";
+/// The folder in the app's data folder that keeps each vault's latest
+/// checkpoint note (the CLI uses the same one).
+pub const WITNESS_FOLDER: &str = "witness";
 const RECENT_FILE: &str = "recent.json";
 const MAX_RECENT: usize = 8;
 
@@ -135,8 +138,9 @@ impl AppState {
 
     /// Makes `v` the open vault; the previous one (if any) is locked. The swap
     /// happens under one lock so two unlocks cannot lose a `vault.locked`.
-    pub fn set_vault(&self, v: Vault) -> IpcResult<()> {
+    pub fn set_vault(&self, mut v: Vault) -> IpcResult<()> {
         self.remember(v.dir());
+        v.set_witnesses(self.witnesses_for(v.dir()));
         let previous = guard(&self.vault).replace(v);
         self.touch();
         if let Some(old) = previous {
@@ -161,7 +165,33 @@ impl AppState {
         let s = s.validated()?;
         write_json(&self.data_dir.join(SETTINGS_FILE), &s)?;
         *guard(&self.settings) = s.clone();
+        // The open vault copies its next checkpoints to the new folders.
+        if let Some(v) = guard(&self.vault).as_mut() {
+            let folders = self.witnesses_for(v.dir());
+            v.set_witnesses(folders);
+        }
         Ok(s)
+    }
+
+    /// The app's own witness folder (in its data folder; the CLI uses it too).
+    pub fn witness_folder(&self) -> PathBuf {
+        self.data_dir.join(WITNESS_FOLDER)
+    }
+
+    /// Where each lock, import and erasure copies the vault in `dir`'s new
+    /// checkpoint, out of the vault's reach: the app's witness folder and
+    /// those in the settings, except any inside the vault (no copy for the
+    /// throwaway demo).
+    fn witnesses_for(&self, dir: &Path) -> Vec<PathBuf> {
+        if dir.starts_with(self.demo_dir()) {
+            return Vec::new();
+        }
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let vault = canon(dir);
+        std::iter::once(self.witness_folder())
+            .chain(self.settings().witness_folders.iter().map(PathBuf::from))
+            .filter(|f| !canon(f).starts_with(&vault))
+            .collect()
     }
 
     pub fn recent(&self) -> Vec<RecentVault> {

@@ -106,12 +106,22 @@ fn vault_lifecycle_through_commands() {
     let s: VaultSummary = a.ok("unlock", json!({ "path": path, "passphrase": PASS }));
     assert_eq!(s.operator, "Анна");
 
+    // The lock after creating signed a checkpoint and copied it to the app's
+    // witness folder; verify checked the vault against that copy too.
     let r: VerifyReport = a.ok("verify_ledger", json!({}));
     assert!(r.ok && r.problem.is_none(), "{r:?}");
+    assert_eq!(r.outside_notes, 1, "{r:?}");
+    assert_eq!(info.witness_folder, d.path().join("witness").display().to_string());
+    let witness: Vec<_> = std::fs::read_dir(&info.witness_folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(witness.len(), 1, "{witness:?}");
+    assert!(witness[0].starts_with("consent-ledger-") && witness[0].ends_with(".checkpoint"));
     let cp: CheckpointDto = a.ok("create_checkpoint", json!({}));
     assert!(cp.note.contains(&format!("\n{}\n", cp.tree_size)));
     let list: Vec<CheckpointDto> = a.ok("list_checkpoints", json!({}));
-    assert_eq!(list.len(), 1);
+    assert_eq!(list.len(), 2);
 
     let mut req: Value = a.ok("get_requisites", json!({}));
     assert_eq!(req["fullName"], "ООО «Ромашка»");
@@ -163,6 +173,28 @@ fn settings_are_validated_and_kept() {
     assert!(again
         .call("ledger_page", json!({ "before": "x", "limit": 1 }))
         .is_err());
+
+    // Extra folders for checkpoint copies: full paths, each once; the open
+    // vault copies its next checkpoint there.
+    for bad in [json!(["relative/usb"]), json!(["/media/usb", "/media/usb"])] {
+        assert_eq!(
+            again.err("set_settings", json!({ "settings": { "language": "ru", "autoLockMinutes": 5, "witnessFolders": bad } })),
+            "invalid"
+        );
+    }
+    let _: Created = again.ok("create_vault", json!({ "path": d.path().join("v").display().to_string(), "organisation": "ООО «Ромашка»", "operator": "me", "passphrase": PASS }));
+    let usb = d.path().join("usb");
+    let inside = d.path().join("v").join("copies");
+    let s: Value = again.ok(
+        "set_settings",
+        json!({ "settings": { "language": "ru", "autoLockMinutes": 5,
+                "witnessFolders": [usb.display().to_string(), inside.display().to_string()] } }),
+    );
+    assert_eq!(s["witnessFolders"].as_array().unwrap().len(), 2);
+    again.ok::<Value>("lock", json!({}));
+    let copies = |dir: &Path| std::fs::read_dir(dir).map(|r| r.count()).unwrap_or(0);
+    assert_eq!(copies(&usb), 1, "copied to the folder added");
+    assert_eq!(copies(&inside), 0, "never into the vault's own folder");
 }
 
 #[test]
@@ -244,7 +276,8 @@ fn idle_vault_locks_itself() {
     // The lock was recorded in the vault's ledger.
     let v = consent_ledger_core::Vault::unlock(std::path::Path::new(&demo.path), &demo.passphrase)
         .unwrap();
-    assert_eq!(v.log(None, 2).unwrap()[1].kind, "vault.locked");
+    let kinds: Vec<String> = v.log(None, 3).unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["vault.unlocked", "checkpoint.created", "vault.locked"]);
 }
 
 #[test]

@@ -18,7 +18,7 @@ const TAMPERED = q.get('tampered') === '1';
 const KINDS = ['vault.unlocked', 'subject.recorded', 'vault.locked', 'subject.erased', 'consent.given', 'organisation.requisites_changed'];
 const START = Date.parse('2024-01-01T00:00:00Z');
 
-let settings: Settings = { language: q.get('lang') ?? 'system', autoLockMinutes: 10 };
+let settings: Settings = { language: q.get('lang') ?? 'system', autoLockMinutes: 10, witnessFolders: [] };
 let summary: VaultSummary = {
   path: '/home/anna/Consent Ledger/ooo-romashka',
   vaultId: '6f1c2d3e-aaaa-bbbb-cccc-1234567890ab',
@@ -162,6 +162,7 @@ mockIPC(
                   { path: '/media/usb/Архив/ip-ivanova', lastOpened: '2025-10-02T17:40:00.000000Z' },
                 ],
           settings,
+          witnessFolder: '/home/anna/.local/share/consent-ledger/witness',
         };
       case 'passphrase_strength':
         return strength(String(a.passphrase));
@@ -214,10 +215,11 @@ mockIPC(
             ok: false,
             events: TOTAL,
             checkpoints: checkpoints.length,
+            outsideNotes: 1,
             root: '',
             problem: { code: 'leaf_mismatch', seq: 4242, message: 'event 4242: stored leaf hash does not match its contents' },
           };
-        return { ok: true, events: TOTAL, checkpoints: checkpoints.length, root: 'r00tHashBase64xyz=', problem: null };
+        return { ok: true, events: TOTAL, checkpoints: checkpoints.length, outsideNotes: 1, root: 'r00tHashBase64xyz=', problem: null };
       }
       case 'cancel_verify':
         cancelled = true;

@@ -24,7 +24,7 @@ describe('IPC wrappers', () => {
     await ipc.pickVaultFolder('Pick');
     await ipc.createVault({ path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' });
     await ipc.recover('/v', 'CODE', 'new pass');
-    await ipc.setSettings({ language: 'ru', autoLockMinutes: 10 });
+    await ipc.setSettings({ language: 'ru', autoLockMinutes: 10, witnessFolders: [] });
     await ipc.changePassphrase('old', 'new');
     await ipc.exportCheckpoint(3, 'Export');
     await ipc.ledgerEvent(7);
@@ -36,7 +36,7 @@ describe('IPC wrappers', () => {
       ['pick_vault_folder', { title: 'Pick' }],
       ['create_vault', { path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' }],
       ['recover', { path: '/v', recoveryCode: 'CODE', newPassphrase: 'new pass' }],
-      ['set_settings', { settings: { language: 'ru', autoLockMinutes: 10 } }],
+      ['set_settings', { settings: { language: 'ru', autoLockMinutes: 10, witnessFolders: [] } }],
       ['change_passphrase', { current: 'old', newPassphrase: 'new' }],
       ['export_checkpoint', { id: 3, title: 'Export' }],
       ['ledger_event', { seq: 7 }],

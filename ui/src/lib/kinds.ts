@@ -13,6 +13,7 @@ export const KNOWN_KINDS = [
   'demo.note',
   'agreement.published',
   'agreement.retired',
+  'checkpoint.created',
 ] as const;
 
 /** The i18n key for a kind's label, or null when the kind is unknown. */

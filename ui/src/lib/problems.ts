@@ -12,6 +12,14 @@ export const PROBLEM_CODES = [
   'node_mismatch',
   'key_mismatch',
   'data_mismatch',
+  'identity_mismatch',
+  'checkpoint_unrecorded',
+  'register_mismatch',
+  'data_missing',
+  'merge_mismatch',
+  'erasure_mismatch',
+  'requisites_mismatch',
+  'agreement_altered',
 ] as const;
 
 /** The i18n key of a problem code, or null when the code is unknown. */

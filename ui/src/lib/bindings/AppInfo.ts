@@ -10,4 +10,8 @@ openDemo: boolean,
 /**
  * Where the demo vault lives, and its passphrase (public: it protects nothing).
  */
-demoPath: string, demoPassphrase: string, };
+demoPath: string, demoPassphrase: string, 
+/**
+ * The folder that always keeps a copy of each vault's latest checkpoint.
+ */
+witnessFolder: string, };

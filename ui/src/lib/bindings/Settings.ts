@@ -4,4 +4,9 @@ export type Settings = {
 /**
  * "system", "ru" or "en".
  */
-language: string, autoLockMinutes: number, };
+language: string, autoLockMinutes: number, 
+/**
+ * More folders (a USB stick, a synced folder) that keep a copy of each
+ * vault's latest checkpoint, besides the app's own witness folder.
+ */
+witnessFolders: Array<string>, };

@@ -101,6 +101,8 @@ describe('message catalogues', () => {
     expect(t('verify.ok', { values: { events: 2, checkpoints: 5 } })).toBe(
       'Журнал цел: 2 события, 5 контрольных точек.',
     );
+    expect(t('verify.outside', { values: { count: 1 } })).toContain('с 1 копией контрольной точки');
+    expect(t('verify.outside', { values: { count: 3 } })).toContain('с 3 копиями контрольных точек');
     expect(t('unlock.locked_idle', { values: { minutes: 1 } })).toContain('1 минуту');
     applyLanguage('en');
     expect(get(locale)).toBe('en');

@@ -131,6 +131,162 @@ class VerifyWithoutConsentLedger(unittest.TestCase):
             self.assertEqual((problem["code"], problem["seq"]), ("agreement_altered", seq))
 
 
+class SampleVault(unittest.TestCase):
+    """docs/sample-vault: the committed sample verifies with the results it
+    states, through both readers, and is left unchanged."""
+
+    def test_sample_vault_verifies_as_expected(self):
+        root = HERE.parent / "docs" / "sample-vault"
+        expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+        before = snapshot(root / "vault")
+        for backend in ("sqlcipher3", "builtin"):
+            py = run(TOOL + ["--vault", str(root / "vault"), "--json", "--backend", backend,
+                             "--witness", str(root / "witness"), "--verifier-key", expected["verifier_key"]],
+                     {"CONSENT_LEDGER_PASSPHRASE": expected["passphrase"]})
+            self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+            got = json.loads(py.stdout)
+            self.assertEqual((got["events"], got["checkpoints"], got["root"], got["vault_id"]),
+                             (expected["events"], expected["checkpoints"], expected["root"], expected["vault_id"]), backend)
+        self.assertEqual(snapshot(root / "vault"), before)
+
+
+def raw(dst, script):
+    """Runs SQL on a vault with its key, as someone holding the passphrase
+    could (triggers dropped by the script itself). `script` is SQL text or a
+    function of the connection."""
+    kf = verify_vault.load_keys(dst)
+    master, _ = verify_vault.unlock(kf, "passphrase", PASS.encode())
+    import sqlcipher3
+    conn = sqlcipher3.connect(str(dst / "vault.db"))
+    conn.execute("PRAGMA key = \"x'%s'\"" % master.hex())
+    if callable(script):
+        script(conn)
+    else:
+        conn.executescript(script)
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def snapshot(folder):
+    return sorted((f.name, f.read_bytes()) for f in Path(folder).iterdir())
+
+
+class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
+    """Each edit of the issue's table, on a copy of a vault made by the CLI:
+    both verifiers exit 3 and name the same code and seq, and neither
+    changes a byte of the vault it checks."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        root = Path(cls.tmp.name)
+        cls.vault = root / "v"
+        cls.data = root / "app-data"
+        cls.witness = cls.data / "witness"
+
+        def cli(*a):
+            out = run([BIN, "--vault", str(cls.vault), "--json", *a], {"CONSENT_LEDGER_DATA_DIR": str(cls.data)})
+            assert out.returncode == 0, (a, out.stdout, out.stderr)
+            return json.loads(out.stdout) if out.stdout.strip() else None
+
+        def last(kind):
+            events = cli("log", "--limit", "20")["events"]
+            return next(e["seq"] for e in events if e["kind"] == kind)
+
+        cli("init", "--org", "ООО «Ромашка»")
+        cli("org", "set", "--full-name", "ООО «Ромашка»", "--inn", "7707083893", "--address", "Москва",
+            "--email", "privacy@romashka.example")
+        cls.requisites = last("organisation.requisites_changed")
+        cli("agreement", "new", "--template", "gdpr", "--lang", "en")
+        cli("agreement", "publish", "1")
+        cli("consent", "add", "--agreement", "A1", "--name", "Анна Смирнова", "--email", "anna@example.org",
+            "--at", "2025-03-01T10:00:00Z", "--channel", "web_form")
+        cls.given = last("consent.given")
+        cli("info")  # a run that records nothing but its unlock, lock and checkpoint
+        cls.checkpoints = cli("checkpoint", "list")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def tampered(self, name, script):
+        dst = Path(self.tmp.name) / name
+        dst.mkdir()
+        for f in self.vault.iterdir():
+            (dst / f.name).write_bytes(f.read_bytes())
+        raw(dst, script)
+        return dst
+
+    def both(self, dst, witness=True):
+        """(exit, code, seq) of the CLI and of the Python tool; the vault unchanged by either."""
+        before = snapshot(dst)
+        data = self.data if witness else Path(self.tmp.name) / "no-witness"
+        cli = run([BIN, "--vault", str(dst), "--json", "verify"], {"CONSENT_LEDGER_DATA_DIR": str(data)})
+        py = run(TOOL + ["--vault", str(dst), "--json", "--witness", str(data / "witness")])
+        self.assertEqual(snapshot(dst), before, "verify changed the vault")
+        out = []
+        for r in (cli, py):
+            self.assertIn(r.returncode, (0, 3), r.stdout + r.stderr)
+            p = json.loads(r.stdout)["problem"]
+            out.append((r.returncode, p and p["code"], p and p["seq"]))
+        self.assertEqual(out[0], out[1], f"CLI and Python disagree: {out}")
+        return out[0]
+
+    def test_intact_vault_verifies_alike(self):
+        self.assertEqual(self.both(self.vault), (0, None, None))
+
+    def test_register_action_changed(self):
+        dst = self.tampered("action", f"DROP TRIGGER consents_no_update; UPDATE consents SET action = 'refused' WHERE id = {self.given};")
+        self.assertEqual(self.both(dst), (3, "register_mismatch", self.given))
+        shown = run([BIN, "--vault", str(dst), "--json", "consent", "show", str(self.given)],
+                    {"CONSENT_LEDGER_DATA_DIR": str(Path(self.tmp.name) / "show")})
+        self.assertEqual(json.loads(shown.stdout)["matches_ledger"], False, shown.stdout + shown.stderr)
+
+    def test_personal_data_deleted(self):
+        dst = self.tampered("data", f"DELETE FROM subject_data WHERE event_seq = {self.given};")
+        self.assertEqual(self.both(dst), (3, "data_missing", self.given))
+
+    def test_inn_changed(self):
+        dst = self.tampered("inn", "UPDATE organisation SET requisites = replace(requisites, '7707083893', '7707083894');")
+        self.assertEqual(self.both(dst), (3, "requisites_mismatch", self.requisites))
+
+    def test_checkpoint_row_deleted(self):
+        first = min(self.checkpoints, key=lambda c: c["id"])
+        dst = self.tampered("checkpoint", f"DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints WHERE id = {first['id']};")
+        self.assertEqual(self.both(dst), (3, "checkpoint_unrecorded", first["tree_size"] + 1))
+
+    def test_last_events_deleted_are_caught_by_the_witness_only(self):
+        # The last run (info) recorded an unlock, a lock and a checkpoint: cut them off.
+        cps = sorted(self.checkpoints, key=lambda c: c["tree_size"])
+        keep = cps[-2]["tree_size"] + 1  # the checkpoint.created event of the run before
+        dst = self.tampered("cut", f"""DROP TRIGGER events_no_delete; DROP TRIGGER checkpoints_no_delete;
+            DROP TRIGGER merkle_nodes_no_delete; DELETE FROM events WHERE seq > {keep};
+            DELETE FROM checkpoints WHERE tree_size >= {keep}; DELETE FROM merkle_nodes WHERE (idx + 1) << level > {keep};""")
+        self.assertEqual(self.both(dst), (3, "log_truncated", keep + 1))
+        # Without a note kept outside, a clean cut looks like a shorter log: said plainly in FORMAT.md.
+        self.assertEqual(self.both(dst, witness=False), (0, None, None))
+
+    def test_consent_event_rewritten_with_its_hash_after_the_last_checkpoint(self):
+        seq = self.given
+
+        def rewrite(conn):
+            conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+                DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
+                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
+                DELETE FROM merkle_nodes WHERE (idx + 1) << level > {seq};""")
+            ra, actor, kind, subject, body = conn.execute(
+                "SELECT recorded_at, actor, kind, subject, body FROM events WHERE seq = ?", (seq,)).fetchone()
+            body = body.replace('"channel":"web_form"', '"channel":"paper"')
+            leaf = verify_vault.leaf_hash(verify_vault.leaf_input(
+                seq, ra.encode(), actor.encode(), kind.encode(), subject.encode(), body.encode()))
+            conn.execute("UPDATE events SET body = ?, leaf_hash = ? WHERE seq = ?", (body, leaf, seq))
+
+        dst = self.tampered("rewritten", rewrite)
+        self.assertEqual(self.both(dst, witness=False), (3, "register_mismatch", seq))
+        self.assertEqual(self.both(dst), (3, "log_truncated", seq + 1))
+
+
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result
     failed = len(result.failures) + len(result.errors)

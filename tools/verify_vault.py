@@ -508,6 +508,15 @@ def open_note(note: str, vault_id: str, public: bytes) -> tuple[int, bytes, str]
     return int(lines[1]), root, time
 
 
+def utf8(b: Optional[bytes]) -> bool:
+    """Whether b (None counts) is valid UTF-8, as every text column must be."""
+    try:
+        b is None or b.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def as_bytes(v: Any) -> Optional[bytes]:
     if isinstance(v, bytes):
         return v
@@ -572,7 +581,7 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
         if text(first[0]) != "vault.created" or not isinstance(b1, dict) or b1.get("checkpoint_key") != public.hex():
             raise fail("key_mismatch", 1, "event #1 (vault.created) does not name signing_key.public as checkpoint_key")
         if b1.get("vault_id") != vault_id:
-            raise fail("key_mismatch", 1, "event #1 (vault.created) names another vault_id")
+            raise fail("identity_mismatch", 1, "event #1 (vault.created) names another vault_id")
     if pinned_key is not None:
         name, pk = parse_verifier_key(pinned_key)
         if name != origin(vault_id):
@@ -636,9 +645,12 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
 
     published: list[tuple[int, bytes]] = []  # agreement.published events, for step 7
     retired_events: dict[int, int] = {}      # agreement id -> seq of agreement.retired
+    bad_retired: list[tuple[int, str, str]] = []  # agreement.retired events naming no agreement
     check_roots()
-    for seq, recorded_at, actor, kind, subject, body, stored in conn.execute(
-        "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash FROM events ORDER BY seq"
+    for seq, recorded_at, actor, kind, subject, body, stored, typed in conn.execute(
+        "SELECT seq, recorded_at, actor, kind, subject, body, leaf_hash, typeof(recorded_at) = 'text'"
+        " AND typeof(actor) = 'text' AND typeof(kind) = 'text' AND typeof(body) = 'text'"
+        " AND typeof(subject) IN ('text', 'null') AND typeof(leaf_hash) = 'blob' FROM events ORDER BY seq"
     ):
         expected = frontier.size + 1
         if seq != expected:
@@ -646,7 +658,7 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
             raise fail("event_missing", expected, f"event #{expected} is missing: the log jumps from #{expected - 1} to #{seq}")
         fields = [as_bytes(v) for v in (recorded_at, actor, kind, body)]
         subj = None if subject is None else as_bytes(subject)
-        if any(f is None for f in fields) or (subject is not None and subj is None):
+        if not typed or any(f is None or not utf8(f) for f in fields) or not utf8(subj) or (subject is not None and subj is None):
             report["events"] = frontier.size
             raise fail("event_altered", seq, f"event #{seq} was altered: a column holds a value of the wrong type")
         leaf = leaf_hash(leaf_input(seq, fields[0], fields[1], fields[2], subj, fields[3]))
@@ -656,10 +668,12 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
         if fields[2] == b"agreement.published":
             published.append((seq, fields[3]))
         elif fields[2] == b"agreement.retired":
-            try:
-                retired_events[int(json.loads(fields[3])["agreement"])] = seq
-            except (ValueError, KeyError, TypeError):
-                raise fail("agreement_altered", seq, f"event #{seq} does not name an agreement") from None
+            b = loads(fields[3])
+            aid = b.get("agreement") if isinstance(b, dict) else None
+            if isinstance(aid, int) and not isinstance(aid, bool) and aid >= 0:
+                retired_events[aid] = seq
+            else:
+                bad_retired.append((seq, "agreement_altered", f"event #{seq} does not name an agreement"))
         frontier.push(leaf, completed)
         check_roots()
     report["events"] = frontier.size
@@ -688,65 +702,233 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
     # 5. (Consistency of each checkpoint with the next follows from step 2:
     #    every checkpoint root was compared with the root of the same leaves.)
 
-    # 6. Subject data still matches the commitments in its events; erased
-    #    subjects have no data left.
-    subjects = {text(sid): key for sid, key in conn.execute("SELECT id, hmac_key FROM subjects")}
-    # (Schema 7 keys the rows by event_seq; before it they had an id too.)
-    for sid, event_seq, data in conn.execute("SELECT subject_id, event_seq, data FROM subject_data ORDER BY event_seq"):
-        sid = text(sid)
-        key = subjects.get(sid)
-        if key is None:
-            raise fail("subject_data_mismatch", event_seq, f"the subject_data row of event #{event_seq} belongs to {sid}, which is erased or unknown")
-        ev = conn.execute("SELECT subject, body FROM events WHERE seq = ?", (event_seq,)).fetchone()
-        want = "hmac-sha256:" + hmac.new(key, as_bytes(data) or b"", hashlib.sha256).hexdigest()
-        try:
-            got = json.loads(ev[1]).get("commitment") if ev else None
-        except (ValueError, AttributeError):
-            got = None
-        if ev is None or text(ev[0]) != sid or not isinstance(got, str) or not hmac.compare_digest(got.encode(), want.encode()):
-            raise fail("subject_data_mismatch", event_seq, f"the subject_data row of event #{event_seq} ({sid}) does not match the commitment in that event")
+    # 5. The stored facts derived from the log, section by section; each
+    #    section names its lowest failing seq (FORMAT.md §10).
+    if user_version >= 7:
+        problem = check_facts(conn, text, fail)
+        if problem is not None:
+            raise problem
 
-    # 7. Published agreement versions (schema 3) still hash to what their
-    #    agreement.published events recorded, and each has its event.
+    # 6. Published agreement versions (schema 3) still hash to what their
+    #    agreement.published events recorded, each has its event, and
+    #    retirements match: the lowest seq among the failures is named.
     if user_version >= 3:
+        def nat(v: Any) -> Optional[int]:
+            return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
+
+        problems: list[tuple[Optional[int], str, str]] = list(bad_retired)
         rows = {}
         for aid, ver, content, chash, pseq, ack in conn.execute(
             "SELECT agreement_id, version, content, content_hash, published_seq, acknowledged FROM agreement_versions WHERE status = 'published'"
         ):
-            try:
-                ack = json.loads(ack) if ack is not None else None
-            except ValueError:
-                ack = "unreadable"
+            ack = loads(ack) if ack is not None else None
             rows[(aid, ver)] = (as_bytes(content) or b"", text(chash) if chash is not None else "", pseq, ack)
+        seen = set()
         for seq, body in published:
-            try:
-                b = json.loads(body)
-                key = (int(b["agreement"]), int(b["version"]))
-                want = str(b["content_sha256"])
-            except (ValueError, KeyError, TypeError):
-                raise fail("agreement_altered", seq, f"event #{seq} does not name an agreement version") from None
+            b = loads(body)
+            b = b if isinstance(b, dict) else {}
+            key = (nat(b.get("agreement")), nat(b.get("version")))
+            want = b.get("content_sha256")
+            if None in key or not isinstance(want, str):
+                problems.append((seq, "agreement_altered", f"event #{seq} does not name an agreement version"))
+                continue
             label = f"A{key[0]}-v{key[1]}"
+            if key in seen:
+                problems.append((seq, "agreement_altered", f"event #{seq} publishes {label} a second time"))
+                continue
+            seen.add(key)
             row = rows.pop(key, None)
             if row is None:
-                raise fail("agreement_altered", seq, f"agreement version {label} published by event #{seq} is missing from the vault")
+                problems.append((seq, "agreement_altered", f"agreement version {label} published by event #{seq} is missing from the vault"))
+                continue
             content, chash, pseq, ack = row
             if pseq != seq or chash != want or hashlib.sha256(content).hexdigest() != want:
-                raise fail("agreement_altered", seq, f"agreement version {label} was changed after event #{seq} published it")
-            if ack != b.get("acknowledged_warnings"):
-                raise fail("agreement_altered", seq, f"the warnings acknowledged for {label} were changed after event #{seq}")
-        if rows:
-            (aid, ver), (_, _, pseq, _) = min(rows.items(), key=lambda r: r[1][2] or 0)
-            raise fail("agreement_altered", pseq, f"agreement version A{aid}-v{ver} claims event #{pseq}, which did not publish it")
+                problems.append((seq, "agreement_altered", f"agreement version {label} was changed after event #{seq} published it"))
+            elif ack != b.get("acknowledged_warnings"):
+                problems.append((seq, "agreement_altered", f"the warnings acknowledged for {label} were changed after event #{seq}"))
+        for (aid, ver), (_, _, pseq, _) in rows.items():
+            problems.append((pseq, "agreement_altered", f"agreement version A{aid}-v{ver} claims event #{pseq}, which did not publish it"))
         for aid, rseq in conn.execute("SELECT id, retired_seq FROM agreements WHERE retired_at IS NOT NULL OR retired_seq IS NOT NULL"):
             seq = retired_events.pop(aid, None)
             if seq is None or seq != rseq:
-                raise fail("agreement_altered", seq or rseq, f"the retirement of A{aid} does not match the ledger")
-        if retired_events:
-            aid, seq = min(retired_events.items(), key=lambda r: r[1])
-            raise fail("agreement_altered", seq, f"A{aid} was retired by event #{seq}, but the vault shows it active")
+                problems.append((seq if seq is not None else rseq, "agreement_altered", f"the retirement of A{aid} does not match the ledger"))
+        for aid, seq in retired_events.items():
+            problems.append((seq, "agreement_altered", f"A{aid} was retired by event #{seq}, but the vault shows it active"))
+        if problems:
+            seq, code, message = min(problems, key=lambda p: (p[0] is None, p[0] or 0))
+            raise fail(code, seq, message)
 
     report["ok"] = True
     return report
+
+
+REGISTER_KINDS = {b"consent.given": "given", b"consent.refused": "refused",
+                  b"consent.withdrawn": "withdrawn", b"consent.expired": "expired"}
+
+
+def loads(b: Any) -> Any:
+    """A JSON body, or None when it is not JSON."""
+    try:
+        return json.loads(b)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) -> Optional[Problem]:
+    """The checks of FORMAT.md §10 step 5, in their order. Returns the first
+    failing section's problem with the lowest seq (a problem without a seq
+    comes after every seq), or None."""
+
+    def lowest(problems: list[tuple[Optional[int], str, str]]) -> Optional[Problem]:
+        if not problems:
+            return None
+        seq, code, message = min(problems, key=lambda p: (p[0] is None, p[0] or 0))
+        return fail(code, seq, message)
+
+    def as_int(v: Any) -> Optional[int]:
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    # 5.1 Checkpoint rows against their checkpoint.created events.
+    problems = []
+    rows = {cid: (size, root) for cid, size, root in conn.execute("SELECT id, tree_size, root FROM checkpoints")}
+    named = []
+    for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind = 'checkpoint.created' ORDER BY seq"):
+        b = loads(body)
+        b = b if isinstance(b, dict) else {}
+        cid, size, root = as_int(b.get("checkpoint")), as_int(b.get("tree_size")), b.get("root")
+        if cid is not None and cid >= 0:
+            named.append(cid)
+        row = rows.get(cid)
+        ok = (row is not None and size is not None and size >= 0 and isinstance(root, str)
+              and row[0] == size and seq == size + 1 and row[1].hex() == root)
+        if not ok:
+            problems.append((seq, "checkpoint_unrecorded", f"the checkpoint that event #{seq} recorded is missing or was altered"))
+    if named:
+        first = min(named)
+        for cid, (size, _) in rows.items():
+            if cid >= first and cid not in named:
+                problems.append((size + 1, "checkpoint_unrecorded", f"checkpoint {cid} (over {size} events) was not recorded by event #{size + 1}"))
+    if (p := lowest(problems)) is not None:
+        return p
+
+    # 5.2 Register rows and imports against their consent.* events.
+    problems = []
+    for cid, sid, aid, ver, action, acted_at, channel, scan, imp, kind, esubj, body in conn.execute(
+        "SELECT c.id, c.subject_id, c.agreement_id, c.version, c.action, c.acted_at, c.channel, c.scan_sha256,"
+        " c.import_id, e.kind, e.subject, e.body FROM consents c LEFT JOIN events e ON e.seq = c.id"
+    ):
+        b = loads(body)
+        want = REGISTER_KINDS.get(kind)
+        ok = (want is not None and isinstance(b, dict) and text(action) == want and esubj is not None
+              and text(esubj) == text(sid) and as_int(b.get("agreement")) == aid and as_int(b.get("version")) == ver
+              and b.get("acted_at") == text(acted_at) and b.get("channel") == text(channel)
+              and b.get("scan_sha256") == (None if scan is None else text(scan))
+              and as_int(b.get("import")) == imp and (imp is not None or b.get("import") is None))
+        if not ok:
+            problems.append((cid, "register_mismatch", f"register row {cid} does not say what event #{cid} recorded"))
+    for (seq,) in conn.execute(
+        "SELECT e.seq FROM events e WHERE e.kind IN ('consent.given', 'consent.refused', 'consent.withdrawn', 'consent.expired')"
+        " AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.id = e.seq)"
+    ):
+        problems.append((seq, "register_mismatch", f"the register row of event #{seq} is missing"))
+    imports = {iid: rest for iid, *rest in conn.execute(
+        "SELECT id, event_seq, file_sha256, format, rows_read, rows_added, rows_duplicate, rows_rejected FROM imports")}
+    for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind = 'consent.imported' ORDER BY seq"):
+        b = loads(body)
+        b = b if isinstance(b, dict) else {}
+        row = imports.pop(as_int(b.get("import")), None)
+        ok = (row is not None and row[0] == seq and b.get("file_sha256") == text(row[1]) and b.get("format") == text(row[2])
+              and as_int(b.get("rows_read")) == row[3] and as_int(b.get("added")) == row[4]
+              and as_int(b.get("duplicates")) == row[5] and as_int(b.get("rejected")) == row[6])
+        if not ok:
+            problems.append((seq, "register_mismatch", f"the import recorded by event #{seq} is missing or was altered"))
+    for iid, row in imports.items():
+        problems.append((row[0], "register_mismatch", f"import {iid} claims event #{row[0]}, which did not record it"))
+    if (p := lowest(problems)) is not None:
+        return p
+
+    # 5.3 Personal data against the commitments; data gone only after an erasure.
+    problems = []
+    keys: dict[str, Optional[bytes]] = {}
+    for sid, key, erased_at in conn.execute("SELECT id, hmac_key, erased_at FROM subjects"):
+        usable = isinstance(key, bytes) and len(key) == 32 and erased_at is None
+        keys[text(sid)] = key if usable else None
+    erasures: dict[str, int] = {}
+    for seq, subj in conn.execute("SELECT seq, subject FROM events WHERE kind = 'subject.erased' AND subject IS NOT NULL ORDER BY seq"):
+        erasures.setdefault(text(subj), seq)
+    for seq, sid, data, esubj, body in conn.execute(
+        "SELECT d.event_seq, d.subject_id, d.data, e.subject, e.body FROM subject_data d LEFT JOIN events e ON e.seq = d.event_seq"
+    ):
+        b = loads(body)
+        got = b.get("commitment") if isinstance(b, dict) else None
+        key = keys.get(text(sid))
+        ok = False
+        if key is not None and isinstance(got, str) and esubj is not None and text(esubj) == text(sid):
+            want = "hmac-sha256:" + hmac.new(key, as_bytes(data) or b"", hashlib.sha256).hexdigest()
+            ok = hmac.compare_digest(got.encode(), want.encode())
+        if not ok:
+            problems.append((seq, "data_mismatch", f"the personal data stored for event #{seq} no longer matches the commitment in that event"))
+    for seq, subj, body in conn.execute(
+        "SELECT e.seq, e.subject, e.body FROM events e WHERE e.subject IS NOT NULL AND instr(e.body, 'commitment') > 0"
+        " AND NOT EXISTS (SELECT 1 FROM subject_data d WHERE d.event_seq = e.seq)"
+    ):
+        b = loads(body)
+        if not (isinstance(b, dict) and isinstance(b.get("commitment"), str)):
+            continue
+        s_id = text(subj)
+        if keys.get(s_id) is not None or not erasures.get(s_id, 0) > seq:
+            problems.append((seq, "data_missing", f"the personal data recorded by event #{seq} is missing, and no erasure was recorded"))
+    if (p := lowest(problems)) is not None:
+        return p
+
+    # 5.4 Merges against their subject.merged events.
+    problems = []
+    merges = {text(a): (text(i), s) for a, i, s in conn.execute("SELECT absorbed, into_id, event_seq FROM subject_merges")}
+    for seq, subj, body in conn.execute("SELECT seq, subject, body FROM events WHERE kind = 'subject.merged' ORDER BY seq"):
+        b = loads(body)
+        into = b.get("into") if isinstance(b, dict) else None
+        row = merges.pop("" if subj is None else text(subj), None)
+        if row is None or not isinstance(into, str) or row != (into, seq):
+            problems.append((seq, "merge_mismatch", f"the merge recorded by event #{seq} is missing or was altered"))
+    for _, (_, seq) in merges.items():
+        problems.append((seq, "merge_mismatch", f"a merge claims event #{seq}, which did not record it"))
+    if (p := lowest(problems)) is not None:
+        return p
+
+    # 5.5 Erasures: erased subjects and subject.erased events agree.
+    problems = []
+    for sid, seq in erasures.items():
+        row = conn.execute("SELECT hmac_key IS NULL, erased_at IS NOT NULL FROM subjects WHERE id = ?", (sid,)).fetchone()
+        if row is None or tuple(row) != (1, 1):
+            problems.append((seq, "erasure_mismatch", f"event #{seq} erased a subject that the vault still holds as not erased"))
+    for sid, key, erased_at in conn.execute("SELECT id, hmac_key, erased_at FROM subjects"):
+        keyless = not (isinstance(key, bytes) and len(key) == 32) or erased_at is not None
+        if keyless and text(sid) not in erasures:
+            (last,) = conn.execute("SELECT max(seq) FROM events WHERE subject = ?", (sid,)).fetchone()
+            problems.append((last, "erasure_mismatch", f"a subject is marked erased, but no event erased it (its last event is #{last})"))
+    if (p := lowest(problems)) is not None:
+        return p
+
+    # 5.6 The requisites against the last organisation.requisites_changed.
+    last = conn.execute("SELECT seq, body FROM events WHERE kind = 'organisation.requisites_changed' ORDER BY seq DESC LIMIT 1").fetchone()
+    stored = conn.execute("SELECT requisites FROM organisation WHERE id = 1").fetchone()
+    (shown,) = conn.execute("SELECT organisation FROM vault_meta").fetchone()
+    if last is None and stored is not None:
+        return fail("requisites_mismatch", 1, "the organisation's requisites are stored, but no event recorded them")
+    if last is not None:
+        seq, body = last
+        if stored is None:
+            return fail("requisites_mismatch", seq, f"the organisation's requisites recorded by event #{seq} are missing")
+        b = loads(body)
+        r = loads(stored[0])
+        name = None
+        fields = ("full_name", "short_name", "inn", "ogrn", "legal_address", "dpo", "withdrawal_email")
+        if isinstance(r, dict) and all(isinstance(r.get(k, ""), str) for k in fields):
+            name = r.get("short_name", "") or r.get("full_name", "")
+        if (not isinstance(b, dict) or b.get("sha256") != hashlib.sha256(as_bytes(stored[0]) or b"").hexdigest()
+                or name != text(shown)):
+            return fail("requisites_mismatch", seq, f"the organisation's requisites were changed after event #{seq} recorded them")
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -792,6 +974,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         metavar="FILE",
         help="also check a checkpoint note kept outside the vault (repeatable)",
     )
+    ap.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="also check the note a witness folder keeps for this vault (consent-ledger-<vault_id>.checkpoint), if any (repeatable)",
+    )
     ap.add_argument("--verifier-key", metavar="LINE", help="require that checkpoints are signed by this verifier key (as printed by `consent-ledger info`)")
     ap.add_argument("--root-at", type=int, metavar="SIZE", help="also print the root of the first SIZE events")
     ap.add_argument("--backend", choices=("auto", "sqlcipher3", "builtin"), default="auto", help="how to read vault.db (default: sqlcipher3 if installed, else the built-in reader)")
@@ -812,7 +1002,12 @@ def main(argv: Optional[list[str]] = None) -> int:
             raise ToolError("not_a_vault", f"{vault} is not a folder")
         kf = load_keys(vault)
         notes = []
-        for f in args.checkpoint:
+        files = list(args.checkpoint)
+        for w in args.witness:
+            kept = w / f"consent-ledger-{kf['vault_id']}.checkpoint"
+            if kept.exists():
+                files.append(kept)
+        for f in files:
             try:
                 notes.append((f"checkpoint file {f}", f.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError) as e:

@@ -203,6 +203,18 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cli("consent", "add", "--agreement", "A1", "--name", "Анна Смирнова", "--email", "anna@example.org",
             "--at", "2025-03-01T10:00:00Z", "--channel", "web_form")
         cls.given = last("consent.given")
+        for name, email in (("Смирнова А.", "anna@home.example"), ("Пётр Иванов", "petr@example.org")):
+            cli("consent", "add", "--agreement", "A1", "--name", name, "--email", email, "--at", "2025-03-02T10:00:00Z")
+        who = lambda q: cli("consent", "search", q)[0]["subject"]
+        cli("consent", "merge", who("anna@example.org"), who("anna@home.example"))
+        cls.merge = last("subject.merged")
+        cls.erased_subject = who("petr@example.org")
+        cli("subject", "erase", cls.erased_subject, "--reason", "request 12", "--yes")
+        cls.erased = last("subject.erased")
+        csv = root / "consents.csv"
+        csv.write_text("Дата;ФИО;E-mail\n2025-03-14 10:00;Олег;oleg@example.org\n", encoding="utf-8")
+        cli("import", str(csv), "--agreement", "A1")
+        cls.imported = last("consent.imported")
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
 
@@ -250,6 +262,24 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
     def test_inn_changed(self):
         dst = self.tampered("inn", "UPDATE organisation SET requisites = replace(requisites, '7707083893', '7707083894');")
         self.assertEqual(self.both(dst), (3, "requisites_mismatch", self.requisites))
+
+    def test_merge_deleted(self):
+        dst = self.tampered("merge", "DROP TRIGGER subject_merges_no_delete; DELETE FROM subject_merges;")
+        self.assertEqual(self.both(dst), (3, "merge_mismatch", self.merge))
+
+    def test_erasure_undone(self):
+        dst = self.tampered("unerase", f"UPDATE subjects SET erased_at = NULL WHERE id = '{self.erased_subject}';")
+        self.assertEqual(self.both(dst), (3, "erasure_mismatch", self.erased))
+
+    def test_import_counts_changed(self):
+        dst = self.tampered("import", "UPDATE imports SET rows_added = 99;")
+        self.assertEqual(self.both(dst), (3, "register_mismatch", self.imported))
+
+    def test_wrong_sql_types_are_mismatches_not_errors(self):
+        dst = self.tampered("types", f"DROP TRIGGER consents_no_update; UPDATE consents SET version = 'one' WHERE id = {self.given};")
+        self.assertEqual(self.both(dst), (3, "register_mismatch", self.given))
+        dst = self.tampered("blob", f"UPDATE subject_data SET data = CAST(data AS BLOB) WHERE event_seq = {self.given};")
+        self.assertEqual(self.both(dst), (3, "data_mismatch", self.given))
 
     def test_checkpoint_row_deleted(self):
         first = min(self.checkpoints, key=lambda c: c["id"])

@@ -813,13 +813,17 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) 
 
     # 5.2 Register rows and imports against their consent.* events.
     problems = []
-    for cid, sid, aid, ver, action, acted_at, channel, scan, imp, kind, esubj, body in conn.execute(
-        "SELECT c.id, c.subject_id, c.agreement_id, c.version, c.action, c.acted_at, c.channel, c.scan_sha256,"
+    for cid, typed, sid, aid, ver, action, acted_at, channel, scan, imp, kind, esubj, body in conn.execute(
+        "SELECT c.id, typeof(c.subject_id) = 'text' AND typeof(c.agreement_id) = 'integer'"
+        " AND typeof(c.version) = 'integer' AND typeof(c.action) = 'text' AND typeof(c.acted_at) = 'text'"
+        " AND typeof(c.channel) = 'text' AND typeof(c.scan_sha256) IN ('text', 'null')"
+        " AND typeof(c.import_id) IN ('integer', 'null'),"
+        " c.subject_id, c.agreement_id, c.version, c.action, c.acted_at, c.channel, c.scan_sha256,"
         " c.import_id, e.kind, e.subject, e.body FROM consents c LEFT JOIN events e ON e.seq = c.id"
     ):
         b = loads(body)
         want = REGISTER_KINDS.get(kind)
-        ok = (want is not None and isinstance(b, dict) and text(action) == want and esubj is not None
+        ok = (typed and want is not None and isinstance(b, dict) and text(action) == want and esubj is not None
               and text(esubj) == text(sid) and as_int(b.get("agreement")) == aid and as_int(b.get("version")) == ver
               and b.get("acted_at") == text(acted_at) and b.get("channel") == text(channel)
               and b.get("scan_sha256") == (None if scan is None else text(scan))
@@ -831,8 +835,13 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) 
         " AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.id = e.seq)"
     ):
         problems.append((seq, "register_mismatch", f"the register row of event #{seq} is missing"))
-    imports = {iid: rest for iid, *rest in conn.execute(
-        "SELECT id, event_seq, file_sha256, format, rows_read, rows_added, rows_duplicate, rows_rejected FROM imports")}
+    imports = {}
+    for iid, seq, typed, *rest in conn.execute(
+        "SELECT id, event_seq, typeof(file_sha256) = 'text' AND typeof(format) = 'text' AND typeof(rows_read) = 'integer'"
+        " AND typeof(rows_added) = 'integer' AND typeof(rows_duplicate) = 'integer' AND typeof(rows_rejected) = 'integer',"
+        " file_sha256, format, rows_read, rows_added, rows_duplicate, rows_rejected FROM imports"
+    ):
+        imports[iid] = [seq, *rest] if typed else [seq, b"", b"", -1, -1, -1, -1]
     for seq, body in conn.execute("SELECT seq, body FROM events WHERE kind = 'consent.imported' ORDER BY seq"):
         b = loads(body)
         b = b if isinstance(b, dict) else {}
@@ -850,18 +859,22 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) 
     # 5.3 Personal data against the commitments; data gone only after an erasure.
     problems = []
     keys: dict[str, Optional[bytes]] = {}
-    for sid, key, erased_at in conn.execute("SELECT id, hmac_key, erased_at FROM subjects"):
-        usable = isinstance(key, bytes) and len(key) == 32 and erased_at is None
-        keys[text(sid)] = key if usable else None
+    # A key is usable when it is a blob of 32 bytes and the subject is not erased.
+    for sid, key, erased in conn.execute(
+        "SELECT CAST(id AS TEXT), CASE WHEN typeof(hmac_key) = 'blob' AND length(hmac_key) = 32 THEN hmac_key END,"
+        " erased_at IS NOT NULL FROM subjects"
+    ):
+        keys[text(sid)] = key if key is not None and not erased else None
     erasures: dict[str, int] = {}
     for seq, subj in conn.execute("SELECT seq, subject FROM events WHERE kind = 'subject.erased' AND subject IS NOT NULL ORDER BY seq"):
         erasures.setdefault(text(subj), seq)
-    for seq, sid, data, esubj, body in conn.execute(
-        "SELECT d.event_seq, d.subject_id, d.data, e.subject, e.body FROM subject_data d LEFT JOIN events e ON e.seq = d.event_seq"
+    for seq, typed, sid, data, esubj, body in conn.execute(
+        "SELECT d.event_seq, typeof(d.subject_id) = 'text' AND typeof(d.data) = 'text', d.subject_id, d.data,"
+        " e.subject, e.body FROM subject_data d LEFT JOIN events e ON e.seq = d.event_seq"
     ):
         b = loads(body)
         got = b.get("commitment") if isinstance(b, dict) else None
-        key = keys.get(text(sid))
+        key = keys.get(text(sid)) if typed else None
         ok = False
         if key is not None and isinstance(got, str) and esubj is not None and text(esubj) == text(sid):
             want = "hmac-sha256:" + hmac.new(key, as_bytes(data) or b"", hashlib.sha256).hexdigest()
@@ -901,10 +914,9 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) 
         row = conn.execute("SELECT hmac_key IS NULL, erased_at IS NOT NULL FROM subjects WHERE id = ?", (sid,)).fetchone()
         if row is None or tuple(row) != (1, 1):
             problems.append((seq, "erasure_mismatch", f"event #{seq} erased a subject that the vault still holds as not erased"))
-    for sid, key, erased_at in conn.execute("SELECT id, hmac_key, erased_at FROM subjects"):
-        keyless = not (isinstance(key, bytes) and len(key) == 32) or erased_at is not None
-        if keyless and text(sid) not in erasures:
-            (last,) = conn.execute("SELECT max(seq) FROM events WHERE subject = ?", (sid,)).fetchone()
+    for sid, in conn.execute("SELECT CAST(id AS TEXT) FROM subjects"):
+        if keys[text(sid)] is None and text(sid) not in erasures:
+            (last,) = conn.execute("SELECT max(seq) FROM events WHERE subject = ?", (text(sid),)).fetchone()
             problems.append((last, "erasure_mismatch", f"a subject is marked erased, but no event erased it (its last event is #{last})"))
     if (p := lowest(problems)) is not None:
         return p

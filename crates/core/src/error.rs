@@ -105,14 +105,6 @@ impl Error {
         }
     }
 
-    pub(crate) fn from_sql_value(e: rusqlite::types::FromSqlError) -> Self {
-        Error::Db(rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Text,
-            Box::new(e),
-        ))
-    }
-
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

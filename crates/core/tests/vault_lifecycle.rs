@@ -30,7 +30,7 @@ fn create_unlock_lock_are_events_with_the_operator_as_actor() {
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert_eq!(
         kinds(&v),
-        ["vault.created", "vault.locked", "vault.unlocked"]
+        ["vault.created", "vault.locked", "checkpoint.created", "vault.unlocked"]
     );
     assert!(v
         .log(None, 10)

@@ -35,6 +35,8 @@ fn code_of(section: usize) -> &'static str {
 /// A register row, as `consents` stores it.
 struct ConsentRow {
     id: u64,
+    /// Every column has its schema's type (otherwise the others are not read).
+    typed: bool,
     subject: String,
     agreement: i64,
     version: i64,
@@ -48,7 +50,8 @@ struct ConsentRow {
 impl ConsentRow {
     /// Whether the row repeats exactly what its event recorded.
     fn says(&self, kind: &str, subject: Option<&str>, body: &str) -> bool {
-        register_action(kind) == Some(self.action.as_str())
+        self.typed
+            && register_action(kind) == Some(self.action.as_str())
             && Some(self.subject.as_str()) == subject
             && serde_json::from_str::<ConsentBody>(body).is_ok_and(|b| {
                 self.agreement == b.agreement
@@ -85,6 +88,8 @@ struct Committed<'a> {
 
 struct DataRow {
     seq: u64,
+    /// `subject_id` and `data` are text (otherwise they are not read).
+    typed: bool,
     subject: String,
     data: String,
 }
@@ -117,11 +122,11 @@ pub(super) struct Statements<'c> {
 impl<'c> Statements<'c> {
     pub(super) fn prepare(conn: &'c Connection) -> Result<Self> {
         Ok(Statements {
-            consents: conn.prepare(
-                "SELECT id, subject_id, agreement_id, version, action, acted_at, channel, scan_sha256, import_id
-                   FROM consents ORDER BY id",
+            consents: conn.prepare(&format!("{CONSENT_COLUMNS} FROM consents ORDER BY id"))?,
+            data: conn.prepare(
+                "SELECT event_seq, typeof(subject_id) = 'text' AND typeof(data) = 'text', subject_id, data
+                   FROM subject_data ORDER BY event_seq",
             )?,
-            data: conn.prepare("SELECT event_seq, subject_id, data FROM subject_data ORDER BY event_seq")?,
         })
     }
 }
@@ -146,25 +151,50 @@ pub(super) struct Facts<'s> {
     requisites: Option<(u64, String)>,
 }
 
+/// The register's columns, the second saying whether each has its type.
+const CONSENT_COLUMNS: &str = "SELECT id, typeof(subject_id) = 'text' AND typeof(agreement_id) = 'integer'
+        AND typeof(version) = 'integer' AND typeof(action) = 'text' AND typeof(acted_at) = 'text'
+        AND typeof(channel) = 'text' AND typeof(scan_sha256) IN ('text', 'null')
+        AND typeof(import_id) IN ('integer', 'null'),
+    subject_id, agreement_id, version, action, acted_at, channel, scan_sha256, import_id";
+
 fn consent_row(r: &rusqlite::Row) -> rusqlite::Result<ConsentRow> {
+    let (id, typed) = (r.get::<_, i64>(0)? as u64, r.get::<_, bool>(1)?);
+    if !typed {
+        return Ok(ConsentRow {
+            id,
+            typed,
+            subject: String::new(),
+            agreement: 0,
+            version: 0,
+            action: String::new(),
+            acted_at: String::new(),
+            channel: String::new(),
+            scan_sha256: None,
+            import: None,
+        });
+    }
     Ok(ConsentRow {
-        id: r.get::<_, i64>(0)? as u64,
-        subject: r.get(1)?,
-        agreement: r.get(2)?,
-        version: r.get(3)?,
-        action: r.get(4)?,
-        acted_at: r.get(5)?,
-        channel: r.get(6)?,
-        scan_sha256: r.get(7)?,
-        import: r.get(8)?,
+        id,
+        typed,
+        subject: r.get(2)?,
+        agreement: r.get(3)?,
+        version: r.get(4)?,
+        action: r.get(5)?,
+        acted_at: r.get(6)?,
+        channel: r.get(7)?,
+        scan_sha256: r.get(8)?,
+        import: r.get(9)?,
     })
 }
 
 fn data_row(r: &rusqlite::Row) -> rusqlite::Result<DataRow> {
+    let (seq, typed) = (r.get::<_, i64>(0)? as u64, r.get::<_, bool>(1)?);
     Ok(DataRow {
-        seq: r.get::<_, i64>(0)? as u64,
-        subject: r.get(1)?,
-        data: r.get(2)?,
+        seq,
+        typed,
+        subject: if typed { r.get(2)? } else { String::new() },
+        data: if typed { r.get(3)? } else { String::new() },
     })
 }
 
@@ -179,18 +209,17 @@ fn register_action(kind: &str) -> Option<&str> {
 impl<'s> Facts<'s> {
     pub(super) fn new(conn: &Connection, st: &'s mut Statements) -> Result<Self> {
         let mut keys = HashMap::new();
-        let mut stmt = conn.prepare("SELECT id, hmac_key, erased_at FROM subjects")?;
+        // A key is usable when it is a blob of 32 bytes and the subject is not erased.
+        let mut stmt = conn.prepare(
+            "SELECT CAST(id AS TEXT), CASE WHEN typeof(hmac_key) = 'blob' AND length(hmac_key) = 32 THEN hmac_key END,
+                    erased_at IS NOT NULL FROM subjects",
+        )?;
         let mut rows = stmt.query([])?;
         let mut last_about_keyless = HashMap::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            let key = r
-                .get_ref(1)?
-                .as_blob_or_null()
-                .map_err(Error::from_sql_value)?
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .map(Zeroizing::new);
-            let erased_at = r.get_ref(2)?.data_type() != rusqlite::types::Type::Null;
+            let key = r.get::<_, Option<[u8; 32]>>(1)?.map(Zeroizing::new);
+            let erased_at: bool = r.get(2)?;
             if key.is_none() || erased_at {
                 last_about_keyless.insert(id.clone(), 0);
             }
@@ -315,7 +344,7 @@ impl<'s> Facts<'s> {
                 _ => self.gone.push((seq, s.to_string())),
             },
             (Some(row), c, s) => {
-                let key = self.keys.get(&row.subject).and_then(|k| k.as_ref());
+                let key = self.keys.get(&row.subject).and_then(|k| k.as_ref()).filter(|_| row.typed);
                 let ok = match (key, c, s) {
                     (Some(k), Some(c), Some(s)) => {
                         s == row.subject
@@ -363,12 +392,11 @@ impl<'s> Facts<'s> {
 
     fn check_checkpoints(&mut self, conn: &Connection) -> Result<()> {
         let mut rows: BTreeMap<u64, (u64, [u8; 32])> = BTreeMap::new();
+        // (Rows of the wrong types were already refused by the signature check.)
         let mut stmt = conn.prepare("SELECT id, tree_size, root FROM checkpoints")?;
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
-            let root = <[u8; 32]>::try_from(r.get_ref(2)?.as_blob().map_err(Error::from_sql_value)?)
-                .unwrap_or_default();
-            rows.insert(r.get::<_, i64>(0)? as u64, (r.get::<_, i64>(1)? as u64, root));
+            rows.insert(r.get::<_, i64>(0)? as u64, (r.get::<_, i64>(1)? as u64, r.get(2)?));
         }
         let mut named = Vec::new();
         for (seq, body) in std::mem::take(&mut self.checkpoints) {
@@ -408,15 +436,22 @@ impl<'s> Facts<'s> {
     fn check_imports(&mut self, conn: &Connection) -> Result<()> {
         type ImportRow = (u64, String, String, i64, i64, i64, i64);
         let mut rows: HashMap<i64, ImportRow> = HashMap::new();
+        // A row whose columns lack their types is kept with a seq but matches no event.
         let mut stmt = conn.prepare(
-            "SELECT id, event_seq, file_sha256, format, rows_read, rows_added, rows_duplicate, rows_rejected FROM imports",
+            "SELECT id, event_seq, typeof(file_sha256) = 'text' AND typeof(format) = 'text' AND typeof(rows_read) = 'integer'
+                    AND typeof(rows_added) = 'integer' AND typeof(rows_duplicate) = 'integer'
+                    AND typeof(rows_rejected) = 'integer',
+                    file_sha256, format, rows_read, rows_added, rows_duplicate, rows_rejected FROM imports",
         )?;
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
-            rows.insert(
-                r.get(0)?,
-                (r.get::<_, i64>(1)? as u64, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
-            );
+            let typed: bool = r.get(2)?;
+            let row = if typed {
+                (r.get::<_, i64>(1)? as u64, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)
+            } else {
+                (r.get::<_, i64>(1)? as u64, String::new(), String::new(), -1, -1, -1, -1)
+            };
+            rows.insert(r.get(0)?, row);
         }
         for (seq, body) in std::mem::take(&mut self.imports) {
             let b: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -526,10 +561,7 @@ impl<'s> Facts<'s> {
 /// subject page's "matches the ledger").
 pub fn consent_matches(conn: &Connection, id: u64) -> Result<bool> {
     let row = conn
-        .prepare_cached(
-            "SELECT id, subject_id, agreement_id, version, action, acted_at, channel, scan_sha256, import_id
-               FROM consents WHERE id = ?1",
-        )?
+        .prepare_cached(&format!("{CONSENT_COLUMNS} FROM consents WHERE id = ?1"))?
         .query_row([id as i64], consent_row)
         .optional()?;
     let Some(row) = row else { return Ok(false) };

@@ -328,6 +328,24 @@ async fn create_lock_unlock_and_verify_in_the_window() {
     ui.click("nav-settings").await;
     ui.wait("screen-settings").await;
     ui.shot("08-settings").await;
+    // Copies of checkpoints: the app's own folder is always one.
+    ui.until(
+        "the witness folder",
+        "return (document.querySelector('[data-testid=witness-default]')?.textContent ?? '').endsWith('witness')",
+    )
+    .await;
+    let scrolled = ui
+        .js(
+            "const c = document.querySelector('main.content'); \
+             const before = c.scrollTop; \
+             c.scrollTop += document.querySelector('#s-witness').getBoundingClientRect().top - c.getBoundingClientRect().top - 16; \
+             return [before, c.scrollTop]",
+            vec![],
+        )
+        .await;
+    assert!(scrolled[1].as_f64() > Some(0.0), "{scrolled}");
+    tokio::time::sleep(Duration::from_millis(400)).await; // let the scroll paint
+    ui.shot("08b-settings-witness").await;
 
     // Lock; a wrong passphrase is refused with a message; the right one opens.
     ui.click("btn-lock").await;
@@ -341,12 +359,17 @@ async fn create_lock_unlock_and_verify_in_the_window() {
     ui.click("btn-unlock").await;
     ui.wait("screen-main").await;
 
-    // The ledger shows what happened: created (#1), locked (#2), unlocked (#3).
+    // The ledger shows what happened: created (#1), locked (#2) with the
+    // checkpoint it signed (#3), unlocked (#4).
     ui.click("nav-ledger").await;
     ui.wait("ledger-row").await;
-    assert_eq!(ui.rows().await, vec![3, 2, 1]);
+    assert_eq!(ui.rows().await, vec![4, 3, 2, 1]);
     let (ok, text) = ui.verify_result().await;
     assert_eq!(ok.as_deref(), Some("true"), "{text}");
+    // The lock copied that checkpoint to the app's witness folder, and
+    // verify checked the vault against it.
+    let outside = "return document.querySelector('[data-testid=verify-outside]').dataset.count";
+    assert_eq!(ui.js(outside, vec![]).await, json!("1"));
     ui.shot("10-ledger-verified").await;
     ui.c.clone().close().await.unwrap();
 }

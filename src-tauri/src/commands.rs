@@ -92,7 +92,8 @@ pub async fn create_vault(
                 "this folder is reserved for the demo vault; choose another",
             ));
         }
-        let created = Vault::create(&dir, &passphrase, &opts)?;
+        let mut created = Vault::create(&dir, &passphrase, &opts)?;
+        st.prepare(&mut created.vault);
         let summary = VaultSummary::of(&created.vault)?;
         let recovery_code = created.recovery_code.to_string();
         st.set_vault(created.vault)?;
@@ -222,7 +223,8 @@ pub async fn unlock(
     let st = state.inner().clone();
     let passphrase = Zeroizing::new(passphrase);
     blocking(move || {
-        let v = Vault::unlock(&vault_path(&path)?, &passphrase)?;
+        let mut v = Vault::unlock(&vault_path(&path)?, &passphrase)?;
+        st.prepare(&mut v);
         let summary = VaultSummary::of(&v)?;
         st.set_vault(v)?;
         Ok(summary)
@@ -243,7 +245,8 @@ pub async fn recover(
         Zeroizing::new(new_passphrase),
     );
     blocking(move || {
-        let v = Vault::recover(&vault_path(&path)?, &code, &new)?;
+        let mut v = Vault::recover(&vault_path(&path)?, &code, &new)?;
+        st.prepare(&mut v);
         let summary = VaultSummary::of(&v)?;
         st.set_vault(v)?;
         Ok(summary)

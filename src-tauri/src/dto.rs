@@ -122,6 +122,9 @@ pub struct VaultSummary {
     #[ts(type = "number")]
     pub checkpoints: u64,
     pub verifier_key: String,
+    /// Copies of checkpoints kept outside the vault that its log no longer
+    /// matches: evidence that events were removed or rewritten (empty: none).
+    pub witness_problems: Vec<String>,
 }
 
 impl VaultSummary {
@@ -136,6 +139,7 @@ impl VaultSummary {
             events: i.events,
             checkpoints: i.checkpoints,
             verifier_key: i.verifier_key,
+            witness_problems: v.witness_problems()?,
         })
     }
 }

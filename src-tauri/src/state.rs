@@ -140,7 +140,7 @@ impl AppState {
     /// happens under one lock so two unlocks cannot lose a `vault.locked`.
     pub fn set_vault(&self, mut v: Vault) -> IpcResult<()> {
         self.remember(v.dir());
-        v.set_witnesses(self.witnesses_for(v.dir()));
+        self.prepare(&mut v);
         let previous = guard(&self.vault).replace(v);
         self.touch();
         if let Some(old) = previous {
@@ -171,6 +171,12 @@ impl AppState {
             v.set_witnesses(folders);
         }
         Ok(s)
+    }
+
+    /// Gives a vault just opened its witness folders (before its summary is
+    /// read, which compares the vault with the copies kept there).
+    pub fn prepare(&self, v: &mut Vault) {
+        v.set_witnesses(self.witnesses_for(v.dir()));
     }
 
     /// The app's own witness folder (in its data folder; the CLI uses it too).

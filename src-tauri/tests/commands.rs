@@ -358,3 +358,37 @@ fn expiry_and_merging_through_commands() {
     let r: VerifyReport = a.ok("verify_ledger", json!({}));
     assert!(r.ok);
 }
+
+/// A vault put back as it was earlier (an old backup restored over it, or its
+/// newest events cut off) no longer contains the checkpoint its last lock
+/// copied to the app's witness folder: unlocking it says so at once.
+#[test]
+fn a_vault_rolled_back_is_flagged_when_unlocked() {
+    let d = tempfile::tempdir().unwrap();
+    let a = app(d.path());
+    let dir = d.path().join("v");
+    let path = dir.display().to_string();
+    let _: Created = a.ok("create_vault", json!({ "path": path, "organisation": "ООО «Ромашка»", "operator": "me", "passphrase": PASS }));
+    a.ok::<Value>("lock", json!({}));
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    };
+    let old = d.path().join("old");
+    copy(&dir, &old);
+    let s: VaultSummary = a.ok("unlock", json!({ "path": path, "passphrase": PASS }));
+    assert!(s.witness_problems.is_empty(), "{:?}", s.witness_problems);
+    a.ok::<Value>("lock", json!({}));
+    // The earlier state comes back.
+    std::fs::remove_dir_all(&dir).unwrap();
+    copy(&old, &dir);
+    let s: VaultSummary = a.ok("unlock", json!({ "path": path, "passphrase": PASS }));
+    assert_eq!(s.witness_problems.len(), 1, "{:?}", s.witness_problems);
+    assert!(s.witness_problems[0].contains("events were removed"), "{}", s.witness_problems[0]);
+    // Verify names the cut.
+    let r: VerifyReport = a.ok("verify_ledger", json!({}));
+    assert_eq!(r.problem.map(|p| p.code).as_deref(), Some("log_truncated"));
+}

@@ -28,6 +28,7 @@ let summary: VaultSummary = {
   events: TOTAL,
   checkpoints: 2,
   verifierKey: 'consent-ledger+6f1c2d3e+AcZlb3cBqH9+u6cJ0nH6eQ0H3zM0vUo3kq1m8vJx5w2T',
+  witnessProblems: [],
 };
 const checkpoints: CheckpointDto[] = [1, 2].map((id) => checkpoint(id, Math.floor((TOTAL * id) / 3)));
 let cancelled = false;

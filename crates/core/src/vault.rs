@@ -352,6 +352,12 @@ impl Vault {
         &self.witnesses
     }
 
+    /// The witness notes this vault's log no longer matches (see
+    /// [`crate::witness::problems`]): shown when a vault is opened.
+    pub fn witness_problems(&self) -> Result<Vec<String>> {
+        crate::witness::problems(&self.witnesses, &self.conn, &self.vault_id, &self.public_key())
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }

@@ -63,29 +63,58 @@ pub fn write_all(
 fn write(folder: &Path, conn: &Connection, vault_id: &str, public: &VerifyingKey, cp: &Checkpoint) -> Result<()> {
     let path = folder.join(file_name(vault_id));
     match std::fs::read_to_string(&path) {
-        Ok(old) => {
-            let shown = path.display();
-            let old = checkpoint::open_note(&old, vault_id, public).map_err(|e| {
-                Error::Tampered(format!("{shown} is not a checkpoint signed by this vault ({e}); it was left as it is"))
-            })?;
-            if old.tree_size > cp.tree_size {
-                return Err(Error::Tampered(format!(
-                    "{shown} signed {} events, but the vault now has {}: events were removed; it was left as it is. Run verify",
-                    old.tree_size, cp.tree_size
-                )));
-            }
-            if ledger::root(conn, old.tree_size)? != old.root {
-                return Err(Error::Tampered(format!(
-                    "{shown} signed a log whose first {} events are no longer the vault's: events were rewritten; it was left as it is. Run verify",
-                    old.tree_size
-                )));
-            }
-        }
+        Ok(old) => still_contained(conn, vault_id, public, &path.display().to_string(), &old)
+            .map_err(|e| match e {
+                Error::Tampered(why) => Error::Tampered(format!("{why}; it was left as it is")),
+                other => other,
+            })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     }
     std::fs::create_dir_all(folder).map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
     crate::files::write_atomic(&path, cp.note.as_bytes())
+}
+
+/// `Tampered` unless `note` is signed by this vault and the log still holds
+/// exactly the events it signed (a quick check: the root at its size, from
+/// the stored Merkle nodes; `verify` does the full one).
+fn still_contained(conn: &Connection, vault_id: &str, public: &VerifyingKey, label: &str, note: &str) -> Result<()> {
+    let old = checkpoint::open_note(note, vault_id, public)
+        .map_err(|e| Error::Tampered(format!("{label} is not a checkpoint signed by this vault ({e})")))?;
+    let size = ledger::size(conn)?;
+    if old.tree_size > size {
+        return Err(Error::Tampered(format!(
+            "{label} signed {} events, but the vault has {size}: events were removed. Run verify",
+            old.tree_size
+        )));
+    }
+    let root = match ledger::root(conn, old.tree_size) {
+        Ok(r) => r,
+        Err(Error::Invalid(_)) => [0; 32], // nodes or events missing: not the signed log
+        Err(e) => return Err(e),
+    };
+    if root != old.root {
+        return Err(Error::Tampered(format!(
+            "{label} signed a log whose first {} events are no longer the vault's: events were rewritten. Run verify",
+            old.tree_size
+        )));
+    }
+    Ok(())
+}
+
+/// What the notes kept in `folders` say about this vault's log now, one
+/// sentence per note that it no longer matches (none: all agree). Cheap
+/// enough to run each time a vault is opened.
+pub fn problems(folders: &[PathBuf], conn: &Connection, vault_id: &str, public: &VerifyingKey) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for n in read_all(folders, vault_id) {
+        match still_contained(conn, vault_id, public, &n.label, &n.note) {
+            Ok(()) => {}
+            Err(Error::Tampered(why)) => out.push(why),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// The notes kept for this vault in `folders` (absent files are skipped; an

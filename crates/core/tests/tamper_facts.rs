@@ -226,10 +226,18 @@ fn the_end_of_the_log_cut_off_after_the_last_checkpoint_is_caught_by_the_witness
          DELETE FROM merkle_nodes WHERE (idx + 1) << level > {keep};"
     );
     assert_eq!(tampered(&s, "cut", &sql), ("log_truncated", Some(keep + 1)));
-    // Inside the vault alone it looks whole: only the note kept outside shows it.
-    let v = Vault::open_read_only(&s.dir.parent().unwrap().join("cut"), PASS).unwrap();
+    // Inside the vault alone it looks whole: only the note kept outside shows
+    // it, and opening the vault says so at once (without a full verify).
+    let mut v = Vault::open_read_only(&s.dir.parent().unwrap().join("cut"), PASS).unwrap();
     let r = v.verify(|_, _| true).unwrap();
     assert!(r.ok(), "{r:?}");
+    assert!(v.witness_problems().unwrap().is_empty(), "no witness folder given");
+    v.set_witnesses(vec![s.witness.clone()]);
+    let problems = v.witness_problems().unwrap();
+    assert!(problems.len() == 1 && problems[0].contains("events were removed"), "{problems:?}");
+    let mut intact = Vault::open_read_only(&s.dir, PASS).unwrap();
+    intact.set_witnesses(vec![s.witness.clone()]);
+    assert!(intact.witness_problems().unwrap().is_empty());
     // And the cut vault cannot overwrite the note that shows it.
     let mut v = Vault::unlock(&s.dir.parent().unwrap().join("cut"), PASS).unwrap();
     v.set_witnesses(vec![s.witness.clone()]);

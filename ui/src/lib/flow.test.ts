@@ -11,6 +11,7 @@ const vault: VaultSummary = {
   events: 42,
   checkpoints: 1,
   verifierKey: 'ed25519:abc',
+  witnessProblems: [],
 };
 
 describe('locking', () => {

@@ -374,6 +374,52 @@ async fn create_lock_unlock_and_verify_in_the_window() {
     ui.c.clone().close().await.unwrap();
 }
 
+/// A vault put back to an earlier state (an old backup restored over it)
+/// no longer contains the checkpoint its last lock copied to the app's
+/// witness folder: the main screen says so as soon as it is unlocked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rolled_back_vault_is_flagged_at_unlock() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("rolled-back");
+    let opts = CreateOptions {
+        organisation: "ООО «Ромашка»".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    v.record(&[NewEvent::new("test.event", json!({ "i": 1 }))]).unwrap();
+    v.lock().unwrap();
+    let backup = data.path().join("backup");
+    std::fs::create_dir_all(&backup).unwrap();
+    for f in ["keys.json", "vault.db"] {
+        std::fs::copy(dir.join(f), backup.join(f)).unwrap();
+    }
+    // Later work, locked: its checkpoint goes to the app's witness folder.
+    let mut v = Vault::unlock(&dir, PASS).unwrap();
+    v.set_witnesses(vec![data.path().join("witness")]);
+    v.record(&[NewEvent::new("test.event", json!({ "i": 2 }))]).unwrap();
+    v.lock().unwrap();
+    // The backup comes back over it.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::rename(&backup, &dir).unwrap();
+    remember(data.path(), &dir);
+
+    let ui = launch(data.path()).await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-main").await;
+    ui.wait("witness-alarm").await;
+    let text = ui.text("witness-alarm").await;
+    assert!(text.contains("events were removed"), "{text}");
+    ui.shot("12-witness-alarm").await;
+    ui.click("btn-witness-verify").await;
+    let (ok, text) = ui.verify_result().await;
+    assert_eq!(ok.as_deref(), Some("false"), "{text}");
+    ui.c.clone().close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tampered_vault_shows_the_failing_event() {
     let _serial = SERIAL.lock().await;

@@ -244,18 +244,8 @@ const KEPT: [Person; 2] = [
 /// of them recorded twice and merged: (vault, the two subjects of the person
 /// to erase).
 fn register(dir: &std::path::Path) -> (Vault, String, String) {
-    use consent_ledger_core::agreements::{self, Language, TemplateKind};
     use consents::{Action, Channel};
-    let mut v = create(dir).vault;
-    let mut r = v.requisites().unwrap();
-    r.full_name = "ООО «Ромашка»".into();
-    r.legal_address = "Москва".into();
-    r.withdrawal_email = "privacy@romashka.example".into();
-    v.set_requisites(r).unwrap();
-    let id = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
-        .unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En)).unwrap();
+    let (mut v, id) = vault_with_agreement(dir);
     let given = consents::target(v.conn(), id, None, Action::Given).unwrap();
     let withdrawn = consents::target(v.conn(), id, None, Action::Withdrawn).unwrap();
     let add = |v: &mut Vault, action, p: &Person, day| {

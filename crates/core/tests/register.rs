@@ -11,18 +11,7 @@ use consent_ledger_core::consents::{self, search, Action, Channel, Filter, Intak
 use consent_ledger_core::Vault;
 
 fn vault(dir: &std::path::Path) -> (Vault, u64) {
-    let mut v = create(dir).vault;
-    let mut r = v.requisites().unwrap();
-    r.full_name = "ООО «Ромашка»".into();
-    r.legal_address = "Москва".into();
-    r.withdrawal_email = "privacy@romashka.example".into();
-    v.set_requisites(r).unwrap();
-    let id = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
-        .unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En))
-        .unwrap();
-    (v, id)
+    vault_with_agreement(dir)
 }
 
 fn person(name: &str, email: Option<&str>, phone: Option<&str>, day: u32) -> Intake {

@@ -26,6 +26,24 @@ pub fn create(dir: &Path) -> Created {
     Vault::create(dir, PASS, &options()).expect("create vault")
 }
 
+/// A vault with the organisation's requisites filled in and one published
+/// GDPR agreement; returns the vault and the agreement's id.
+pub fn vault_with_agreement(dir: &Path) -> (Vault, u64) {
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    let mut v = create(dir).vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Ромашка»".into();
+    r.legal_address = "Москва".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let id = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Gdpr, Language::En, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, id, &[], Language::En))
+        .unwrap();
+    (v, id)
+}
+
 /// The vault's database opened with its master key, bypassing the core.
 pub fn raw_conn(dir: &Path) -> Connection {
     db::open(&dir.join(db::DB_FILE), Some(&master_key(dir)), false).unwrap()

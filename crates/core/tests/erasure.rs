@@ -205,10 +205,14 @@ impl Person {
     }
 
     /// What of this person may be left in a page: the name, each of its
-    /// words in any case, the e-mail, its local part and domain and their
-    /// words, the phone as typed, as normalised and as the search index's token.
+    /// words in any case and the Latin skeletons the search index holds of
+    /// them, the e-mail, its local part and domain and their words, the
+    /// phone as typed, as normalised and as the search index's token.
     fn needles(&self) -> Vec<String> {
         let mut out = traces(self.name);
+        for w in consents::translit::skeletons(self.name) {
+            out.extend(traces(&w));
+        }
         let (local, domain) = self.email.split_once('@').unwrap();
         for v in [self.email, local, domain] {
             out.extend(traces(v));
@@ -285,6 +289,13 @@ fn an_erased_persons_values_are_in_no_page_of_the_encrypted_vault() {
     // name is only there.
     let (bytes, _, _) = decrypted_vault(key.as_bytes(), &dir);
     assert!(has_bytes(&bytes, b"quixworth"), "the search index is visible to the scan");
+    // So are the skeletons of the names ("Quixworth" as "kuiksvorth", «Гедеон» as "gedeon").
+    for p in [&ERASED, &ERASED_TOO] {
+        for w in consents::translit::skeletons(p.name) {
+            assert!(has_bytes(&bytes, w.as_bytes()), "skeleton {w} is visible to the scan");
+        }
+    }
+    assert!(has_bytes(&bytes, b"kuiksvorth") && has_bytes(&bytes, b"gedeon"));
     assert!(!absent(&bytes).is_empty());
     assert_eq!(consents::search::subjects(v.conn(), "quixw", 10).unwrap().len(), 1);
 

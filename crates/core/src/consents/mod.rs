@@ -9,6 +9,7 @@ pub mod export;
 pub mod importer;
 pub mod recorder;
 pub mod search;
+pub mod translit;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

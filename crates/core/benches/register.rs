@@ -240,6 +240,8 @@ fn main() {
     let again = t.elapsed();
     println!("  consents whose 12-month term has ended ({due:>7})  {:>8.2} ms  (the register's reminder; {:.3} ms when nothing changed since)", ms(first), ms(again));
 
+    requests_figures(&mut v, n);
+
     // Verify, read-only, as an inspector runs it: the whole log and every
     // fact derived from it, next to the machine's limit measured here too:
     // reading the same rows (events, register, personal data) and hashing them.
@@ -299,4 +301,90 @@ fn read_and_hash(conn: &rusqlite::Connection) -> u64 {
     }
     std::hint::black_box(acc);
     n
+}
+
+/// Issue 12's figures on this register: 10,000 requests, the overview's
+/// data, a page of the request list, the access answer of a person with
+/// 1,000 consents and the erasure of that person.
+fn requests_figures(v: &mut Vault, n: usize) {
+    use consent_ledger_core::requests::{self, access, fulfil, overview, IdentityCheck, IdentityMethod, Kind, Law, NewRequest};
+    let today = chrono::Local::now().date_naive();
+    // One person with 1,000 consents, recorded in one transaction.
+    let agreement = consents::list(v.conn(), &Filter::default(), None, 1).unwrap()[0].agreement;
+    let target = consents::target(v.conn(), agreement, None, consents::Action::Given).unwrap();
+    let heavy = v
+        .with_tx(|tx, actor| {
+            let mut r = consents::Recorder::new(tx, actor, None)?;
+            let mut subject = String::new();
+            for i in 0..1000u32 {
+                let intake = consents::Intake {
+                    name: Some("Тяжёлов Пётр".into()),
+                    email: Some("heavy.person@example.ru".into()),
+                    acted_at: Some(chrono::Utc::now() - chrono::Duration::minutes(i as i64)),
+                    url: Some(format!("https://example.ru/form?visit={i}")),
+                    ..Default::default()
+                };
+                subject = r.add(&target, consents::Action::Given, consents::Channel::WebForm, intake)?.subject;
+            }
+            r.finish()?;
+            Ok(subject)
+        })
+        .unwrap();
+    // 10,000 requests of people in the register, received over the last 60 days.
+    let people: Vec<String> = v
+        .conn()
+        .prepare("SELECT id FROM subjects WHERE erased_at IS NULL LIMIT 10000")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let t = Instant::now();
+    v.with_tx(|tx, actor| {
+        for (i, s) in people.iter().enumerate() {
+            let req = NewRequest {
+                kind: Kind::ALL[i % Kind::ALL.len()],
+                law: Some([Law::Fz152, Law::Gdpr, Law::Both][i % 3]),
+                subject: Some(s.clone()),
+                received: Some((today - chrono::Days::new((i % 60) as u64)).to_string()),
+                text: Some(format!("Запрос номер {i}")),
+                ..Default::default()
+            };
+            requests::open_in(tx, actor, req, today)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let intake = t.elapsed();
+    let runs = 41;
+    let time = |f: &dyn Fn()| median((0..runs).map(|_| { let t = Instant::now(); f(); t.elapsed() }).collect());
+    let conn = v.conn();
+    let ov = time(&|| assert!(overview::overview(conn, today).unwrap().open_total >= people.len() as u64));
+    let page = time(&|| assert_eq!(requests::list(conn, &requests::Filter { open: true, ..Default::default() }, None, 50, today).unwrap().len(), 50));
+    let mid = requests::list(conn, &requests::Filter::default(), None, 5000, today).unwrap();
+    let cursor = requests::next_cursor(&mid, 5000).unwrap();
+    let deep = time(&|| assert_eq!(requests::list(conn, &requests::Filter::default(), Some(&cursor), 50, today).unwrap().len(), 50));
+    let answer = median(
+        (0..11)
+            .map(|_| {
+                let t = Instant::now();
+                let f = access::gather(conn, &heavy, None, today).unwrap();
+                assert_eq!(f.consents.len(), 1000);
+                access::json(&f).unwrap();
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let id = requests::open(v, NewRequest { kind: Kind::Erasure, subject: Some(heavy.clone()), ..Default::default() }, today).unwrap().request.id;
+    requests::identity(v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    let t = Instant::now();
+    let done = fulfil::fulfil(v, id, Default::default(), today).unwrap();
+    let erase = t.elapsed();
+    assert_eq!(done.outcome, "erased");
+    println!("requests: {} requests on the {n} consents (taken in in one transaction: {:.2} s)", people.len(), intake.as_secs_f64());
+    println!("  overview's data                                  {:>8.2} ms  (target < 50 ms)", ms(ov));
+    println!("  a page of 50 open requests by due date           {:>8.2} ms  (target < 5 ms)", ms(page));
+    println!("  a page of 50 after the first 5,000               {:>8.2} ms", ms(deep));
+    println!("  access answer of a person with 1,000 consents    {:>8.2} ms  (gathered and as JSON; target < 300 ms)", ms(answer));
+    println!("  erasing that person (request fulfilled, WAL purged, sealed) {:>8.2} ms  (target < 1 s)", ms(erase));
 }

@@ -23,13 +23,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0006_search_tuning.sql")),
         M::up(include_str!("migrations/0007_register_rebuild.sql")),
         M::up_with_hook(include_str!("migrations/0008_search_folding.sql"), crate::consents::search::refill_index),
+        M::up(include_str!("migrations/0009_requests.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    8
+    9
 }
 
 /// Turns off SQLite's global memory statistics: with them on, every

@@ -120,11 +120,68 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
     register(vault, 3000)?;
     vault.checkpoint()?;
     vault.erase_subject(&ids[3], "demo: erasure request (152-FZ art. 21)")?;
+    requests(vault, chrono::Local::now().date_naive())?;
     vault.record(&[NewEvent::new(
         "demo.note",
         json!({ "text": "This vault is a demo. Create your own vault for real data." }),
     )])?;
     vault.checkpoint()?;
+    Ok(())
+}
+
+/// Sample requests around `today`: open ones due soon, one overdue, one
+/// extended, a withdrawal fulfilled (its destruction deadline pending), a
+/// failed identity check, and someone the register does not know.
+fn requests(vault: &mut Vault, today: chrono::NaiveDate) -> Result<()> {
+    use crate::requests::{self, fulfil, Channel, IdentityCheck, IdentityMethod, Kind, Law, NewRequest};
+    let mut people: Vec<String> = vec![];
+    let page = crate::consents::list(vault.conn(), &Default::default(), None, 200)?;
+    for e in page {
+        if !e.erased && !people.contains(&e.subject) {
+            people.push(e.subject);
+        }
+    }
+    let ago = |d: u64| (today - chrono::Days::new(d)).to_string();
+    let open = |v: &mut Vault, kind, who: usize, days: u64, channel, text: &str| -> Result<u64> {
+        let req = NewRequest {
+            kind,
+            channel,
+            subject: Some(people[who % people.len()].clone()),
+            received: Some(ago(days)),
+            text: Some(text.into()),
+            ..Default::default()
+        };
+        Ok(requests::open(v, req, today)?.request.id)
+    };
+    let passed = IdentityCheck { method: IdentityMethod::Email, passed: true, details: None };
+    open(vault, Kind::Access, 0, 2, Channel::Email, "Прошу сообщить, какие мои персональные данные вы обрабатываете.")?;
+    let late = open(vault, Kind::Objection, 1, 30, Channel::Post, "Требую прекратить рассылку рекламы.")?;
+    requests::identity(vault, late, passed.clone())?;
+    let ext = open(vault, Kind::Access, 2, 9, Channel::WebForm, "Please send me a copy of my data.")?;
+    requests::identity(vault, ext, passed.clone())?;
+    requests::extend(vault, ext, "The data is spread over archived CRM exports that must be searched.", &ago(1), today)?;
+    let w = open(vault, Kind::Withdrawal, 3, 6, Channel::Email, "Отзываю согласие на обработку персональных данных.")?;
+    requests::identity(vault, w, passed.clone())?;
+    fulfil::fulfil(vault, w, Default::default(), today)?;
+    let e = open(vault, Kind::Erasure, 4, 4, Channel::Email, "Удалите мои данные.")?;
+    requests::identity(
+        vault,
+        e,
+        IdentityCheck { method: IdentityMethod::Document, passed: false, details: Some("the passport number in the letter differs from the contract".into()) },
+    )?;
+    let stranger = NewRequest {
+        kind: Kind::Access,
+        law: Some(Law::Gdpr),
+        channel: Channel::Email,
+        name: Some("Jan Kowalski".into()),
+        email: Some("jan.kowalski@example.pl".into()),
+        received: Some(ago(3)),
+        not_in_register: true,
+        ..Default::default()
+    };
+    let s = requests::open(vault, stranger, today)?.request.id;
+    requests::identity(vault, s, passed)?;
+    fulfil::fulfil(vault, s, Default::default(), today)?;
     Ok(())
 }
 
@@ -303,6 +360,11 @@ mod tests {
         assert!(n > 2500, "{n} consents");
         let withdrawn = crate::consents::Filter { action: Some(crate::consents::Action::Withdrawn), ..Default::default() };
         assert!(!crate::consents::list(v.conn(), &withdrawn, None, 5).unwrap().is_empty());
+        // The overview has something to show: open requests, one overdue, a destruction pending.
+        let o = crate::requests::overview::overview(v.conn(), chrono::Local::now().date_naive()).unwrap();
+        assert_eq!(o.open_total, 4);
+        assert_eq!(o.overdue, 1);
+        assert_eq!(o.followups_pending, 1);
         assert!(!crate::consents::search::subjects(v.conn(), "смирнова", 5).unwrap().is_empty());
         // Photo consents from early 2025 have reached the end of their 12 months.
         let due = crate::consents::expiry::due(v.conn(), chrono::Utc::now()).unwrap();

@@ -5,6 +5,7 @@
 //! Start at [`vault::Vault`]; the storage format is in `docs/FORMAT.md`.
 
 pub mod agreements;
+pub mod calendar;
 pub mod checkpoint;
 pub mod consents;
 pub mod crypto;
@@ -19,6 +20,7 @@ pub mod merkle;
 pub mod organisation;
 pub mod passphrase;
 pub mod pdf;
+pub mod requests;
 pub mod subjects;
 pub mod vault;
 pub mod verify;

@@ -137,6 +137,7 @@ pub fn data_of_event(conn: &Connection, subject: &str, seq: u64) -> Result<Optio
 }
 
 /// What an erasure destroyed (no personal data: ids and counts).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Erased {
     /// The subject the request named.
@@ -145,8 +146,10 @@ pub struct Erased {
     /// ones merged into it first), each with its own `subject.erased` event.
     pub erased: Vec<String>,
     /// Records of personal data deleted, over all of them.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub records_destroyed: u64,
     /// The seq of the last `subject.erased` event.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub event_seq: u64,
 }
 
@@ -173,6 +176,13 @@ pub fn erase_person(
     let tx = conn.transaction()?;
     let erased = erase_all(&tx, actor, subject, reason)?;
     tx.commit()?;
+    purge_wal(conn)?;
+    Ok(erased)
+}
+
+/// Checkpoints and truncates the WAL after an erasure committed, so that no
+/// earlier copy of the erased pages survives in it.
+pub(crate) fn purge_wal(conn: &Connection) -> Result<()> {
     let (busy, _, _): (i64, i64, i64) =
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -182,7 +192,7 @@ pub fn erase_person(
             "the data was erased, but another program holds the vault open so its journal could not be purged; close it and run erase again".into(),
         ));
     }
-    Ok(erased)
+    Ok(())
 }
 
 /// The subjects an erasure of `subject` would destroy: the person it
@@ -249,5 +259,8 @@ fn erase_one(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> Resu
         json!({ "reason": reason, "records_destroyed": records }),
     )
     .about(subject);
-    Ok((ledger::append(tx, actor, &[ev])?[0], records as u64))
+    let seq = ledger::append(tx, actor, &[ev])?[0];
+    // Its requests' files go too, and its destruction deadlines are met.
+    crate::requests::erased(tx, subject, seq)?;
+    Ok((seq, records as u64))
 }

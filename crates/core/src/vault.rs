@@ -626,6 +626,13 @@ impl Vault {
         Ok(erased)
     }
 
+    /// After an erasure made in [`Vault::with_tx`] (a request's fulfilment):
+    /// purges the WAL of the erased pages and seals the log.
+    pub(crate) fn purge_and_seal(&mut self) -> Result<Sealed> {
+        crate::subjects::purge_wal(&self.conn)?;
+        self.seal()
+    }
+
     /// Imports a file into the register ([`crate::consents::importer::import`]:
     /// all or nothing, or the good rows kept) and seals the log when stored.
     pub fn import(

@@ -5,6 +5,7 @@
 //! not match. It only reads: the order of the checks is docs/FORMAT.md §10.
 
 mod facts;
+mod requests;
 pub use facts::consent_matches;
 
 use std::collections::BTreeMap;

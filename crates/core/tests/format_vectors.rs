@@ -208,6 +208,42 @@ fn sample_vault() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "only keys.json and vault.db");
 }
 
+/// Requests in the sample vault: an access request extended and answered,
+/// a withdrawal fulfilled (consents withdrawn, suppression list, destruction
+/// deadline), a restriction, a refused request, a file, a calendar year and
+/// the GDPR country loaded: every request event kind of FORMAT.md.
+fn sample_requests(v: &mut consent_ledger_core::Vault, subjects: &[String]) {
+    use consent_ledger_core::requests::{self, fulfil, settings, IdentityCheck, IdentityMethod, Kind, Law, NewRequest};
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
+    let new = |kind, subject: &str| NewRequest {
+        kind,
+        law: Some(Law::Both),
+        subject: Some(subject.to_string()),
+        received: Some("2026-03-02".into()),
+        text: Some("Образец запроса".into()),
+        ..Default::default()
+    };
+    let checked = |v: &mut consent_ledger_core::Vault, id| {
+        requests::identity(v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    };
+    let access = requests::open(v, new(Kind::Access, &subjects[2]), today).unwrap().request.id;
+    requests::attach(v, access, "request", "letter.txt", "Прошу сообщить".as_bytes()).unwrap();
+    checked(v, access);
+    requests::extend(v, access, "archive search", "2026-03-04", today).unwrap();
+    fulfil::fulfil(v, access, Default::default(), today).unwrap();
+    let withdrawal = requests::open(v, new(Kind::Withdrawal, &subjects[0]), today).unwrap().request.id;
+    checked(v, withdrawal);
+    fulfil::fulfil(v, withdrawal, Default::default(), today).unwrap();
+    let restriction = requests::open(v, new(Kind::Restriction, &subjects[2]), today).unwrap().request.id;
+    checked(v, restriction);
+    fulfil::fulfil(v, restriction, fulfil::Fulfilment { legal_hold: true, ..Default::default() }, today).unwrap();
+    let refused = requests::open(v, new(Kind::Erasure, &subjects[2]), today).unwrap().request.id;
+    requests::refuse(v, refused, "legal_claims", "Образец отказа", today).unwrap();
+    let decree = r#"{"region":"RU","year":2027,"status":"decreed","source":"sample","days_off":["2027-01-01","2027-01-04","2027-01-05","2027-01-06","2027-01-07","2027-01-08","2027-02-23","2027-03-08","2027-05-03","2027-05-10","2027-06-14","2027-11-04","2027-12-31"],"working_days":[]}"#;
+    v.with_tx(|tx, actor| settings::load_calendar(tx, actor, decree)).unwrap();
+    v.with_tx(|tx, actor| settings::set_country(tx, actor, Some("DE"))).unwrap();
+}
+
 fn write_sample_vault(root: &std::path::Path) {
     use chrono::TimeZone;
     use consent_ledger_core::agreements::{self, Language, TemplateKind};
@@ -261,6 +297,7 @@ fn write_sample_vault(root: &std::path::Path) {
     let withdrawal = Intake { email: Some("petr@sample.example".into()), acted_at: Some(chrono::Utc.with_ymd_and_hms(2025, 4, 1, 9, 0, 0).unwrap()), ..Default::default() };
     v.with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Withdrawn, Channel::Email, withdrawal)).unwrap();
     v.erase_subject(&subjects[3], "sample: erasure request").unwrap();
+    sample_requests(&mut v, &subjects);
     let vault_id = v.vault_id().to_string();
     let verifier_key = v.info().unwrap().verifier_key;
     v.lock().unwrap();

@@ -351,6 +351,19 @@ impl<'t> Recorder<'t> {
                 recorded_at, channel, scan_sha256, import_id, dedup_key)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
+        // Actions per month and action, for the overview's chart.
+        let mut months: HashMap<(&str, &'static str), i64> = HashMap::new();
+        for p in &self.pending {
+            *months.entry((&p.held.acted_at[..7.min(p.held.acted_at.len())], p.action.as_str())).or_default() += 1;
+        }
+        let mut month = self.tx.prepare_cached(
+            "INSERT INTO consent_months (month, action, n) VALUES (?1, ?2, ?3)
+             ON CONFLICT (month, action) DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((m, a), n) in months {
+            month.execute(params![m, a, n])?;
+        }
+        drop(month);
         for (p, seq) in self.pending.drain(..).zip(seqs) {
             data.execute(params![p.subject, seq as i64, p.held.data])?;
             row.execute(params![

@@ -17,19 +17,27 @@ use crate::error::{Error, Result};
 
 /// The sections, in the order their first failure is reported, by the code
 /// of their failures (the personal-data section has two).
-const SECTIONS: usize = 6;
+const SECTIONS: usize = 7;
 const CHECKPOINTS: usize = 0;
 const REGISTER: usize = 1;
 const DATA: usize = 2;
 const MERGES: usize = 3;
 const ERASURES: usize = 4;
 const REQUISITES: usize = 5;
+const REQUESTS: usize = 6;
 const DATA_MISSING: &str = "data_missing";
 const DATA_MISMATCH: &str = "data_mismatch";
 
 fn code_of(section: usize) -> &'static str {
-    ["checkpoint_unrecorded", "register_mismatch", DATA_MISMATCH, "merge_mismatch", "erasure_mismatch", "requisites_mismatch"]
-        [section]
+    [
+        "checkpoint_unrecorded",
+        "register_mismatch",
+        DATA_MISMATCH,
+        "merge_mismatch",
+        "erasure_mismatch",
+        "requisites_mismatch",
+        "request_mismatch",
+    ][section]
 }
 
 /// A register row, as `consents` stores it.
@@ -149,6 +157,10 @@ pub(super) struct Facts<'s> {
     checkpoints: Vec<(u64, String)>,
     imports: Vec<(u64, String)>,
     requisites: Option<(u64, String)>,
+    requests: super::requests::Replay,
+    /// Register rows per month (of `acted_at`) and action, for `consent_months`.
+    months: HashMap<String, i64>,
+    month_key: String,
 }
 
 /// The register's columns, the second saying whether each has its type.
@@ -237,6 +249,9 @@ impl<'s> Facts<'s> {
             checkpoints: Vec::new(),
             imports: Vec::new(),
             requisites: None,
+            requests: Default::default(),
+            months: HashMap::new(),
+            month_key: String::new(),
         })
     }
 
@@ -282,6 +297,7 @@ impl<'s> Facts<'s> {
                 }
             }
             "organisation.requisites_changed" => self.requisites = Some((seq, body.to_string())),
+            k if super::requests::Replay::wants(k) => self.requests.event(seq, kind, subject, body),
             _ => {}
         }
         Ok(())
@@ -312,6 +328,17 @@ impl<'s> Facts<'s> {
                     self.fail(REGISTER, Some(seq), || {
                         format!("register row {seq} no longer says what event #{seq} recorded ({kind})")
                     });
+                }
+                // "YYYY-MM action", built in one buffer: no allocation per row.
+                self.month_key.clear();
+                self.month_key.push_str(row.acted_at.get(..7).unwrap_or_default());
+                self.month_key.push(' ');
+                self.month_key.push_str(&row.action);
+                match self.months.get_mut(self.month_key.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.months.insert(self.month_key.clone(), 1);
+                    }
                 }
             }
         }
@@ -384,7 +411,12 @@ impl<'s> Facts<'s> {
         }
         self.check_checkpoints(conn)?;
         self.check_imports(conn)?;
+        self.check_months(conn)?;
         self.check_merges(conn)?;
+        // Before check_erasures, which consumes the erasures.
+        for (seq, message) in std::mem::take(&mut self.requests).check(conn, &self.erased)? {
+            self.fail(REQUESTS, seq, || message);
+        }
         self.check_erasures(conn)?;
         self.check_requisites(conn)?;
         Ok(self.first.into_iter().flatten().next().map(|(seq, code, message)| Problem { code, seq, message }))
@@ -429,6 +461,22 @@ impl<'s> Facts<'s> {
                     });
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The overview's counts per month and action equal the register's.
+    fn check_months(&mut self, conn: &Connection) -> Result<()> {
+        let mut stmt = conn.prepare(
+            "SELECT CAST(month AS TEXT) || ' ' || CAST(action AS TEXT), CAST(n AS INTEGER) FROM consent_months WHERE n <> 0",
+        )?;
+        let stored: HashMap<String, i64> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if stored != self.months {
+            self.fail(REGISTER, None, || {
+                "the register's counts per month (consent_months) differ from its rows".into()
+            });
         }
         Ok(())
     }

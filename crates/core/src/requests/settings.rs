@@ -1,0 +1,127 @@
+//! Settings kept in the vault because deadlines depend on them (the GDPR
+//! country, the request rules, calendar years): each change is a ledger event.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::json;
+
+use crate::calendar::Calendar;
+use crate::error::{Error, Result};
+use crate::ledger::{self, NewEvent};
+
+/// The ISO 3166-1 country whose public holidays GDPR deadlines roll past.
+pub const GDPR_COUNTRY: &str = "gdpr_country";
+/// The vault's own request rules (JSON), replacing the shipped ones.
+pub const RULES: &str = "request_rules";
+
+pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM vault_settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Sets (or with None clears) a setting; event `settings.changed` with the
+/// value for short settings and its SHA-256 for documents. Returns the seq,
+/// or None when nothing changed.
+fn put(tx: &Transaction, actor: &str, key: &str, value: Option<&str>) -> Result<Option<u64>> {
+    if get(tx, key)?.as_deref() == value {
+        return Ok(None);
+    }
+    let shown = match (key, value) {
+        (RULES, Some(v)) => json!({ "sha256": sha256_hex(v) }),
+        (_, v) => json!(v),
+    };
+    let seq = ledger::append(tx, actor, &[NewEvent::new("settings.changed", json!({ "key": key, "value": shown }))])?[0];
+    match value {
+        Some(v) => tx.execute(
+            "INSERT INTO vault_settings (key, value, event_seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, event_seq = excluded.event_seq",
+            params![key, v, seq as i64],
+        )?,
+        None => tx.execute("DELETE FROM vault_settings WHERE key = ?1", [key])?,
+    };
+    Ok(Some(seq))
+}
+
+/// Sets the GDPR country (two letters, e.g. DE) or clears it.
+pub fn set_country(tx: &Transaction, actor: &str, country: Option<&str>) -> Result<Option<u64>> {
+    let c = country.map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty());
+    if let Some(c) = &c {
+        if c.len() != 2 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+            return Err(Error::Invalid(format!(
+                "{c:?} is not a country code: use two letters (ISO 3166-1), e.g. DE or FR"
+            )));
+        }
+    }
+    let changed = put(tx, actor, GDPR_COUNTRY, c.as_deref())?;
+    if changed.is_some() {
+        super::redate_open(tx)?;
+    }
+    Ok(changed)
+}
+
+/// Replaces the request rules with the file's (checked first), or restores the shipped ones.
+pub fn set_rules(tx: &Transaction, actor: &str, text: Option<&str>) -> Result<Option<u64>> {
+    if let Some(t) = text {
+        super::rules::Rules::parse(t)?;
+    }
+    let changed = put(tx, actor, RULES, text)?;
+    if changed.is_some() {
+        super::redate_open(tx)?;
+    }
+    Ok(changed)
+}
+
+/// What loading a calendar file stored.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoadedYear {
+    pub region: String,
+    pub year: i32,
+    pub status: String,
+    pub sha256: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+}
+
+/// Loads the years of a calendar file into the vault (each replacing the
+/// shipped or earlier loaded year), event `calendar.loaded` per year, and
+/// recomputes the deadlines of open requests. All or nothing.
+pub fn load_calendar(tx: &Transaction, actor: &str, text: &str) -> Result<Vec<LoadedYear>> {
+    let years = Calendar::parse(text)?;
+    if years.is_empty() {
+        return Err(Error::Invalid("the calendar file holds no year".into()));
+    }
+    let mut out = vec![];
+    for y in years {
+        let body = ledger::canonical_json(
+            &serde_json::to_value(&y).map_err(|e| Error::Invalid(e.to_string()))?,
+        )?;
+        let sha = sha256_hex(&body);
+        let status = serde_json::to_value(y.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let seq = ledger::append(
+            tx,
+            actor,
+            &[NewEvent::new(
+                "calendar.loaded",
+                json!({ "region": y.region, "year": y.year, "status": status, "sha256": sha }),
+            )],
+        )?[0];
+        tx.execute(
+            "INSERT INTO calendar_years (region, year, body, sha256, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (region, year) DO UPDATE SET body = excluded.body, sha256 = excluded.sha256, event_seq = excluded.event_seq",
+            params![y.region, y.year, body, sha, seq as i64],
+        )?;
+        out.push(LoadedYear { region: y.region.clone(), year: y.year, status, sha256: sha, seq });
+    }
+    super::redate_open(tx)?;
+    Ok(out)
+}

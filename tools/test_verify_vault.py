@@ -215,6 +215,25 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         csv.write_text("Дата;ФИО;E-mail\n2025-03-14 10:00;Олег;oleg@example.org\n", encoding="utf-8")
         cli("import", str(csv), "--agreement", "A1")
         cls.imported = last("consent.imported")
+        # Requests: a withdrawal with a letter attached, fulfilled; a restriction with a legal hold;
+        # a calendar year loaded.
+        anna = who("anna@example.org")
+        letter = root / "letter.txt"
+        letter.write_text("Отзываю согласие", encoding="utf-8")
+        cls.request = cli("request", "new", "--kind", "withdrawal", "--subject", anna, "--attach", str(letter))["id"]
+        cls.attached = last("request.file_attached")
+        cli("request", "identity", str(cls.request), "--method", "email")
+        cli("request", "fulfil", str(cls.request))
+        cls.fulfilled = last("request.fulfilled")
+        hold = cli("request", "new", "--kind", "restriction", "--subject", anna)["id"]
+        cli("request", "identity", str(hold), "--method", "email")
+        cli("request", "fulfil", str(hold), "--legal-hold")
+        cls.restricted = last("subject.restricted")
+        year = root / "ru-2027.json"
+        year.write_text('{"region":"RU","year":2027,"status":"decreed","source":"test","days_off":["2027-01-01"],"working_days":[]}',
+                        encoding="utf-8")
+        cli("calendar", "load", str(year))
+        cls.calendar = last("calendar.loaded")
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
 
@@ -280,6 +299,30 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         self.assertEqual(self.both(dst), (3, "register_mismatch", self.given))
         dst = self.tampered("blob", f"UPDATE subject_data SET data = CAST(data AS BLOB) WHERE event_seq = {self.given};")
         self.assertEqual(self.both(dst), (3, "data_mismatch", self.given))
+
+    def test_request_status_changed(self):
+        dst = self.tampered("request", f"UPDATE requests SET status = 'refused' WHERE id = {self.request};")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.fulfilled))
+
+    def test_request_row_deleted(self):
+        dst = self.tampered("request-gone", f"DELETE FROM request_events; DELETE FROM followups; DELETE FROM request_files; DELETE FROM requests WHERE id = {self.request};")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.request))
+
+    def test_request_file_changed(self):
+        dst = self.tampered("file", f"UPDATE request_files SET content = CAST('Даю согласие' AS BLOB) WHERE id = {self.attached};")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.attached))
+
+    def test_restriction_lifted_without_an_event(self):
+        dst = self.tampered("unrestrict", "DELETE FROM restrictions;")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.restricted))
+
+    def test_calendar_year_changed(self):
+        dst = self.tampered("calendar", "UPDATE calendar_years SET body = replace(body, '2027-01-01', '2027-01-02');")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.calendar))
+
+    def test_monthly_counts_changed(self):
+        dst = self.tampered("months", "UPDATE consent_months SET n = n + 1 WHERE action = 'given';")
+        self.assertEqual(self.both(dst), (3, "register_mismatch", None))
 
     def test_checkpoint_row_deleted(self):
         first = min(self.checkpoints, key=lambda c: c["id"])

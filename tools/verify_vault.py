@@ -46,7 +46,7 @@ KEYS_FILE = "keys.json"
 DB_FILE = "vault.db"
 KEYS_FORMAT = "consent-ledger-keys"
 KEYS_VERSION = 1
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 LEAF_VERSION = 1
 STORED_MIN_LEVEL = 6
 PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
@@ -705,7 +705,7 @@ def verify(conn, kf: dict, extra_notes: list[tuple[str, str]], pinned_key: Optio
     # 5. The stored facts derived from the log, section by section; each
     #    section names its lowest failing seq (FORMAT.md §10).
     if user_version >= 7:
-        problem = check_facts(conn, text, fail)
+        problem = check_facts(conn, text, fail, user_version)
         if problem is not None:
             raise problem
 
@@ -774,7 +774,7 @@ def loads(b: Any) -> Any:
         return None
 
 
-def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) -> Optional[Problem]:
+def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem], schema: int) -> Optional[Problem]:
     """The checks of FORMAT.md §10 step 5, in their order. Returns the first
     failing section's problem with the lowest seq (a problem without a seq
     comes after every seq), or None."""
@@ -853,6 +853,12 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) 
             problems.append((seq, "register_mismatch", f"the import recorded by event #{seq} is missing or was altered"))
     for iid, row in imports.items():
         problems.append((row[0], "register_mismatch", f"import {iid} claims event #{row[0]}, which did not record it"))
+    counted = {} if schema < 9 else {(text(m), text(a)): n for m, a, n in conn.execute(
+        "SELECT substr(acted_at, 1, 7), action, count(*) FROM consents GROUP BY 1, 2")}
+    kept = {} if schema < 9 else {(text(m), text(a)): n for m, a, n in conn.execute(
+        "SELECT CAST(month AS TEXT), CAST(action AS TEXT), CAST(n AS INTEGER) FROM consent_months WHERE n <> 0")}
+    if counted != kept:
+        problems.append((None, "register_mismatch", "the register's counts per month (consent_months) differ from its rows"))
     if (p := lowest(problems)) is not None:
         return p
 
@@ -940,7 +946,161 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem]) 
         if (not isinstance(b, dict) or b.get("sha256") != hashlib.sha256(as_bytes(stored[0]) or b"").hexdigest()
                 or name != text(shown)):
             return fail("requisites_mismatch", seq, f"the organisation's requisites were changed after event #{seq} recorded them")
-    return None
+
+    # 5.7 Requests (schema 9), their files, restrictions, calendar years and settings against their events.
+    return lowest(check_requests(conn, text, erasures)) if schema >= 9 else None
+
+
+REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed")
+
+
+def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int]) -> list:
+    """FORMAT.md §10 step 5.7: replays the request events and compares the tables."""
+    def field(v: Any) -> str:
+        if isinstance(v, str):
+            return v
+        if v is None:
+            return ""
+        return json.dumps(v, separators=(",", ":"))
+
+    def as_int(v: Any) -> Optional[int]:
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    problems: list = []
+    expected: dict[int, dict] = {}
+    last: dict[int, int] = {}
+    files: list = []
+    restricted: dict[str, tuple[bool, int]] = {}
+    calendar: dict[tuple[str, int], tuple[int, str]] = {}
+    settings: dict[str, tuple[int, Any]] = {}
+    orphan: Optional[int] = None
+    for seq, kind, subj, body in conn.execute(
+        "SELECT seq, kind, subject, body FROM events WHERE kind LIKE 'request.%' OR kind IN (?, ?, ?, ?) ORDER BY seq",
+        REQUEST_SIDE_KINDS,
+    ):
+        kind = text(kind)
+        if not (kind.startswith("request.") or kind in REQUEST_SIDE_KINDS):
+            continue  # LIKE is case-insensitive and treats _ as a wildcard
+        b = loads(body)
+        b = b if isinstance(b, dict) else {}
+        subject = None if subj is None else text(subj)
+        if kind == "request.received":
+            expected[seq] = {
+                "kind": field(b.get("kind")), "law": field(b.get("law")), "channel": field(b.get("channel")),
+                "received": field(b.get("received")), "subject": subject or "",
+                "found": "1" if b.get("found") is True else "0", "status": "received",
+                "identity": None, "extended_on": None, "outcome": None,
+            }
+            last[seq] = seq
+            continue
+        if kind == "subject.restricted":
+            if subject is not None:
+                restricted[subject] = (b.get("legal_hold") is True, seq)
+            continue
+        if kind == "subject.restriction_lifted":
+            if subject is not None:
+                restricted.pop(subject, None)
+            continue
+        if kind == "calendar.loaded":
+            calendar[(field(b.get("region")), as_int(b.get("year")) or 0)] = (seq, field(b.get("sha256")))
+            continue
+        if kind == "settings.changed":
+            settings[field(b.get("key"))] = (seq, b.get("value"))
+            continue
+        rid = b.get("request")
+        if not (isinstance(rid, int) and not isinstance(rid, bool) and rid >= 0):
+            continue
+        r = expected.get(rid)
+        if r is None:
+            orphan = seq if orphan is None else orphan
+            continue
+        last[rid] = seq
+        if kind == "request.identity_checked":
+            result = field(b.get("result"))
+            r["status"] = "identity_check" if result == "failed" else "in_progress"
+            r["identity"] = result
+        elif kind == "request.extended":
+            r["extended_on"] = field(b.get("notice_sent"))
+        elif kind == "request.fulfilled":
+            r["status"], r["outcome"] = "fulfilled", field(b.get("outcome"))
+        elif kind == "request.refused":
+            r["status"], r["outcome"] = "refused", field(b.get("reason"))
+        elif kind == "request.cancelled":
+            r["status"], r["outcome"] = "cancelled", "cancelled_by_requester"
+        elif kind == "request.file_attached":
+            size = b.get("size")
+            files.append((seq, field(b.get("sha256")), subject, size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None))
+    if orphan is not None:
+        problems.append((orphan, "request_mismatch", f"event #{orphan} is a step of a request that was never received"))
+
+    rows = {}
+    for row in conn.execute(
+        "SELECT CAST(id AS INTEGER), CAST(kind AS TEXT), CAST(law AS TEXT), CAST(channel AS TEXT), CAST(received_on AS TEXT),"
+        " CAST(subject_id AS TEXT), CAST(found AS TEXT), CAST(status AS TEXT), CAST(identity AS TEXT),"
+        " CAST(extended_on AS TEXT), CAST(outcome AS TEXT) FROM requests"
+    ):
+        t = [None if v is None else text(v) for v in row[1:]]
+        rows[row[0]] = {
+            "kind": t[0] or "", "law": t[1] or "", "channel": t[2] or "", "received": t[3] or "",
+            "subject": t[4] or "", "found": t[5] or "", "status": t[6] or "",
+            "identity": t[7], "extended_on": t[8], "outcome": t[9],
+        }
+    for rid, want in expected.items():
+        row = rows.pop(rid, None)
+        at = last.get(rid, rid)
+        if row is None:
+            problems.append((rid, "request_mismatch", f"request {rid}, received by event #{rid}, is missing from the vault"))
+        elif row != want:
+            problems.append((at, "request_mismatch", f"request {rid} no longer says what its events recorded (last at #{at})"))
+    for rid in rows:
+        problems.append((rid, "request_mismatch", f"request {rid} claims event #{rid}, which did not receive a request"))
+
+    stored = {}
+    for fid, sha, size, content in conn.execute("SELECT CAST(id AS INTEGER), CAST(sha256 AS TEXT), CAST(size AS INTEGER), content FROM request_files"):
+        data = as_bytes(content) or b""
+        stored[fid] = ("" if sha is None else text(sha), size if isinstance(size, int) else -1, data)
+    for seq, sha, subject, size in files:
+        gone = subject is not None and erasures.get(subject, 0) > seq
+        row = stored.pop(seq, None)
+        if row is None:
+            if not gone:
+                problems.append((seq, "request_mismatch", f"the file attached by event #{seq} is missing, and no erasure was recorded"))
+        elif row[0] != sha or row[1] != size or hashlib.sha256(row[2]).hexdigest() != sha or gone:
+            problems.append((seq, "request_mismatch", f"the file attached by event #{seq} was changed after it was recorded"))
+    for fid in stored:
+        problems.append((fid, "request_mismatch", f"a file claims event #{fid}, which attached none"))
+
+    have = {text(s): (bool(h), q) for s, h, q in conn.execute(
+        "SELECT CAST(subject_id AS TEXT), CAST(legal_hold AS INTEGER), CAST(since_seq AS INTEGER) FROM restrictions")}
+    if have != restricted:
+        seqs = [v[1] for k, v in restricted.items() if have.get(k) != v] + [v[1] for k, v in have.items() if restricted.get(k) != v]
+        problems.append((min(seqs) if seqs else None, "request_mismatch", "the restricted people differ from those the ledger restricted"))
+
+    years = {(text(r), y): (as_bytes(b) or b"", text(h)) for r, y, b, h in conn.execute(
+        "SELECT CAST(region AS TEXT), CAST(year AS INTEGER), CAST(body AS TEXT), CAST(sha256 AS TEXT) FROM calendar_years")}
+    for key, (seq, sha) in calendar.items():
+        row = years.pop(key, None)
+        if row is None or row[1] != sha or hashlib.sha256(row[0]).hexdigest() != sha:
+            problems.append((seq, "request_mismatch", f"the calendar year {key[0]} {key[1]} loaded by event #{seq} is missing or was altered"))
+    for key in years:
+        problems.append((None, "request_mismatch", f"the calendar year {key[0]} {key[1]} was never loaded through the ledger"))
+
+    values = {text(k): as_bytes(v) or b"" for k, v in conn.execute("SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM vault_settings")}
+    for key, (seq, value) in settings.items():
+        row = values.pop(key, None)
+        if value is None:
+            ok = row is None
+        elif isinstance(value, str):
+            ok = row is not None and row == value.encode()
+        elif isinstance(value, dict):
+            ok = row is not None and value.get("sha256") == hashlib.sha256(row).hexdigest()
+        else:
+            ok = False
+        if not ok:
+            problems.append((seq, "request_mismatch", f"the setting {key} no longer says what event #{seq} recorded"))
+    for key in values:
+        problems.append((None, "request_mismatch", f"the setting {key} was never recorded in the ledger"))
+    return problems
 
 
 # --------------------------------------------------------------------------

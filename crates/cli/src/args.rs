@@ -154,6 +154,33 @@ pub enum Command {
         action: SubjectAction,
     },
 
+    /// Data subjects' requests: take one in, check identity, extend, fulfil, refuse, cancel, export.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme request new --kind access --channel email --email ivan@example.ru --name \"Иванов Иван\"\n  consent-ledger --vault ./acme request new --kind withdrawal --subject s-0192a6f1c2d3e4f5a6b7c8d9 --received 2026-03-02\n  consent-ledger --vault ./acme request list --open\n  consent-ledger --vault ./acme request identity 41 --method email\n  consent-ledger --vault ./acme request extend 41 --reason \"archive search\" --notice-sent 2026-03-10\n  consent-ledger --vault ./acme request fulfil 41\n  consent-ledger --vault ./acme request export 41 --out ./answer-41"
+    )]
+    Request {
+        #[command(subcommand)]
+        action: RequestAction,
+    },
+
+    /// The production calendar that 152-FZ deadlines count working days on, and the GDPR country.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme calendar show 2026\n  consent-ledger --vault ./acme calendar load ru-2027.json\n  consent-ledger --vault ./acme calendar country DE"
+    )]
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
+
+    /// The suppression list: people who objected or withdrew, never to be contacted again.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme suppression export --out suppression.csv\n  consent-ledger --vault ./acme suppression export --plain --out suppression.csv"
+    )]
+    Suppression {
+        #[command(subcommand)]
+        action: SuppressionAction,
+    },
+
     /// Import consents from a CSV, XLSX or JSON file, all or nothing.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme import consents.csv --preset bitrix24 --agreement A1\n  consent-ledger --vault ./acme import contacts.csv --preset amocrm --agreement A1-v2\n  consent-ledger --vault ./acme import export.csv --preview\n  consent-ledger --vault ./acme import export.csv --mapping my-mapping.json --encoding windows-1251 --delimiter ';' --agreement A1\n  consent-ledger --vault ./acme import receipts.json --preset kantara --agreement A3"
@@ -438,6 +465,185 @@ pub enum SubjectAction {
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
+    },
+    /// Lift a restriction (GDPR Art. 18(3): tell the person before).
+    Unrestrict {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestAction {
+    /// Take a request in: its legal deadline is computed at once. Without --subject the
+    /// register is searched for the requester first (name, e-mail, phone, transliterated
+    /// names); when it finds possible matches, name one with --subject or confirm with
+    /// --not-in-register that none of them wrote.
+    New {
+        /// access, rectification, erasure, restriction, objection, withdrawal, portability or regulator.
+        #[arg(long)]
+        kind: String,
+        /// 152-fz, gdpr or both (default: from the agreements the person consented to).
+        #[arg(long)]
+        law: Option<String>,
+        /// The day it arrived, YYYY-MM-DD (default today; never in the future).
+        #[arg(long)]
+        received: Option<String>,
+        /// email, post, in_person, web_form, phone or regulator.
+        #[arg(long, default_value = "email")]
+        channel: String,
+        /// The person in the register (s-…).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Who wrote, as they wrote it.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// A representative: name and power of attorney (number, date).
+        #[arg(long)]
+        representative: Option<String>,
+        /// The request's text.
+        #[arg(long)]
+        text: Option<String>,
+        /// The letter's scan or the e-mail file, stored encrypted in the vault.
+        #[arg(long)]
+        attach: Option<PathBuf>,
+        /// None of the people the search offers is the requester.
+        #[arg(long)]
+        not_in_register: bool,
+    },
+    /// List requests by due date, most urgent first.
+    List {
+        /// Only open requests.
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after DUE,ID as printed under the previous page.
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// Show a request: its deadlines, history, files and follow-on deadlines.
+    Show { id: u64 },
+    /// Record the identity check (152-FZ art. 14 part 3; GDPR Art. 12(6)).
+    Identity {
+        id: u64,
+        /// document, email, in_person or waived.
+        #[arg(long)]
+        method: String,
+        /// The check failed (the request waits for more details).
+        #[arg(long)]
+        failed: bool,
+        /// What was compared (document number, date, issuer; the contract), or why it was waived.
+        #[arg(long)]
+        details: Option<String>,
+        /// A file that proves it, stored encrypted in the vault.
+        #[arg(long)]
+        evidence: Option<PathBuf>,
+    },
+    /// Extend the deadline once (+5 working days under 152-FZ, +2 months under GDPR), with
+    /// written reasons and the day the notice to the person was sent.
+    Extend {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+        /// YYYY-MM-DD, no later than the original deadline.
+        #[arg(long)]
+        notice_sent: String,
+    },
+    /// Fulfil the request: acts on the vault's data according to its kind.
+    Fulfil {
+        id: u64,
+        /// Withdrawal or objection: only these agreements' consents (repeatable; default all).
+        #[arg(long = "agreement")]
+        agreements: Vec<u64>,
+        /// Objection: the processing was found unlawful (stop within 3, destroy within 10 working days).
+        #[arg(long)]
+        unlawful: bool,
+        /// Restriction: the data is needed for legal claims (also blocks erasure).
+        #[arg(long)]
+        legal_hold: bool,
+        /// Rectification: the corrected name.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        /// Rectification: another corrected field, NAME=VALUE (repeatable).
+        #[arg(long = "field", value_parser = parse_field)]
+        fields: Vec<(String, String)>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Access, portability: also write the answer's JSON and CSV into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Refuse the request with a reason from the list (`request reasons`) and a text.
+    Refuse {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// The requester withdrew the request.
+    Cancel {
+        id: u64,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write everything the vault holds about the request's person: access.json and access.csv.
+    Export {
+        id: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The refusal reasons and their legal grounds.
+    Reasons,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarAction {
+    /// A year's working days and days off, and how sure they are.
+    Show {
+        year: i32,
+        /// RU, or a GDPR country (DE, FR, …).
+        #[arg(long, default_value = "RU")]
+        region: String,
+    },
+    /// Load a year (or several) from a JSON file, replacing the shipped one; open
+    /// requests' deadlines are recomputed.
+    Load { file: PathBuf },
+    /// Set the country whose public holidays GDPR deadlines roll past (two letters), or clear it.
+    Country {
+        code: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuppressionAction {
+    /// Write the list as CSV (kind;sha256;value): SHA-256 of the normalised e-mail or phone,
+    /// and with --plain the value itself where the vault still holds it.
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        plain: bool,
     },
 }
 

@@ -263,6 +263,9 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Agreement { action } => return agreement::run(vault, action, out),
         Command::Consent { action } => return consent::run(vault, action, out),
         Command::Subject { action } => return crate::subject::run(vault, action, out),
+        Command::Request { action } => return crate::request::run(vault, action, out),
+        Command::Calendar { action } => return crate::request::calendar(vault, action, out),
+        Command::Suppression { action } => return crate::request::suppression(vault, action, out),
         Command::Import {
             file,
             preset,

@@ -6,6 +6,7 @@ mod agreement;
 mod args;
 mod consent;
 mod import;
+mod request;
 mod commands;
 mod secrets;
 mod subject;

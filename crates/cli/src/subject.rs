@@ -12,6 +12,13 @@ use crate::commands::Out;
 pub fn run(vault: &mut Vault, action: SubjectAction, out: Out) -> Result<ExitCode> {
     match action {
         SubjectAction::Erase { id, reason, yes } => erase(vault, &id, &reason, yes, out),
+        SubjectAction::Unrestrict { id, reason } => {
+            let seq = consent_ledger_core::requests::fulfil::lift_restriction(vault, &id, &reason)?;
+            out.print(&serde_json::json!({ "subject": id, "seq": seq }), || {
+                format!("The restriction of {id} is lifted (event #{seq}).")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `ui/src/lib/bindings/`; a test fails when those files are stale
 //! (`UPDATE_BINDINGS=1 cargo test -p consent-ledger-app bindings` rewrites them).
 
-use consent_ledger_core::{agreements, checkpoint, consents, ledger, organisation, passphrase, vault, verify};
+use consent_ledger_core::{agreements, checkpoint, consents, ledger, organisation, passphrase, requests, vault, verify};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -417,8 +417,8 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<agreements::DiffOp>(),
         one::<agreements::DiffLine>(),
         one::<agreements::templates::Template>(),
-        one::<crate::consent_commands::RegisterPage>(),
-        one::<crate::consent_commands::ConsentInput>(),
+        one::<crate::commands::consents::RegisterPage>(),
+        one::<crate::commands::consents::ConsentInput>(),
         one::<consents::Action>(),
         one::<consents::Channel>(),
         one::<consents::Entry>(),
@@ -429,8 +429,8 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consents::Outcome>(),
         one::<consents::search::Hit>(),
         one::<consents::expiry::Due>(),
-        one::<crate::consent_commands::ImportRead>(),
-        one::<crate::consent_commands::ImportProgress>(),
+        one::<crate::commands::consents::ImportRead>(),
+        one::<crate::commands::consents::ImportProgress>(),
         one::<consents::importer::ImportReport>(),
         one::<consent_ledger_core::import::Problem>(),
         one::<consents::importer::Rejected>(),
@@ -441,6 +441,36 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consent_ledger_core::import::Format>(),
         one::<consent_ledger_core::import::Preset>(),
         one::<consent_ledger_core::import::Action>(),
+        one::<crate::commands::requests::RequestPage>(),
+        one::<crate::commands::requests::CalendarYear>(),
+        one::<crate::commands::requests::CalendarInfo>(),
+        one::<consents::search::Found>(),
+        one::<requests::Kind>(),
+        one::<requests::Law>(),
+        one::<requests::Channel>(),
+        one::<requests::Status>(),
+        one::<requests::IdentityMethod>(),
+        one::<requests::NewRequest>(),
+        one::<requests::SearchMade>(),
+        one::<requests::Item>(),
+        one::<requests::Opened>(),
+        one::<requests::Filter>(),
+        one::<requests::Cursor>(),
+        one::<requests::Step>(),
+        one::<requests::FileInfo>(),
+        one::<requests::FollowupItem>(),
+        one::<requests::Detail>(),
+        one::<requests::IdentityCheck>(),
+        one::<requests::rules::Reason>(),
+        one::<requests::rules::Dues>(),
+        one::<requests::fulfil::Corrections>(),
+        one::<requests::fulfil::Fulfilment>(),
+        one::<requests::fulfil::Fulfilled>(),
+        one::<requests::overview::Overview>(),
+        one::<requests::overview::Month>(),
+        one::<requests::overview::Count>(),
+        one::<requests::settings::LoadedYear>(),
+        one::<consent_ledger_core::subjects::Erased>(),
     ]
 }
 

@@ -1,9 +1,7 @@
 //! Consent Ledger desktop shell: wires the core to the Svelte UI through thin
 //! Tauri commands. All domain logic lives in `consent-ledger-core`.
 
-pub mod agreement_commands;
 pub mod commands;
-pub mod consent_commands;
 pub mod dto;
 pub mod error;
 pub mod state;
@@ -67,30 +65,49 @@ pub fn configure<R: Runtime>(
             commands::get_requisites,
             commands::set_requisites,
             commands::change_passphrase,
-            agreement_commands::agreement_templates,
-            agreement_commands::agreement_list,
-            agreement_commands::agreement_get,
-            agreement_commands::agreement_create,
-            agreement_commands::agreement_save,
-            agreement_commands::agreement_preview,
-            agreement_commands::agreement_publish,
-            agreement_commands::agreement_retire,
-            agreement_commands::agreement_diff,
-            agreement_commands::agreement_export,
-            consent_commands::consent_list,
-            consent_commands::consent_get,
-            consent_commands::consent_timeline,
-            consent_commands::consent_search,
-            consent_commands::consent_record,
-            consent_commands::consent_same_name,
-            consent_commands::consent_merge,
-            consent_commands::consent_expiry_due,
-            consent_commands::consent_expire,
-            consent_commands::import_pick_file,
-            consent_commands::import_preview,
-            consent_commands::import_run,
-            consent_commands::import_cancel,
-            consent_commands::import_save_rejected,
+            commands::agreements::agreement_templates,
+            commands::agreements::agreement_list,
+            commands::agreements::agreement_get,
+            commands::agreements::agreement_create,
+            commands::agreements::agreement_save,
+            commands::agreements::agreement_preview,
+            commands::agreements::agreement_publish,
+            commands::agreements::agreement_retire,
+            commands::agreements::agreement_diff,
+            commands::agreements::agreement_export,
+            commands::consents::consent_list,
+            commands::consents::consent_get,
+            commands::consents::consent_timeline,
+            commands::consents::consent_search,
+            commands::consents::consent_record,
+            commands::consents::consent_same_name,
+            commands::consents::consent_merge,
+            commands::consents::consent_expiry_due,
+            commands::consents::consent_expire,
+            commands::consents::import_pick_file,
+            commands::consents::import_preview,
+            commands::consents::import_run,
+            commands::consents::import_cancel,
+            commands::consents::import_save_rejected,
+            commands::requests::request_overview,
+            commands::requests::request_list,
+            commands::requests::request_get,
+            commands::requests::request_find_person,
+            commands::requests::request_open,
+            commands::requests::request_identity,
+            commands::requests::request_extend,
+            commands::requests::request_fulfil,
+            commands::requests::request_refuse,
+            commands::requests::request_cancel,
+            commands::requests::request_reasons,
+            commands::requests::request_attach,
+            commands::requests::request_export,
+            commands::requests::calendar_info,
+            commands::requests::calendar_load,
+            commands::requests::set_gdpr_country,
+            commands::requests::subject_erase,
+            commands::requests::subject_unrestrict,
+            commands::requests::suppression_export,
         ])
 }
 
@@ -148,7 +165,7 @@ mod tests {
         let mut registered: Vec<String> = handler
             .split("commands::")
             .skip(1)
-            .map(|s| s.split(',').next().unwrap().trim().to_string())
+            .map(|s| s.split(',').next().unwrap().trim().rsplit("::").next().unwrap().to_string())
             .collect();
         let caps: serde_json::Value =
             serde_json::from_str(&read("capabilities/main.json")).unwrap();

@@ -184,7 +184,7 @@ pub struct ImportProgress {
     pub rows: u64,
 }
 
-fn read_file(path: &str) -> IpcResult<Vec<u8>> {
+pub(crate) fn read_file(path: &str) -> IpcResult<Vec<u8>> {
     let p = std::path::Path::new(path);
     if !p.is_absolute() {
         return Err(Error::Invalid(format!("{path:?} is not a full path to a file")).into());

@@ -4,6 +4,10 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+pub mod agreements;
+pub mod consents;
+pub mod requests;
+
 use consent_ledger_core::{checkpoint, demo, ledger, passphrase, CreateOptions, Vault};
 use tauri::{AppHandle, Emitter, Runtime, State, Window};
 use zeroize::Zeroizing;

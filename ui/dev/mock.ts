@@ -5,6 +5,8 @@
 // empty=1 (no recent vaults), consents=N (register size, default 100,000).
 // Import: a path ending in .json reads as Kantara JSON; a path containing
 // "bad" reports rejected rows; "missing" fails to read.
+// Requests: a dozen sample requests (one overdue, one on a provisional
+// calendar, a pending destruction deadline); gdpr=DE sets the GDPR country.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { CheckpointDto } from '../src/lib/bindings/CheckpointDto';
@@ -140,6 +142,288 @@ function detailOf(e: MEntry) {
     content_sha256: 'c0ffee'.repeat(10) + 'abcd',
     scan_sha256: e.channel === 'paper' ? 'ab'.repeat(32) : null,
   };
+}
+
+// ---- subjects' requests -------------------------------------------------------------------
+type MRequest = Record<string, unknown> & {
+  id: number; kind: string; law: string; channel: string; received: string; status: string; due: string;
+  due_152fz: string | null; due_gdpr: string | null; due_basis: string; extended_on: string | null; identity: string | null;
+  closed_on: string | null; outcome: string | null; subject: string; found: boolean; name: string | null; duplicate_of: number | null;
+  data: Record<string, unknown> | null; history: Array<Record<string, unknown>>; files: Array<Record<string, unknown>>;
+};
+const dayMs = 86_400_000;
+const iso = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const todayM = () => iso(new Date());
+const plusDays = (day: string, n: number) => iso(new Date(Date.parse(`${day}T12:00:00`) + n * dayMs));
+/** Working days after `day` (weekends only: the mock knows no holidays). */
+function plusWorking(day: string, n: number): string {
+  let d = new Date(Date.parse(`${day}T12:00:00`));
+  let left = n;
+  while (left > 0) {
+    d = new Date(d.getTime() + dayMs);
+    if (d.getDay() !== 0 && d.getDay() !== 6) left--;
+  }
+  return iso(d);
+}
+const daysLeft = (due: string) => Math.round((Date.parse(`${due}T12:00:00`) - Date.parse(`${todayM()}T12:00:00`)) / dayMs);
+let gdprCountry: string | null = q.get('gdpr');
+let nextSeq = TOTAL + 1;
+const requestsM: MRequest[] = [];
+const followupsM: Array<{ id: number; request: number; subject: string; kind: string; due: string; due_basis: string; source: string; done_seq: number | null }> = [];
+const erasedSubjects = new Set<string>();
+function dues(kind: string, law: string, received: string, extended = false) {
+  const ru = law === 'gdpr' ? null : kind === 'withdrawal' ? plusDays(received, 30) : plusWorking(received, (kind === 'rectification' || kind === 'erasure' ? 7 : 10) + (extended ? 5 : 0));
+  const eu = law === '152-fz' ? null : (() => { const d = new Date(Date.parse(`${received}T12:00:00`)); d.setMonth(d.getMonth() + (extended ? 3 : 1)); return iso(d); })();
+  const due = ru && eu ? (ru < eu ? ru : eu) : (ru ?? eu)!;
+  return { due, due_152fz: ru, due_gdpr: eu, due_basis: due.startsWith('2027') ? 'provisional' : 'decreed' };
+}
+function step(r: MRequest, kind: string, body: Record<string, unknown>, data: unknown = null) {
+  const seq = nextSeq++;
+  r.history.push({ seq, kind, recorded_at: new Date().toISOString(), actor: 'владелец', body: { ...body, request: r.id }, data });
+  return seq;
+}
+function openM(input: Record<string, unknown>, receivedOverride?: string) {
+  const kind = String(input.kind);
+  const subject = input.subject ? String(input.subject) : `subj-new-r${requestsM.length}`;
+  const law = (input.law as string | null) ?? (Number(subject.replace(/\D/g, '')) % 3 === 0 ? 'both' : '152-fz');
+  const received = receivedOverride ?? (input.received as string | null) ?? todayM();
+  const id = nextSeq;
+  const dup = requestsM.find((x) => x.subject === subject && x.kind === kind && ['received', 'identity_check', 'in_progress'].includes(x.status));
+  const data: Record<string, unknown> = {};
+  for (const k of ['name', 'email', 'phone', 'representative', 'text']) if (input[k]) data[k] = input[k];
+  const searches = ((input.searches as string[]) ?? []).map((qq) => ({ query: qq, hits: 1, candidates: qq.length % 2 }));
+  data.searches = searches;
+  const r: MRequest = {
+    id, kind, law, channel: String(input.channel ?? 'email'), received, status: 'received', ...dues(kind, law, received),
+    extended_on: null, identity: null, closed_on: null, outcome: null, subject, found: !!input.subject,
+    name: (input.name as string | null) ?? null, duplicate_of: dup?.id ?? null, data, history: [], files: [],
+  };
+  step(r, 'request.received', { kind, law, channel: r.channel, received, due: r.due, found: r.found, searches: searches.length });
+  requestsM.push(r);
+  return { r, searches };
+}
+function itemOf(r: MRequest) {
+  const open = ['received', 'identity_check', 'in_progress'].includes(r.status);
+  const { data: _d, history: _h, files: _f, ...rest } = r;
+  return { ...rest, days_left: daysLeft(r.due), overdue: open && daysLeft(r.due) < 0, name: erasedSubjects.has(r.subject) ? null : r.name };
+}
+function followupOf(f: (typeof followupsM)[number]) {
+  return { ...f, days_left: daysLeft(f.due) };
+}
+{
+  const t = todayM();
+  const samples: Array<[string, number, string, string, string]> = [
+    ['access', 1, 'Анна Смирнова', 'anna.smirnova@example.ru', 'Прошу сообщить, какие мои данные вы обрабатываете. <script>alert(1)</script>'],
+    ['withdrawal', 3, 'Иван Петров', 'ivan@example.ru', 'Отзываю согласие на рассылку.'],
+    ['erasure', 5, 'John Smith', 'john@example.com', 'Please delete my data.'],
+    ['rectification', 8, 'Мария Иванова', 'maria@example.ru', 'Моя фамилия изменилась.'],
+    ['objection', 12, '<b>Пётр</b> Сидоров', 'petr@example.ru', 'Возражаю против обработки.'],
+    ['restriction', 2, 'Ольга Кузнецова', 'olga@example.ru', 'Прошу приостановить обработку.'],
+    ['portability', 20, 'Sophie Müller', 'sophie@example.de', 'Please send my data in a portable format.'],
+  ];
+  samples.forEach(([kind, ago, name, email, text], i) => {
+    const received = plusDays(t, -ago);
+    const { r } = openM({ kind, channel: i % 2 ? 'post' : 'email', subject: `subj-${i * 3 + 1}`, name, email, text, searches: [name] }, received);
+    if (i === 6) { r.law = 'gdpr'; Object.assign(r, dues(kind, 'gdpr', received)); }
+    if (i === 1) { r.due = plusDays(t, -2); r.due_152fz = r.due; }
+    if (i === 3) { r.due_basis = 'provisional'; }
+  });
+  const done = openM({ kind: 'withdrawal', channel: 'email', subject: 'subj-40', name: 'Алексей Попов', email: 'alexey@example.ru', searches: ['Попов'] }, plusDays(t, -10)).r;
+  done.identity = 'passed';
+  step(done, 'request.identity_checked', { method: 'email', result: 'passed' });
+  done.status = 'fulfilled';
+  done.outcome = 'withdrawn';
+  done.closed_on = plusDays(t, -8);
+  const seq = step(done, 'request.fulfilled', { outcome: 'withdrawn', consents_withdrawn: 2 });
+  followupsM.push({ id: 1, request: done.id, subject: done.subject, kind: 'destroy', due: plusDays(done.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', done_seq: null });
+  void seq;
+  const refused = openM({ kind: 'access', channel: 'post', subject: 'subj-41', name: 'Елена Смирнова', searches: ['Елена'] }, plusDays(t, -40)).r;
+  refused.status = 'refused';
+  refused.outcome = 'identity_not_confirmed';
+  refused.closed_on = plusDays(t, -30);
+  step(refused, 'request.refused', { reason: 'identity_not_confirmed', ground: '152-FZ art. 14 part 3' }, { refusal_text: 'Не приложены сведения о документе.' });
+}
+const reasonsM = [
+  { code: 'identity_not_confirmed', ground: '152-FZ art. 14 part 3; GDPR Art. 12(6)', confidence: 'M', en: "The requester's identity could not be confirmed", ru: 'Личность заявителя не подтверждена' },
+  { code: 'repeated_request', ground: '152-FZ art. 14 part 5, part 6', confidence: 'M', en: 'A repeated request sent earlier than 30 days after the previous one', ru: 'Повторный запрос ранее чем через 30 дней' },
+  { code: 'legal_claims', ground: 'GDPR Art. 17(3)(e); 152-FZ art. 21 part 5', confidence: 'M', en: 'The data is needed for legal claims', ru: 'Данные необходимы для правовых требований' },
+  { code: 'other', ground: '—', confidence: 'U', en: 'Another reason (explained)', ru: 'Иная причина (с объяснением)' },
+];
+const calendarYears = [
+  { region: 'RU', year: 2025, status: 'decreed', source: 'Постановление Правительства РФ от 04.10.2024 № 1335', loaded: false },
+  { region: 'RU', year: 2026, status: 'decreed', source: 'Постановление Правительства РФ от 24.09.2025 № 1466', loaded: false },
+  { region: 'RU', year: 2027, status: 'provisional', source: 'Проект Минтруда', loaded: false },
+  { region: 'DE', year: 2026, status: 'decreed', source: 'Feiertagsgesetze der Länder (bundesweit)', loaded: false },
+  { region: 'FR', year: 2026, status: 'decreed', source: 'Code du travail, art. L3133-1', loaded: false },
+];
+function requestMock(cmd: string, a: Record<string, unknown>): unknown {
+  const byId = (id: unknown) => requestsM.find((r) => r.id === Number(id));
+  const need = (id: unknown) => {
+    const r = byId(id);
+    if (!r) throw { code: 'not_found', message: `request ${String(id)} does not exist` };
+    return r;
+  };
+  const mustBeOpen = (r: MRequest) => {
+    if (!['received', 'identity_check', 'in_progress'].includes(r.status)) throw { code: 'invalid', message: `request ${r.id} is ${r.status} already` };
+  };
+  switch (cmd) {
+    case 'request_overview': {
+      const t = todayM();
+      const open = requestsM.filter((r) => ['received', 'identity_check', 'in_progress'].includes(r.status)).sort((x, y) => (x.due < y.due ? -1 : x.due > y.due ? 1 : x.id - y.id));
+      const count = (key: 'status' | 'kind', list: MRequest[]) => {
+        const m = new Map<string, number>();
+        for (const r of list) m.set(r[key], (m.get(r[key]) ?? 0) + 1);
+        return [...m].sort().map(([name, n]) => ({ name, n }));
+      };
+      const months = Array.from({ length: 12 }, (_, i) => {
+        const d = new Date();
+        d.setDate(1);
+        d.setMonth(d.getMonth() - 11 + i);
+        return { month: iso(d).slice(0, 7), given: 120 + ((i * 37) % 90), refused: 8 + ((i * 13) % 15), withdrawn: 3 + ((i * 7) % 11) };
+      });
+      const pending = followupsM.filter((f) => f.done_seq === null);
+      return {
+        today: t, open: open.slice(0, 50).map(itemOf), open_total: open.length,
+        overdue: open.filter((r) => r.due < t).length,
+        due_this_week: open.filter((r) => r.due >= t && r.due <= plusDays(t, 6)).length,
+        followups: pending.map(followupOf), followups_pending: pending.length,
+        by_status: count('status', requestsM), by_kind: count('kind', open), months, gdpr_country: gdprCountry,
+      };
+    }
+    case 'request_list': {
+      const f = a.filter as { open: boolean; status: string | null; kind: string | null; subject: string | null };
+      const after = a.after as { due: string; id: number } | null;
+      const list = requestsM
+        .filter((r) => (!f.open || ['received', 'identity_check', 'in_progress'].includes(r.status)) && (!f.status || r.status === f.status) && (!f.kind || r.kind === f.kind) && (!f.subject || r.subject === f.subject))
+        .sort((x, y) => (x.due < y.due ? -1 : x.due > y.due ? 1 : x.id - y.id))
+        .filter((r) => !after || r.due > after.due || (r.due === after.due && r.id > after.id))
+        .slice(0, Number(a.limit));
+      const last = list.at(-1);
+      return { items: list.map(itemOf), next: list.length === Number(a.limit) && last ? { due: last.due, id: last.id } : null };
+    }
+    case 'request_get': {
+      const r = need(a.id);
+      const erased = erasedSubjects.has(r.subject);
+      const ext = !['withdrawal', 'rectification', 'erasure', 'restriction'].includes(r.kind) || r.law === 'gdpr';
+      return {
+        ...itemOf(r), data: erased ? null : r.data,
+        history: r.history.map((h) => (erased ? { ...h, data: null } : h)), files: r.files,
+        followups: followupsM.filter((f) => f.request === r.id).map(followupOf),
+        can_extend: ext && ['received', 'identity_check', 'in_progress'].includes(r.status) && r.extended_on === null && daysLeft(r.due) >= 0,
+        sources: (r.law === 'both' ? ['152-FZ: 152-FZ art. 14 part 3, art. 20 part 1 (H)', 'GDPR: GDPR Art. 12(3), Art. 15 (H)'] : r.law === 'gdpr' ? ['GDPR: GDPR Art. 12(3), Art. 15 (H)'] : ['152-FZ: 152-FZ art. 21 part 5 (stop and destroy within 30 days of receipt) (H)']),
+      };
+    }
+    case 'request_find_person': {
+      const text = String(a.text).toLowerCase().trim();
+      const hits = [];
+      const candidates = [];
+      for (let s = 0; s < SUBJECTS && hits.length < 8; s++) {
+        if (s === 13 || erasedSubjects.has(`subj-${s}`)) continue;
+        const p = person(s);
+        const h = { subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20 };
+        if ([p.name, p.email, p.phone].some((v) => v && v.toLowerCase().includes(text))) hits.push(h);
+        else if (candidates.length < 2 && text.startsWith('smirn') && p.name.includes('Смирнов')) candidates.push(h);
+      }
+      return { hits, candidates };
+    }
+    case 'request_open': {
+      const input = a.input as Record<string, unknown>;
+      if (input.received && String(input.received) > todayM()) throw { code: 'invalid', message: `the receipt date ${String(input.received)} is in the future` };
+      if (!input.subject && !input.name && !input.email && !input.phone) throw { code: 'invalid', message: 'say who wrote' };
+      const { r, searches } = openM(input);
+      return { ...itemOf(r), uncertain_years: r.due_basis === 'provisional' ? [2027] : [], weekends_only: r.law !== '152-fz' && gdprCountry === null, searches };
+    }
+    case 'request_identity': {
+      const r = need(a.id);
+      mustBeOpen(r);
+      const c = a.check as { method: string; passed: boolean; details: string | null };
+      if (c.method === 'waived' && !c.details) throw { code: 'invalid', message: 'say why the identity check is waived' };
+      const result = c.method === 'waived' ? 'waived' : c.passed ? 'passed' : 'failed';
+      step(r, 'request.identity_checked', { method: c.method, result }, c.details ? { identity_details: c.details } : null);
+      r.identity = result;
+      r.status = result === 'failed' ? 'identity_check' : 'in_progress';
+      return itemOf(r);
+    }
+    case 'request_extend': {
+      const r = need(a.id);
+      mustBeOpen(r);
+      if (!String(a.reasons).trim()) throw { code: 'invalid', message: 'the reasons for the extension is required' };
+      Object.assign(r, dues(r.kind, r.law, r.received, true), { extended_on: String(a.noticeSent) });
+      step(r, 'request.extended', { notice_sent: a.noticeSent, due: r.due }, { extension_reasons: a.reasons });
+      return itemOf(r);
+    }
+    case 'request_fulfil': {
+      const r = need(a.id);
+      mustBeOpen(r);
+      if (r.status !== 'in_progress') throw { code: 'invalid', message: `request ${r.id} cannot be fulfilled before the requester's identity is checked` };
+      const outcome = { access: 'answered', portability: 'answered', regulator: 'answered', rectification: 'rectified', erasure: 'erased', restriction: 'restricted', objection: 'withdrawn', withdrawal: 'withdrawn' }[r.kind] ?? 'answered';
+      const seq = step(r, 'request.fulfilled', { outcome });
+      if (r.kind === 'withdrawal' || r.kind === 'objection') {
+        followupsM.push({ id: followupsM.length + 1, request: r.id, subject: r.subject, kind: 'destroy', due: plusDays(r.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', done_seq: null });
+      }
+      if (r.kind === 'erasure') erasedSubjects.add(r.subject);
+      Object.assign(r, { status: 'fulfilled', outcome, closed_on: todayM() });
+      return {
+        request: r.id, seq, outcome, consents_withdrawn: outcome === 'withdrawn' ? 2 : 0, records_destroyed: r.kind === 'erasure' ? 5 : 0,
+        erased: r.kind === 'erasure' ? [r.subject] : [], followups: followupsM.filter((f) => f.request === r.id).map(followupOf),
+        notify: ['rectification', 'erasure', 'restriction'].includes(r.kind) ? ['ООО «Рассылки»', 'Mailchimp <script>'] : [],
+        answer_sha256: outcome === 'answered' ? 'c0ffee'.repeat(10) + 'abcd' : null,
+      };
+    }
+    case 'request_refuse': {
+      const r = need(a.id);
+      mustBeOpen(r);
+      if (!String(a.text).trim()) throw { code: 'invalid', message: 'the explanation of the refusal is required' };
+      const reason = reasonsM.find((x) => x.code === a.reason);
+      if (!reason) throw { code: 'invalid', message: `unknown refusal reason ${String(a.reason)}` };
+      step(r, 'request.refused', { reason: reason.code, ground: reason.ground }, { refusal_text: a.text });
+      Object.assign(r, { status: 'refused', outcome: reason.code, closed_on: todayM() });
+      return itemOf(r);
+    }
+    case 'request_cancel': {
+      const r = need(a.id);
+      mustBeOpen(r);
+      step(r, 'request.cancelled', {}, a.note ? { cancel_note: a.note } : null);
+      Object.assign(r, { status: 'cancelled', outcome: 'cancelled_by_requester', closed_on: todayM() });
+      return itemOf(r);
+    }
+    case 'request_reasons':
+      return reasonsM;
+    case 'request_attach': {
+      const r = need(a.id);
+      const name = String(a.path).split(/[\\/]/).pop() ?? 'file';
+      const seq = step(r, 'request.file_attached', { purpose: a.purpose, sha256: 'ab'.repeat(32), size: 48213 });
+      r.files.push({ id: seq, purpose: a.purpose, name, sha256: 'ab'.repeat(32), size: 48213 });
+      return seq;
+    }
+    case 'request_export':
+      return [`/home/anna/Документы/request-${String(a.id)}-access.json`, `/home/anna/Документы/request-${String(a.id)}-access.csv`];
+    case 'calendar_info':
+      return { years: calendarYears, gdprCountry, countries: ['DE', 'FR'] };
+    case 'calendar_load':
+      calendarYears[2] = { ...calendarYears[2], status: 'decreed', source: 'Постановление Правительства РФ (загружено)', loaded: true };
+      return [{ region: 'RU', year: 2027, status: 'decreed', sha256: 'ab'.repeat(32), seq: nextSeq++ }];
+    case 'set_gdpr_country': {
+      const c = a.country as string | null;
+      if (c !== null && !/^[A-Z]{2}$/.test(c)) throw { code: 'invalid', message: `"${c}" is not a country code` };
+      gdprCountry = c;
+      return null;
+    }
+    case 'subject_erase': {
+      const s = String(a.subject);
+      if (erasedSubjects.has(s)) throw { code: 'erased', message: `subject ${s} was erased` };
+      erasedSubjects.add(s);
+      const seq = nextSeq++;
+      for (const f of followupsM) if (f.subject === s && f.done_seq === null) f.done_seq = seq;
+      return { subject: s, erased: [s], records_destroyed: 4, event_seq: seq };
+    }
+    case 'subject_unrestrict':
+      return nextSeq++;
+    case 'suppression_export':
+      return '/home/anna/Документы/suppression.csv';
+    default:
+      return undefined;
+  }
 }
 let importCancelled = false;
 
@@ -372,8 +656,17 @@ mockIPC(
       case 'import_cancel':
         importCancelled = true;
         return null;
-      default:
+      default: {
+        if (cmd.startsWith('request_') || cmd.startsWith('calendar_') || cmd.startsWith('subject_') || cmd === 'set_gdpr_country' || cmd === 'suppression_export') {
+          await sleep(40);
+          try {
+            return requestMock(cmd, a);
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
         return fail('invalid', `mock: unknown command ${cmd}`);
+      }
     }
   },
   { shouldMockEvents: true },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VaultSummary } from './bindings/VaultSummary';
-import { afterLock, isVaultOpen, toMain, toUnlock, type Screen } from './flow';
+import { afterLock, DEFAULT_SECTION, isVaultOpen, SECTIONS, toMain, toUnlock, type Screen } from './flow';
 
 const vault: VaultSummary = {
   path: '/home/anna/vaults/acme',
@@ -43,5 +43,13 @@ describe('locking', () => {
     expect(isVaultOpen({ name: 'recovery', vault, code: 'x' })).toBe(true);
     expect(isVaultOpen(toUnlock('/x'))).toBe(false);
     expect(isVaultOpen({ name: 'create' })).toBe(false);
+  });
+});
+
+describe('sections', () => {
+  it('opens on the overview after unlocking, listed first', () => {
+    expect(DEFAULT_SECTION).toBe('overview');
+    expect(SECTIONS[0]).toBe('overview');
+    expect(toMain(vault)).toEqual({ name: 'main', vault, section: 'overview' });
   });
 });

@@ -1,7 +1,7 @@
 // The app's screens as data: App.svelte renders whichever one is current.
 import type { VaultSummary } from './bindings/VaultSummary';
 
-export const SECTIONS = ['agreements', 'consents', 'requests', 'evidence', 'ledger', 'settings'] as const;
+export const SECTIONS = ['overview', 'agreements', 'consents', 'requests', 'evidence', 'ledger', 'settings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Screen =
@@ -11,7 +11,8 @@ export type Screen =
   | { name: 'unlock'; path: string; demoPassphrase: string | null; lockedReason: string | null }
   | { name: 'main'; vault: VaultSummary; section: Section };
 
-export const DEFAULT_SECTION: Section = 'ledger';
+/** The home screen after unlocking: what needs doing, by when. */
+export const DEFAULT_SECTION: Section = 'overview';
 
 /** Whether the shell has a vault open while this screen shows. */
 export function isVaultOpen(s: Screen): boolean {

@@ -45,6 +45,49 @@ describe('IPC wrappers', () => {
     ]);
   });
 
+  it('sends the request commands with the argument names the shell expects (camelCase)', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      return null;
+    });
+    const filter = { open: true, status: null, kind: null, subject: null };
+    const check = { method: 'email' as const, passed: true, details: null };
+    const fulfilment = { corrections: { name: null, email: null, phone: null, address: null, fields: {} }, agreements: [], unlawful: false, legal_hold: false, note: null };
+    await ipc.requestOverview();
+    await ipc.requestList(filter, { due: '2026-04-01', id: 9 }, 100);
+    await ipc.requestGet(9);
+    await ipc.requestFindPerson('Смирнова');
+    await ipc.requestIdentity(9, check);
+    await ipc.requestExtend(9, 'many documents', '2026-03-12');
+    await ipc.requestFulfil(9, fulfilment);
+    await ipc.requestRefuse(9, 'other', 'why');
+    await ipc.requestCancel(9, null);
+    await ipc.requestAttach(9, 'identity', '/tmp/passport.pdf');
+    await ipc.requestExport(9, 'Save');
+    await ipc.calendarLoad('/tmp/ru-2027.json');
+    await ipc.setGdprCountry('DE');
+    await ipc.subjectErase('s-1', 'request 9: destroy');
+    await ipc.suppressionExport(true, 'Save');
+    expect(seen).toEqual([
+      ['request_overview', {}],
+      ['request_list', { filter, after: { due: '2026-04-01', id: 9 }, limit: 100 }],
+      ['request_get', { id: 9 }],
+      ['request_find_person', { text: 'Смирнова' }],
+      ['request_identity', { id: 9, check }],
+      ['request_extend', { id: 9, reasons: 'many documents', noticeSent: '2026-03-12' }],
+      ['request_fulfil', { id: 9, fulfilment }],
+      ['request_refuse', { id: 9, reason: 'other', text: 'why' }],
+      ['request_cancel', { id: 9, note: null }],
+      ['request_attach', { id: 9, purpose: 'identity', path: '/tmp/passport.pdf' }],
+      ['request_export', { id: 9, title: 'Save' }],
+      ['calendar_load', { path: '/tmp/ru-2027.json' }],
+      ['set_gdpr_country', { country: 'DE' }],
+      ['subject_erase', { subject: 's-1', reason: 'request 9: destroy' }],
+      ['suppression_export', { plain: true, title: 'Save' }],
+    ]);
+  });
+
   it('sends the agreement commands with the argument names the shell expects', async () => {
     const seen: Array<[string, unknown]> = [];
     mockIPC((cmd, payload) => {

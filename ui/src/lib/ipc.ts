@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AgreementPreview } from './bindings/AgreementPreview';
 import type { AgreementView } from './bindings/AgreementView';
 import type { AppInfo } from './bindings/AppInfo';
+import type { CalendarInfo } from './bindings/CalendarInfo';
 import type { CheckpointDto } from './bindings/CheckpointDto';
 import type { ConsentInput } from './bindings/ConsentInput';
 import type { Content } from './bindings/Content';
@@ -15,9 +16,14 @@ import type { Detail } from './bindings/Detail';
 import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
 import type { Due } from './bindings/Due';
+import type { Erased } from './bindings/Erased';
 import type { EventDto } from './bindings/EventDto';
 import type { Filter } from './bindings/Filter';
+import type { Found } from './bindings/Found';
+import type { Fulfilled } from './bindings/Fulfilled';
+import type { Fulfilment } from './bindings/Fulfilment';
 import type { Hit } from './bindings/Hit';
+import type { IdentityCheck } from './bindings/IdentityCheck';
 import type { ImportPreview } from './bindings/ImportPreview';
 import type { ImportProgress } from './bindings/ImportProgress';
 import type { ImportRead } from './bindings/ImportRead';
@@ -25,10 +31,20 @@ import type { ImportReport } from './bindings/ImportReport';
 import type { IpcError } from './bindings/IpcError';
 import type { Language } from './bindings/Language';
 import type { LedgerPage } from './bindings/LedgerPage';
+import type { LoadedYear } from './bindings/LoadedYear';
 import type { LockedEvent } from './bindings/LockedEvent';
+import type { NewRequest } from './bindings/NewRequest';
+import type { Opened } from './bindings/Opened';
 import type { Outcome } from './bindings/Outcome';
+import type { Overview } from './bindings/Overview';
 import type { Published } from './bindings/Published';
+import type { RefusalReason } from './bindings/RefusalReason';
 import type { RegisterPage } from './bindings/RegisterPage';
+import type { RequestCursor } from './bindings/RequestCursor';
+import type { RequestDetail } from './bindings/RequestDetail';
+import type { RequestFilter } from './bindings/RequestFilter';
+import type { RequestItem } from './bindings/RequestItem';
+import type { RequestPage } from './bindings/RequestPage';
 import type { Requisites } from './bindings/Requisites';
 import type { Settings } from './bindings/Settings';
 import type { Strength } from './bindings/Strength';
@@ -222,6 +238,41 @@ export const ipc = {
     fileSha256: string;
     title: string;
   }) => call<string | null>('import_save_rejected', { path, read, lines, fileSha256, title }),
+  // ---- subjects' requests ------------------------------------------------------------
+  /** The home screen: open requests by due date, follow-on deadlines, counts, consent activity. */
+  requestOverview: () => call<Overview>('request_overview'),
+  /** Most urgent first (due date, then id): `limit` requests after `after` (null: from the first). */
+  requestList: (filter: RequestFilter, after: RequestCursor | null, limit: number) =>
+    call<RequestPage>('request_list', { filter, after, limit }),
+  requestGet: (id: number) => call<RequestDetail>('request_get', { id }),
+  /** People found directly, and (separately) through transliteration: candidates to confirm. */
+  requestFindPerson: (text: string) => call<Found>('request_find_person', { text }),
+  /** Takes a request in (event `request.received`); its deadlines are computed now. */
+  requestOpen: (input: NewRequest) => call<Opened>('request_open', { input }),
+  requestIdentity: (id: number, check: IdentityCheck) => call<RequestItem>('request_identity', { id, check }),
+  /** Extends the deadline once: the written reasons and the day the notice was sent (YYYY-MM-DD). */
+  requestExtend: (id: number, reasons: string, noticeSent: string) =>
+    call<RequestItem>('request_extend', { id, reasons, noticeSent }),
+  requestFulfil: (id: number, fulfilment: Fulfilment) => call<Fulfilled>('request_fulfil', { id, fulfilment }),
+  /** Refuses with a reason code from `requestReasons` and a text saying why. */
+  requestRefuse: (id: number, reason: string, text: string) => call<RequestItem>('request_refuse', { id, reason, text }),
+  requestCancel: (id: number, note: string | null) => call<RequestItem>('request_cancel', { id, note }),
+  requestReasons: () => call<RefusalReason[]>('request_reasons'),
+  /** Attaches the file at `path` (from `importPickFile`); `purpose`: request or identity. Returns the event's seq. */
+  requestAttach: (id: number, purpose: 'request' | 'identity', path: string) =>
+    call<number>('request_attach', { id, purpose, path }),
+  /** Saves the access answer (JSON, and CSV beside it) through a native save dialog; the paths written, none if cancelled. */
+  requestExport: (id: number, title: string) => call<string[]>('request_export', { id, title }),
+  calendarInfo: () => call<CalendarInfo>('calendar_info'),
+  /** Loads a calendar file (from `importPickFile`); open requests are dated again. */
+  calendarLoad: (path: string) => call<LoadedYear[]>('calendar_load', { path }),
+  /** The GDPR country whose public holidays count (two letters), or null: weekends only. */
+  setGdprCountry: (country: string | null) => call<null>('set_gdpr_country', { country }),
+  /** Erases a person for good (every merged subject); `reason` names the request. */
+  subjectErase: (subject: string, reason: string) => call<Erased>('subject_erase', { subject, reason }),
+  subjectUnrestrict: (subject: string, reason: string) => call<number>('subject_unrestrict', { subject, reason }),
+  /** Saves the suppression list as CSV through a native save dialog; the path, or null if cancelled. */
+  suppressionExport: (plain: boolean, title: string) => call<string | null>('suppression_export', { plain, title }),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';

@@ -7,6 +7,7 @@ import { KNOWN_ERROR_CODES } from '../errors';
 import { SECTIONS } from '../flow';
 import { KNOWN_KINDS, kindLabelKey } from '../kinds';
 import { LANGUAGE_SETTINGS } from '../locale';
+import { requestMessageKeys } from '../requests';
 import { SUGGESTION_KEYS, WARNING_KEYS } from '../strengthText';
 import en from './en.json';
 import { applyLanguage, setupI18n } from './index';
@@ -147,7 +148,10 @@ describe('message catalogues', () => {
   it('has every key the code builds at run time', () => {
     const dynamic = [
       ...SECTIONS.map((s) => `nav.${s}`),
-      ...SECTIONS.filter((s) => s !== 'ledger' && s !== 'settings').map((s) => `soon.${s}`),
+      ...SECTIONS.filter((s) => s === 'evidence').map((s) => `soon.${s}`),
+      ...requestMessageKeys(),
+      'settings.calendar_decreed',
+      'settings.calendar_provisional',
       ...LANGUAGE_SETTINGS.map((l) => `settings.language_${l}`),
       ...[0, 1, 2, 3, 4].map((n) => `strength.score${n}`),
       ...KNOWN_ERROR_CODES.map((c) => `error.${c}`),

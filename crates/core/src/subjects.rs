@@ -235,8 +235,6 @@ pub fn erase_all(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> 
         let (seq, n) = erase_one(tx, actor, s, reason)?;
         (last, records) = (seq, records + n);
     }
-    // Their search entries are only tombstones until the index is rewritten.
-    crate::consents::search::purge_deleted(tx)?;
     Ok(Erased {
         subject: subject.to_string(),
         erased,

@@ -676,14 +676,13 @@ pub fn count(conn: &Connection) -> Result<u64> {
     Ok(conn.query_row("SELECT count(*) FROM consents", [], |r| r.get::<_, i64>(0))? as u64)
 }
 
-/// Removes a subject's contacts and search entry (called by erasure).
+/// Removes a subject's contacts and search entry (called by erasure). The
+/// entry's words leave the index's pages in this transaction (see
+/// [`search::remove`]): nothing else of the index is rewritten.
 pub(crate) fn forget_subject(tx: &Transaction, subject: &str) -> Result<()> {
     tx.execute("DELETE FROM subject_contacts WHERE subject_id = ?1", [subject])?;
-    tx.execute(
-        "DELETE FROM subject_search WHERE rowid = (SELECT rowid FROM subjects WHERE id = ?1)",
-        [subject],
-    )?;
-    Ok(())
+    let rowid: i64 = tx.query_row("SELECT rowid FROM subjects WHERE id = ?1", [subject], |r| r.get(0))?;
+    search::remove(tx, rowid)
 }
 
 /// Who an intake is about, for [`dedup_key`]: its e-mail, else phone, else name.

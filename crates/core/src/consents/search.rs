@@ -6,8 +6,9 @@
 //! name is written in the other alphabet as candidates to confirm.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::translit;
@@ -96,6 +97,17 @@ pub fn translit_query(text: &str) -> Option<String> {
 
 /// A subject's search entry: its names and e-mails (folded), phone tokens,
 /// and the skeletons of its names' words.
+///
+/// The index is contentless: it keeps no copy of what it indexed, and a
+/// classic contentless FTS5 table removes an entry only when told the exact
+/// text it was indexed with (the `'delete'` command). So every entry is also
+/// kept, column for column, in `subject_search_text` (rowid = the subject's
+/// rowid), written with the entry and deleted with it ([`remove`]). With the
+/// table's `secure-delete` option on, that delete takes the entry's words out
+/// of the index's pages themselves, and [`scrub_keys`] out of the b-tree keys
+/// FTS5 leaves: nothing of them is left for a merge to rewrite, and erasing
+/// one person writes only the pages that held their words, however large
+/// the register.
 pub(crate) struct Entry {
     rowid: i64,
     names: Vec<String>,
@@ -128,28 +140,205 @@ impl Entry {
         words.join(" ")
     }
 
-    /// Inserts the entry (the subject must have none yet).
-    pub(crate) fn insert(&self, tx: &rusqlite::Transaction) -> Result<()> {
-        if !(self.names.is_empty() && self.emails.is_empty() && self.phones.is_empty()) {
-            tx.prepare_cached(
-                "INSERT INTO subject_search (rowid, name, email, phone, translit) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(rusqlite::params![
-                self.rowid,
-                self.names.join(" "),
-                self.emails.join(" "),
-                self.phones.join(" "),
-                self.translit()
-            ])?;
+    /// The text of each column (`name`, `email`, `phone`, `translit`), as
+    /// indexed and as kept in `subject_search_text`; None for an entry with
+    /// nothing to index.
+    fn columns(&self) -> Option<[String; 4]> {
+        if self.names.is_empty() && self.emails.is_empty() && self.phones.is_empty() {
+            return None;
         }
-        Ok(())
+        Some([self.names.join(" "), self.emails.join(" "), self.phones.join(" "), self.translit()])
+    }
+
+    /// Inserts the entry and its text (the subject must have none yet).
+    pub(crate) fn insert(&self, tx: &rusqlite::Transaction) -> Result<()> {
+        match self.columns() {
+            Some(c) => insert_columns(tx, self.rowid, &c),
+            None => Ok(()),
+        }
     }
 }
 
+fn insert_columns(tx: &rusqlite::Transaction, rowid: i64, c: &[String; 4]) -> Result<()> {
+    let params = rusqlite::params![rowid, c[0], c[1], c[2], c[3]];
+    tx.prepare_cached(
+        "INSERT INTO subject_search (rowid, name, email, phone, translit) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params)?;
+    tx.prepare_cached(
+        "INSERT INTO subject_search_text (rowid, name, email, phone, translit) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params)?;
+    Ok(())
+}
+
+/// The text the entry of the subject with `rowid` was indexed with, if it has one.
+fn indexed_columns(tx: &rusqlite::Transaction, rowid: i64) -> Result<Option<[String; 4]>> {
+    Ok(tx
+        .prepare_cached("SELECT name, email, phone, translit FROM subject_search_text WHERE rowid = ?1")?
+        .query_row([rowid], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))
+        .optional()?)
+}
+
+/// Takes `old`, the text the entry of `rowid` was indexed with, out of the
+/// index (`secure-delete`: out of its pages too), and deletes that text.
+/// `new` is the text the entry is about to be indexed with, if any: the
+/// index's keys are checked for the words of `old` that it lacks
+/// ([`scrub_keys`]).
+fn delete_columns(tx: &rusqlite::Transaction, rowid: i64, old: &[String; 4], new: Option<&[String; 4]>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO subject_search (subject_search, rowid, name, email, phone, translit)
+         VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(rusqlite::params![rowid, old[0], old[1], old[2], old[3]])?;
+    tx.prepare_cached("DELETE FROM subject_search_text WHERE rowid = ?1")?
+        .execute([rowid])?;
+    let kept: HashSet<&str> = new.into_iter().flatten().flat_map(|c| c.split_whitespace()).collect();
+    let gone: Vec<&str> = old.iter().flat_map(|c| c.split_whitespace()).filter(|w| !kept.contains(w)).collect();
+    if gone.is_empty() {
+        // Words were added or only their order changed: every word of the
+        // old entry is indexed again.
+        return Ok(());
+    }
+    scrub_keys(tx, &gone)
+}
+
+/// Removes the search entry of the subject with `rowid`, if it has one: its
+/// words leave the index's pages and keys, its text leaves
+/// `subject_search_text` (`secure_delete` zeroes the freed bytes). Erasure
+/// calls it; it writes only the pages that held the entry's words, on a
+/// register of any size.
+pub(crate) fn remove(tx: &rusqlite::Transaction, rowid: i64) -> Result<()> {
+    if let Some(old) = indexed_columns(tx, rowid)? {
+        delete_columns(tx, rowid, &old, None)?;
+    }
+    Ok(())
+}
+
+/// The tokenizer of `subject_search` (`migrations/0008_search_folding.sql`).
+const TOKENIZER: &str = "unicode61 remove_diacritics 2";
+
+/// The terms FTS5 makes of `words` with the index's tokenizer, as the bytes
+/// it stores (without the byte that names the index): tokenized by FTS5
+/// itself, in a database held in memory.
+fn terms(words: &[&str]) -> Result<Vec<Vec<u8>>> {
+    let mem = Connection::open_in_memory()?;
+    mem.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZER}');
+         CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row');"
+    ))?;
+    mem.execute("INSERT INTO t (x) VALUES (?1)", [words.join(" ")])?;
+    let mut stmt = mem.prepare("SELECT CAST(term AS BLOB) FROM v")?;
+    let terms = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(terms)
+}
+
+/// The rowid of page `pgno` of segment `segid` in `subject_search_data`
+/// (FTS5's `FTS5_SEGMENT_ROWID`).
+fn leaf_rowid(segid: i64, pgno: i64) -> i64 {
+    (segid << 37) + pgno
+}
+
+/// The first term on an FTS5 leaf page as stored (with the byte that names
+/// the index): bytes 2–3 give the offset of the page's footer, whose first
+/// varint is the offset of the first term, stored there as a varint length
+/// and its bytes. None when the page has no term or is not laid out so.
+fn first_term(page: &[u8]) -> Option<&[u8]> {
+    fn varint(b: &[u8]) -> Option<(usize, usize)> {
+        // SQLite's varint; the values read here take two or three bytes.
+        let mut v: usize = 0;
+        for (i, &byte) in b.iter().enumerate().take(4) {
+            v = (v << 7) | usize::from(byte & 0x7f);
+            if byte & 0x80 == 0 {
+                return Some((v, i + 1));
+            }
+        }
+        None
+    }
+    let footer = usize::from(u16::from_be_bytes([*page.get(2)?, *page.get(3)?]));
+    if footer >= page.len() {
+        return None;
+    }
+    let (at, _) = varint(&page[footer..])?;
+    if at < 4 || at >= footer {
+        return None;
+    }
+    let (len, n) = varint(&page[at..footer])?;
+    let start = at + n;
+    (len > 0 && start + len <= footer).then(|| &page[start..start + len])
+}
+
+/// Takes out of the index's b-tree keys what is left there of `words`, the
+/// words of an entry just deleted (see [`delete_columns`]).
+///
+/// The 'delete' command with `secure-delete` edits the leaf pages that held
+/// the entry's terms, but FTS5 also keeps, in `subject_search_idx`, a key
+/// for each leaf page after a segment's first: the page's first term cut to
+/// one byte more than it shares with the term before it (in full when an
+/// incremental merge wrote it). When a deleted term was the first on its
+/// page, that key stays: a prefix of the word, sometimes all of it. So do
+/// the keys of the pages an incremental merge has already moved to another
+/// segment, until the merge ends.
+///
+/// So once the delete is written to the pages (`'flush'`), every key that
+/// is a prefix of one of the words' terms (as FTS5 makes them, [`terms`])
+/// is checked against the first term now on its page. A key that still
+/// begins that term is left (it is a prefix of a word someone else has);
+/// any other is replaced by that first term, a key such as FTS5 itself
+/// writes and as valid (greater than every term of the pages before, not
+/// greater than the page's first); the key of a page no longer in its
+/// segment is deleted (FTS5 skips such keys). Should a page not read as
+/// expected, the whole index is merged instead (`'optimize'`), which leaves
+/// no old key anywhere. The keys are few (one per leaf of about 4 KB), and
+/// only the pages of the matching ones are read.
+fn scrub_keys(tx: &rusqlite::Transaction, words: &[&str]) -> Result<()> {
+    tx.prepare_cached("INSERT INTO subject_search (subject_search) VALUES ('flush')")?
+        .execute([])?;
+    let terms = terms(words)?;
+    // (segid, key, page). A key's first byte names the index ('0' the
+    // main one, '1'.. the prefix indexes); a segment's first page has none.
+    let mut keys: Vec<(i64, Vec<u8>, i64)> = vec![];
+    {
+        let mut stmt = tx.prepare_cached("SELECT segid, term, pgno >> 1 FROM subject_search_idx")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let key: Vec<u8> = r.get(1)?;
+            if key.len() > 1 && terms.iter().any(|t| t.starts_with(&key[1..])) {
+                keys.push((r.get(0)?, key, r.get(2)?));
+            }
+        }
+    }
+    for (segid, key, pgno) in keys {
+        let page: Option<Vec<u8>> = tx
+            .prepare_cached("SELECT block FROM subject_search_data WHERE id = ?1")?
+            .query_row([leaf_rowid(segid, pgno)], |r| r.get(0))
+            .optional()?;
+        let Some(page) = page else {
+            tx.prepare_cached("DELETE FROM subject_search_idx WHERE segid = ?1 AND term = ?2")?
+                .execute(rusqlite::params![segid, key])?;
+            continue;
+        };
+        match first_term(&page) {
+            Some(first) if first.starts_with(&key) => {}
+            Some(first) if first > key.as_slice() => {
+                tx.prepare_cached("UPDATE subject_search_idx SET term = ?3 WHERE segid = ?1 AND term = ?2")?
+                    .execute(rusqlite::params![segid, key, first])?;
+            }
+            _ => {
+                tx.prepare_cached("INSERT INTO subject_search (subject_search) VALUES ('optimize')")?
+                    .execute([])?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Schema 8's hook (`migrations/0008_search_folding.sql` recreates the
-/// index with its `translit` column): fills the index again from the
-/// contacts of every subject not erased, folded and transliterated. Erased
-/// and merged-away subjects have no contacts, so they get no entry.
+/// index with its `translit` column, and `subject_search_text` beside it):
+/// fills both again from the contacts of every subject not erased, folded
+/// and transliterated. Erased and merged-away subjects have no contacts, so
+/// they get no entry.
 ///
 /// It writes through [`Entry`]: a later schema that changes the index's
 /// columns must give this migration its own insert.
@@ -178,7 +367,9 @@ fn refill(tx: &rusqlite::Transaction) -> Result<()> {
     Ok(())
 }
 
-/// Rewrites the search entry of `subject` from its contacts.
+/// Rewrites the search entry of `subject` from its contacts: the old entry
+/// is removed with the text it was indexed with (as [`remove`] does), the
+/// new one inserted; nothing is written when the text is the same.
 pub(crate) fn reindex_subject(tx: &rusqlite::Transaction, subject: &str) -> Result<()> {
     let id: i64 = tx
         .prepare_cached("SELECT rowid FROM subjects WHERE id = ?1")?
@@ -193,27 +384,18 @@ pub(crate) fn reindex_subject(tx: &rusqlite::Transaction, subject: &str) -> Resu
             entry.add(&r.get::<_, String>(0)?, &r.get::<_, String>(1)?);
         }
     }
-    tx.prepare_cached("DELETE FROM subject_search WHERE rowid = ?1")?
-        .execute([id])?;
-    entry.insert(tx)
-}
-
-/// Rewrites the search index without the entries deleted so far, so that
-/// no page holds an erased person's words any more.
-///
-/// The index is contentless with `contentless_delete = 1`: a DELETE only adds
-/// the rowid to a tombstone list, and the words stay in their segments until
-/// a merge rewrites them. FTS5's `secure-delete` option does not change that
-/// for such a table (it removes words only where a delete names them, and a
-/// contentless table's delete cannot), so the whole index is merged into one
-/// segment here (`optimize`), leaving the deleted rows out; `secure_delete =
-/// ON` zeroes the old segments' pages. It rewrites every entry, so an
-/// erasure's time grows with the register: about 0.06 s in all with 10,000
-/// subjects, 0.3 s of merging with 100,000, 1 s with 333,000 (2 cores).
-pub(crate) fn purge_deleted(tx: &rusqlite::Transaction) -> Result<()> {
-    tx.prepare_cached("INSERT INTO subject_search (subject_search) VALUES ('optimize')")?
-        .execute([])?;
-    Ok(())
+    let new = entry.columns();
+    let old = indexed_columns(tx, id)?;
+    if old == new {
+        return Ok(());
+    }
+    if let Some(old) = old {
+        delete_columns(tx, id, &old, new.as_ref())?;
+    }
+    match new {
+        Some(c) => insert_columns(tx, id, &c),
+        None => Ok(()),
+    }
 }
 
 /// A person found by search: the subject everything of theirs was merged
@@ -383,6 +565,27 @@ mod tests {
         for none in ["", "+7 916 123", "fedorov@mail.ru", " - "] {
             assert_eq!(translit_query(none), None, "{none:?}");
         }
+    }
+
+    /// A leaf page as FTS5 lays it out: header (first rowid's offset, the
+    /// footer's offset), the first term (length, bytes), its doclist, the
+    /// footer (the first term's offset).
+    #[test]
+    fn the_first_term_is_read_from_a_leaf_page() {
+        let page = [0, 0, 0, 10, 3, b'0', b'a', b'b', 2, 0, 4];
+        assert_eq!(first_term(&page), Some(&b"0ab"[..]));
+        // No footer: no term on the page (a doclist continued from the page before).
+        assert_eq!(first_term(&[0, 4, 0, 6, 2, 0]), None);
+        // Offsets out of the page.
+        assert_eq!(first_term(&[0, 0, 0, 10, 9, b'0', b'a', b'b', 2, 0, 4]), None);
+        assert_eq!(first_term(&[0, 0, 0, 10, 3, b'0', b'a', b'b', 2, 0, 12]), None);
+        assert_eq!(first_term(&[0, 0]), None);
+        assert_eq!(leaf_rowid(3, 7), (3 << 37) + 7);
+        // Terms as FTS5 makes them: lower case, Latin diacritics off, split at punctuation.
+        let mut t = terms(&["Фёдоров", "Müller-Lüdenscheidt", "d.fedorov@ex.ru"]).unwrap();
+        t.sort();
+        let want: Vec<&[u8]> = vec![b"d", b"ex", b"fedorov", b"ludenscheidt", b"muller", b"ru", "фёдоров".as_bytes()];
+        assert_eq!(t, want);
     }
 
     #[test]
@@ -580,22 +783,51 @@ mod tests {
             .query_row("SELECT count(*) FROM subject_search WHERE subject_search MATCH 'erased'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0, "the erased subject's old entry is gone");
-        // Schema 6's settings are kept; the index is still contentless with deletes.
+        // Schema 6's settings are kept, and secure-delete is on.
         let config: Vec<(String, i64)> = c
-            .prepare("SELECT k, v FROM subject_search_config WHERE k IN ('automerge', 'hashsize') ORDER BY k")
+            .prepare("SELECT k, v FROM subject_search_config WHERE k IN ('automerge', 'hashsize', 'secure-delete') ORDER BY k")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(config, [("automerge".to_string(), 8), ("hashsize".to_string(), 8388608)]);
+        assert_eq!(
+            config,
+            [("automerge".to_string(), 8), ("hashsize".to_string(), 8388608), ("secure-delete".to_string(), 1)]
+        );
+        // Contentless without contentless_delete: a plain DELETE is refused
+        // (an entry goes only with the text it was indexed with).
         let sql: String = c
             .query_row("SELECT sql FROM sqlite_master WHERE name = 'subject_search'", [], |r| r.get(0))
             .unwrap();
-        for part in ["translit", "content = ''", "contentless_delete = 1", "remove_diacritics 2", "prefix = '2 3 4'"] {
+        for part in ["translit", "content = ''", "remove_diacritics 2", "prefix = '2 3 4'"] {
             assert!(sql.contains(part), "{part}: {sql}");
         }
-        c.execute("DELETE FROM subject_search WHERE rowid = 1", []).unwrap();
+        assert!(!sql.contains("contentless_delete"), "{sql}");
+        assert!(c.execute("DELETE FROM subject_search WHERE rowid = 1", []).is_err());
+        // The text of each entry is kept beside it, exactly as indexed.
+        let text: Vec<(i64, String, String, String, String)> = c
+            .prepare("SELECT rowid, name, email, phone, translit FROM subject_search_text ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(text.len(), 2, "{text:?}");
+        assert_eq!(
+            text[0],
+            (1, "Федоров Дмитрий".into(), "d@example.ru".into(), "9161234567".into(), "fedorov dmitri".into())
+        );
+        assert_eq!(text[1].0, 2);
+        let mut c = c;
+        let tx = c.transaction().unwrap();
+        remove(&tx, 1).unwrap();
+        remove(&tx, 1).unwrap();
+        tx.commit().unwrap();
         assert!(subjects(&c, "федоров", 10).unwrap().is_empty());
+        assert!(find(&c, "Fedorov", 10).unwrap().candidates.is_empty());
+        assert_eq!(ids(subjects(&c, "Anna Smir", 10).unwrap()), ["s-b"]);
+        let left: i64 = c.query_row("SELECT count(*) FROM subject_search_text", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 1);
     }
 }

@@ -71,6 +71,7 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "request_reasons",
         "request_attach",
         "request_export",
+        "request_file_save",
         "calendar_info",
         "calendar_load",
         "set_gdpr_country",

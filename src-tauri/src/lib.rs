@@ -102,6 +102,7 @@ pub fn configure<R: Runtime>(
             commands::requests::request_reasons,
             commands::requests::request_attach,
             commands::requests::request_export,
+            commands::requests::request_file_save,
             commands::requests::calendar_info,
             commands::requests::calendar_load,
             commands::requests::set_gdpr_country,

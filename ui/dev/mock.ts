@@ -396,6 +396,8 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
       r.files.push({ id: seq, purpose: a.purpose, name, sha256: 'ab'.repeat(32), size: 48213 });
       return seq;
     }
+    case 'request_file_save':
+      return `/home/user/${(a as { fileId: number }).fileId}.bin`;
     case 'request_export':
       return [`/home/anna/Документы/request-${String(a.id)}-access.json`, `/home/anna/Документы/request-${String(a.id)}-access.csv`];
     case 'calendar_info':
@@ -558,7 +560,7 @@ mockIPC(
         }
         if (items.length === 0) return fail('not_found', `subject ${subject} does not exist`);
         await sleep(30);
-        return { subject, erased: items[0].erased === true, items: items.reverse().map(detailOf) };
+        return { subject, erased: items[0].erased === true, restricted: false, items: items.reverse().map(detailOf) };
       }
       case 'consent_search': {
         const text = String(a.text).toLowerCase();

@@ -444,6 +444,10 @@ pub enum ConsentAction {
         /// Output file ("-" for standard output).
         #[arg(long)]
         out: PathBuf,
+        /// Include people whose processing is restricted (left out by default), for this
+        /// reason; the reason is recorded in the ledger.
+        #[arg(long, value_name = "REASON")]
+        include_restricted: Option<String>,
     },
 }
 

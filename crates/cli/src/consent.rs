@@ -133,14 +133,31 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                 });
             }
         }
-        ConsentAction::Export { filter, format, out: path } => {
+        ConsentAction::Export { filter, format, out: path, include_restricted } => {
             let filter = filter_of(filter)?;
+            let restricted = export::restricted_count(vault.conn(), &filter)?;
+            let mode = match &include_restricted {
+                Some(_) => export::Restricted::Include,
+                None => export::Restricted::LeaveOut,
+            };
             let mut buf = Vec::new();
             let n = match format.as_str() {
-                "csv" => export::csv(vault.conn(), &filter, &mut buf)?,
-                "iso27560" | "json" => export::iso27560(vault.conn(), &filter, &vault.requisites()?, &mut buf)?,
+                "csv" => export::csv(vault.conn(), &filter, mode, &mut buf)?,
+                "iso27560" | "json" => export::iso27560(vault.conn(), &filter, mode, &vault.requisites()?, &mut buf)?,
                 f => return Err(Error::Invalid(format!("unknown export format {f:?}: use csv or iso27560"))),
             };
+            match &include_restricted {
+                Some(reason) if restricted > 0 => {
+                    vault.with_tx(|tx, actor| export::include_restricted(tx, actor, reason, restricted))?;
+                }
+                Some(reason) if reason.trim().is_empty() => {
+                    return Err(Error::Invalid("say why restricted people are included (--include-restricted REASON)".into()))
+                }
+                None if restricted > 0 => eprintln!(
+                    "note: {restricted} consent(s) of people whose processing is restricted were left out (--include-restricted REASON includes them, and records why)"
+                ),
+                _ => {}
+            }
             if path.as_os_str() == "-" {
                 std::io::Write::write_all(&mut std::io::stdout(), &buf)
                     .map_err(|e| Error::io("writing to standard output", e))?;

@@ -158,6 +158,15 @@ pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
                 report.rows_read
             )
         };
+        if !report.suppressed.is_empty() {
+            let lines: Vec<String> = report.suppressed.iter().take(20).map(u64::to_string).collect();
+            s.push_str(&format!(
+                "! {} consent(s) given by people who withdrew or objected (suppression list) were not imported, so their withdrawal stays in force: line(s) {}{}\n",
+                report.suppressed.len(),
+                lines.join(", "),
+                if report.suppressed.len() > 20 { ", …" } else { "" }
+            ));
+        }
         for r in report.rejected.iter().take(50) {
             s.push_str(&format!("  line {}: {}\n", r.line, r.reason));
         }

@@ -74,6 +74,16 @@ fn a_withdrawal_from_intake_to_destruction() {
     assert!(csv.starts_with("kind;sha256;value\n") && !csv.contains("fedorov@"), "{csv}");
     let plain = text(&cli(&dir, &["suppression", "export", "--plain"]).stdout);
     assert!(plain.contains("email;") && plain.contains("fedorov@kvartirnik.ru"), "{plain}");
+    // A CRM export that still holds the old consent does not bring it back,
+    // even after the person was erased (the suppression list keeps hashes).
+    ok(&cli(&dir, &["subject", "erase", &s, "--reason", &format!("request {id}"), "--yes"]));
+    let crm = tmp.path().join("crm.csv");
+    std::fs::write(&crm, "Дата;ФИО;E-mail\n2025-01-10 10:00;Фёдоров Дмитрий;FEDOROV@kvartirnik.ru\n2025-01-11 10:00;Новый Человек;new@kvartirnik.ru\n").unwrap();
+    let r = json(&cli(&dir, &["--json", "import", crm.to_str().unwrap(), "--agreement", "A1"]));
+    assert_eq!((r["added"].as_u64(), r["suppressed"][0].as_u64()), (Some(1), Some(2)), "{r}");
+    assert!(json(&cli(&dir, &["--json", "consent", "search", "kvartirnik"])).as_array().unwrap().iter().all(|h| h["emails"][0] != "fedorov@kvartirnik.ru"));
+    let shown = ok(&cli(&dir, &["import", crm.to_str().unwrap(), "--agreement", "A1"]));
+    assert!(shown.contains("suppression list"), "{shown}");
     // The list by due date shows it closed; the vault verifies.
     let list = json(&cli(&dir, &["--json", "request", "list"]));
     assert_eq!(list["requests"][0]["status"], "fulfilled");
@@ -250,4 +260,29 @@ fn an_erasure_killed_at_any_point_is_all_or_nothing() {
     }
     eprintln!("killed runs: {erased} erased whole, {intact} untouched (a whole run takes {whole:?})");
     assert!(intact > 0, "no run was killed before the erasure committed");
+}
+
+#[test]
+fn a_restricted_person_is_left_out_of_exports_unless_included_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let s = consent(&dir, "Blocked Person", "blocked@kvartirnik.ru");
+    consent(&dir, "Free Person", "free@kvartirnik.ru");
+    let id = json(&cli(&dir, &["--json", "request", "new", "--kind", "restriction", "--subject", &s]))["id"].as_u64().unwrap().to_string();
+    ok(&cli(&dir, &["request", "identity", &id, "--method", "email"]));
+    ok(&cli(&dir, &["request", "fulfil", &id]));
+    assert_eq!(json(&cli(&dir, &["--json", "consent", "show", "--subject", &s]))["restricted"], true);
+    let out = cli(&dir, &["consent", "export", "--out", "-"]);
+    let csv = ok(&out);
+    assert!(csv.contains("free@kvartirnik.ru") && !csv.contains("blocked@kvartirnik.ru"), "{csv}");
+    assert!(text(&out.stderr).contains("restricted were left out"), "{}", text(&out.stderr));
+    let csv = ok(&cli(&dir, &["consent", "export", "--out", "-", "--include-restricted", "court order 12-345"]));
+    assert!(csv.contains("blocked@kvartirnik.ru"));
+    let log = json(&cli(&dir, &["--json", "log", "--limit", "20"]));
+    let ev = log["events"].as_array().unwrap().iter().find(|e| e["kind"] == "export.restricted_included").unwrap().clone();
+    assert!(ev["body"].as_str().unwrap_or(&ev["body"].to_string()).contains("court order 12-345"), "{ev}");
+    // Lifting it is an event too; then the export includes the person again.
+    ok(&cli(&dir, &["subject", "unrestrict", &s, "--reason", "the check is over"]));
+    assert!(ok(&cli(&dir, &["consent", "export", "--out", "-"])).contains("blocked@kvartirnik.ru"));
+    ok(&cli(&dir, &["verify"]));
 }

@@ -230,6 +230,16 @@ pub fn erase_all(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> 
         ));
     }
     let erased = erasable(tx, subject)?;
+    for s in &erased {
+        let hold: Option<bool> = tx
+            .query_row("SELECT legal_hold FROM restrictions WHERE subject_id = ?1", [s], |r| r.get(0))
+            .optional()?;
+        if hold == Some(true) {
+            return Err(Error::Invalid(format!(
+                "{s} is under a legal hold (the data is needed for legal claims: GDPR Art. 17(3)(e)); lift the restriction first (subject unrestrict), nothing was erased"
+            )));
+        }
+    }
     let (mut records, mut last) = (0, 0);
     for s in &erased {
         let (seq, n) = erase_one(tx, actor, s, reason)?;

@@ -276,6 +276,9 @@ fn restriction_flags_the_person_and_a_legal_hold_blocks_erasure() {
     assert!(requests::refuse(&mut v, e_id, "because", "text", today).unwrap_err().to_string().contains("legal_claims"));
     let seq = requests::refuse(&mut v, e_id, "legal_claims", "Court case 12-345", today).unwrap();
     assert!(v.event(seq).unwrap().body.contains("17(3)(e)"));
+    // The erasure outside a request is refused the same way.
+    let e = v.erase_person(&fedorov, "request 99").unwrap_err();
+    assert!(e.to_string().contains("legal hold"), "{e}");
     fulfil::lift_restriction(&mut v, &fedorov, "the claim is settled").unwrap();
     assert!(!access::gather(v.conn(), &fedorov, None, today).unwrap().person.restricted);
     assert!(fulfil::lift_restriction(&mut v, &fedorov, "again").is_err());

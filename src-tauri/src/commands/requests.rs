@@ -174,6 +174,25 @@ pub async fn request_export<R: Runtime>(
     .await
 }
 
+/// Saves an attached file where the user chooses (checked against the hash
+/// its event recorded first); the path, or None if cancelled.
+#[tauri::command]
+pub async fn request_file_save<R: Runtime>(
+    window: Window<R>,
+    state: AppStateArc<'_>,
+    file_id: u64,
+    title: String,
+) -> IpcResult<Option<String>> {
+    let st = state.inner().clone();
+    let (name, bytes) = crate::commands::blocking(move || st.with_vault(|v| Ok(requests::file(v.conn(), file_id)?))).await?;
+    let bytes = zeroize::Zeroizing::new(bytes);
+    let Some(path) = save_as(&window, title, &name, None).await else {
+        return Ok(None);
+    };
+    consent_ledger_core::files::write_atomic(&path, &bytes)?;
+    Ok(Some(path.display().to_string()))
+}
+
 #[tauri::command]
 pub async fn calendar_info(state: AppStateArc<'_>) -> IpcResult<CalendarInfo> {
     on_vault(state, move |v| {

@@ -263,6 +263,7 @@ export const ipc = {
     call<number>('request_attach', { id, purpose, path }),
   /** Saves the access answer (JSON, and CSV beside it) through a native save dialog; the paths written, none if cancelled. */
   requestExport: (id: number, title: string) => call<string[]>('request_export', { id, title }),
+  requestFileSave: (fileId: number, title: string) => call<string | null>('request_file_save', { fileId, title }),
   calendarInfo: () => call<CalendarInfo>('calendar_info'),
   /** Loads a calendar file (from `importPickFile`); open requests are dated again. */
   calendarLoad: (path: string) => call<LoadedYear[]>('calendar_load', { path }),

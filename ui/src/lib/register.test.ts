@@ -638,6 +638,7 @@ describe('import: the report', () => {
     duplicates: 2,
     new_subjects: 5,
     rejected: [],
+    suppressed: [],
     committed: true,
     seq: 77,
     ...over,

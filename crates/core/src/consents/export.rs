@@ -24,12 +24,71 @@ pub fn neutralise(v: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn each(conn: &Connection, filter: &Filter, mut f: impl FnMut(super::Detail) -> Result<()>) -> Result<u64> {
+/// People whose processing is restricted (blocked): an export leaves their
+/// consents out unless they are included with a recorded reason
+/// ([`include_restricted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restricted {
+    LeaveOut,
+    Include,
+}
+
+fn restricted_people(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare("SELECT subject_id FROM restrictions")?;
+    let mut out = std::collections::HashSet::new();
+    for r in stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()? {
+        // Every subject of the person (merged into the restricted one) counts.
+        out.extend(super::same_person(conn, &r)?);
+    }
+    Ok(out)
+}
+
+/// How many consents of restricted people `filter` matches (what an export leaves out).
+pub fn restricted_count(conn: &Connection, filter: &Filter) -> Result<u64> {
+    let people = restricted_people(conn)?;
+    if people.is_empty() {
+        return Ok(0);
+    }
+    let mut cursor = None;
+    let mut n = 0;
+    loop {
+        let page = list(conn, filter, cursor.as_ref(), PAGE)?;
+        n += page.iter().filter(|e| people.contains(&e.subject)).count() as u64;
+        cursor = next_cursor(&page, PAGE);
+        if cursor.is_none() {
+            return Ok(n);
+        }
+    }
+}
+
+/// Records that an export includes restricted people's consents, and why
+/// (event `export.restricted_included`, no personal data).
+pub fn include_restricted(tx: &rusqlite::Transaction, actor: &str, reason: &str, count: u64) -> Result<u64> {
+    if reason.trim().is_empty() {
+        return Err(Error::Invalid(
+            "say why restricted people are included in the export (their processing is blocked)".into(),
+        ));
+    }
+    Ok(crate::ledger::append(
+        tx,
+        actor,
+        &[crate::ledger::NewEvent::new("export.restricted_included", json!({ "reason": reason.trim(), "consents": count }))],
+    )?[0])
+}
+
+fn each(conn: &Connection, filter: &Filter, restricted: Restricted, mut f: impl FnMut(super::Detail) -> Result<()>) -> Result<u64> {
+    let people = match restricted {
+        Restricted::LeaveOut => restricted_people(conn)?,
+        Restricted::Include => Default::default(),
+    };
     let mut cursor = None;
     let mut n = 0;
     loop {
         let page = list(conn, filter, cursor.as_ref(), PAGE)?;
         for e in &page {
+            if people.contains(&e.subject) {
+                continue;
+            }
             f(get(conn, e.id)?)?;
             n += 1;
         }
@@ -45,7 +104,7 @@ fn io(e: impl Into<std::io::Error>) -> Error {
 }
 
 /// CSV, `;`-separated, UTF-8 with a BOM (as Excel expects); returns the rows written.
-pub fn csv(conn: &Connection, filter: &Filter, out: impl Write) -> Result<u64> {
+pub fn csv(conn: &Connection, filter: &Filter, restricted: Restricted, out: impl Write) -> Result<u64> {
     let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(out);
     w.write_field("\u{feff}id").map_err(io)?;
     w.write_record([
@@ -54,7 +113,7 @@ pub fn csv(conn: &Connection, filter: &Filter, out: impl Write) -> Result<u64> {
         "matches_ledger",
     ])
     .map_err(io)?;
-    let n = each(conn, filter, |d| {
+    let n = each(conn, filter, restricted, |d| {
         let s = |k: &str| d.data[k].as_str().unwrap_or_default().to_string();
         let e = &d.entry;
         let row = [
@@ -88,10 +147,16 @@ pub fn csv(conn: &Connection, filter: &Filter, out: impl Write) -> Result<u64> {
 }
 
 /// JSON array of consent records; returns the records written.
-pub fn iso27560(conn: &Connection, filter: &Filter, controller: &crate::organisation::Requisites, mut out: impl Write) -> Result<u64> {
+pub fn iso27560(
+    conn: &Connection,
+    filter: &Filter,
+    restricted: Restricted,
+    controller: &crate::organisation::Requisites,
+    mut out: impl Write,
+) -> Result<u64> {
     out.write_all(b"[\n").map_err(io)?;
     let mut first = true;
-    let n = each(conn, filter, |d| {
+    let n = each(conn, filter, restricted, |d| {
         let e = &d.entry;
         let record = json!({
             "schema": "ISO/IEC TS 27560:2023 consent record (Consent Ledger profile)",

@@ -50,6 +50,10 @@ pub struct ImportReport {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub new_subjects: u64,
     pub rejected: Vec<Rejected>,
+    /// Lines of "given" rows for people on the suppression list (they
+    /// withdrew or objected): not imported, so the withdrawal stays in force.
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+    pub suppressed: Vec<u64>,
     /// Stored. False when bad rows made the whole file be refused.
     pub committed: bool,
     /// The `consent.imported` event, when committed.
@@ -209,6 +213,7 @@ fn import_in_one_transaction(
         duplicates: 0,
         new_subjects: 0,
         rejected: Vec::new(),
+        suppressed: Vec::new(),
         committed: false,
         seq: None,
     };
@@ -303,6 +308,11 @@ fn write_rows(
     )?;
     let import_id = tx.last_insert_rowid();
     let default = opts.agreement.as_deref();
+    // People who withdrew or objected (SHA-256 of their normalised e-mails and phones).
+    let suppressed: std::collections::HashSet<String> = tx
+        .prepare("SELECT sha256 FROM suppression")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut targets: HashMap<(Option<String>, Action), std::result::Result<Target, Unresolved>> =
         HashMap::new();
     {
@@ -332,6 +342,14 @@ fn write_rows(
                 }
             };
             let line = row.line;
+            if action == Action::Given && !suppressed.is_empty() {
+                if let Ok(p) = &row.intake {
+                    if p.contact_keys().any(|k| suppressed.contains(&crate::requests::fulfil::suppression_hash(k))) {
+                        report.suppressed.push(line);
+                        continue;
+                    }
+                }
+            }
             match row.intake.and_then(|i| rec.add_prepared(&target, action, row.channel, i)) {
                 Ok(o) if o.duplicate => report.duplicates += 1,
                 Ok(o) => {
@@ -364,6 +382,7 @@ fn write_rows(
             "added": report.added,
             "duplicates": report.duplicates,
             "rejected": report.rejected.len(),
+            "suppressed": report.suppressed.len(),
         }),
     );
     let seq = ledger::append(&tx, actor, &[ev])?[0];

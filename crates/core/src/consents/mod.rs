@@ -632,6 +632,8 @@ pub fn get(conn: &Connection, id: u64) -> Result<Detail> {
 pub struct Timeline {
     pub subject: String,
     pub erased: bool,
+    /// Processing restricted (blocked) by a request: only storage is allowed.
+    pub restricted: bool,
     pub items: Vec<Detail>,
 }
 
@@ -667,6 +669,7 @@ pub fn timeline(conn: &Connection, subject: &str) -> Result<Timeline> {
     Ok(Timeline {
         subject: subject.to_string(),
         erased: erased.is_some(),
+        restricted: crate::requests::fulfil::is_restricted(conn, subject)?,
         items,
     })
 }

@@ -44,6 +44,11 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// The normalised e-mail and phone, as the suppression list hashes them.
+    pub(crate) fn contact_keys(&self) -> impl Iterator<Item = &str> {
+        self.intake.email.as_deref().into_iter().chain(self.phone.as_deref())
+    }
+
     pub(crate) fn new(intake: Intake) -> Result<Self> {
         let intake = intake.normalized()?;
         Ok(Prepared {

@@ -868,6 +868,10 @@ pub struct FollowupItem {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub request: u64,
     pub subject: String,
+    /// The requester's name as written (None once erased).
+    pub name: Option<String>,
+    /// The kind of the request that started it.
+    pub request_kind: Kind,
     pub kind: String,
     pub due: String,
     pub due_basis: String,
@@ -947,7 +951,11 @@ pub fn get(conn: &Connection, id: u64, today: NaiveDate) -> Result<Detail> {
     let mut extendable = true;
     for l in laws {
         let d = rules.deadline(request.kind, *l)?;
-        sources.push(format!("{}: {} ({})", l.label(), d.source, d.confidence));
+        sources.push(if d.source.starts_with(l.label()) {
+            format!("{} ({})", d.source, d.confidence)
+        } else {
+            format!("{}: {} ({})", l.label(), d.source, d.confidence)
+        });
         extendable &= d.extension.is_some();
     }
     let can_extend = extendable && request.status.is_open() && request.extended_on.is_none() && request.days_left >= 0;
@@ -973,14 +981,18 @@ pub fn file(conn: &Connection, file_id: u64) -> Result<(String, Vec<u8>)> {
 
 /// Follow-on deadlines: of one request, or all; pending only when asked.
 pub fn followups(conn: &Connection, request: Option<u64>, pending_only: bool, today: NaiveDate) -> Result<Vec<FollowupItem>> {
-    let mut sql = "SELECT id, request_id, subject_id, kind, due, due_basis, source, done_seq FROM followups WHERE 1 = 1".to_string();
+    let mut sql = "SELECT f.id, f.request_id, f.subject_id, f.kind, f.due, f.due_basis, f.source, f.done_seq,
+                          json_extract(d.data, '$.name'), r.kind
+                     FROM followups f JOIN requests r ON r.id = f.request_id
+                     LEFT JOIN subject_data d ON d.event_seq = f.request_id WHERE 1 = 1"
+        .to_string();
     if request.is_some() {
-        sql.push_str(" AND request_id = ?1");
+        sql.push_str(" AND f.request_id = ?1");
     }
     if pending_only {
-        sql.push_str(" AND done_seq IS NULL");
+        sql.push_str(" AND f.done_seq IS NULL");
     }
-    sql.push_str(" ORDER BY due, id");
+    sql.push_str(" ORDER BY f.due, f.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let map = |r: &rusqlite::Row| -> rusqlite::Result<FollowupItem> {
         let due: String = r.get(4)?;
@@ -994,6 +1006,9 @@ pub fn followups(conn: &Connection, request: Option<u64>, pending_only: bool, to
             due_basis: r.get(5)?,
             source: r.get(6)?,
             done_seq: r.get::<_, Option<i64>>(7)?.map(|s| s as u64),
+            name: r.get(8)?,
+            request_kind: Kind::parse(&r.get::<_, String>(9)?)
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e)))?,
         })
     };
     let rows = match request {

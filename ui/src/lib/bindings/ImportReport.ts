@@ -6,6 +6,11 @@ import type { Rejected } from "./Rejected";
  */
 export type ImportReport = { file_name: string, file_sha256: string, format: string, encoding: string, rows_read: number, added: number, duplicates: number, new_subjects: number, rejected: Array<Rejected>, 
 /**
+ * Lines of "given" rows for people on the suppression list (they
+ * withdrew or objected): not imported, so the withdrawal stays in force.
+ */
+suppressed: Array<number>, 
+/**
  * Stored. False when bad rows made the whole file be refused.
  */
 committed: boolean, 

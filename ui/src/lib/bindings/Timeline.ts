@@ -4,4 +4,8 @@ import type { Detail } from "./Detail";
 /**
  * A subject's page: every action, oldest first, each with its check.
  */
-export type Timeline = { subject: string, erased: boolean, items: Array<Detail>, };
+export type Timeline = { subject: string, erased: boolean, 
+/**
+ * Processing restricted (blocked) by a request: only storage is allowed.
+ */
+restricted: boolean, items: Array<Detail>, };

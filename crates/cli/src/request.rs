@@ -266,13 +266,7 @@ pub fn run(vault: &mut Vault, action: RequestAction, out: Out) -> Result<ExitCod
 fn export(vault: &Vault, subject: &str, id: u64, dir: &PathBuf, today: NaiveDate) -> Result<Vec<String>> {
     let facts = access::gather(vault.conn(), subject, Some(id), today)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let json_path = dir.join("access.json");
-    write_atomic(&json_path, access::json(&facts)?.as_bytes())?;
-    let mut csv = Vec::new();
-    access::csv(&facts, &mut csv)?;
-    let csv_path = dir.join("access.csv");
-    write_atomic(&csv_path, &csv)?;
-    Ok(vec![json_path.display().to_string(), csv_path.display().to_string()])
+    Ok(access::write_files(&facts, &dir.join("access.json"))?.iter().map(|p| p.display().to_string()).collect())
 }
 
 pub fn calendar(vault: &mut Vault, action: CalendarAction, out: Out) -> Result<ExitCode> {

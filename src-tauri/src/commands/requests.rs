@@ -164,12 +164,7 @@ pub async fn request_export<R: Runtime>(
     on_vault(state, move |v| {
         let subject = requests::get_item(v.conn(), id, today())?.subject;
         let facts = access::gather(v.conn(), &subject, Some(id), today())?;
-        consent_ledger_core::files::write_atomic(&path, access::json(&facts)?.as_bytes())?;
-        let mut csv = Vec::new();
-        access::csv(&facts, &mut csv)?;
-        let csv_path = path.with_extension("csv");
-        consent_ledger_core::files::write_atomic(&csv_path, &csv)?;
-        Ok(vec![path.display().to_string(), csv_path.display().to_string()])
+        Ok(access::write_files(&facts, &path)?.iter().map(|p| p.display().to_string()).collect())
     })
     .await
 }

@@ -439,7 +439,7 @@ fn detail_of(
 }
 
 /// The subjects that are one person with `?`: it and every subject merged into it.
-const SAME_PERSON: &str = "WITH RECURSIVE m(id) AS (SELECT ? UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m";
+pub(crate) const SAME_PERSON: &str = "WITH RECURSIVE m(id) AS (SELECT ? UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m";
 
 /// The subject a (possibly merged) subject now belongs to.
 pub fn current_subject(conn: &Connection, subject: &str) -> Result<String> {

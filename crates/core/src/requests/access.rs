@@ -282,6 +282,17 @@ pub fn csv(facts: &Facts, out: impl Write) -> Result<()> {
     Ok(())
 }
 
+/// Writes the answer as `json_path` and the CSV beside it (same name,
+/// `.csv`), each atomically; returns both paths.
+pub fn write_files(facts: &Facts, json_path: &std::path::Path) -> Result<[std::path::PathBuf; 2]> {
+    crate::files::write_atomic(json_path, json(facts)?.as_bytes())?;
+    let mut buf = Vec::new();
+    csv(facts, &mut buf)?;
+    let csv_path = json_path.with_extension("csv");
+    crate::files::write_atomic(&csv_path, &buf)?;
+    Ok([json_path.to_path_buf(), csv_path])
+}
+
 /// The third parties the person's data went to (GDPR Art. 19: tell each of
 /// a rectification, erasure or restriction), from the agreements they acted on.
 pub fn recipients(facts: &Facts) -> Vec<String> {

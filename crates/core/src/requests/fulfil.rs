@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{access, rules, row, step, Kind, Status};
 use crate::consents::{self, Action, Recorder};
 use crate::error::{Error, Result};
+use crate::import::sha256_hex;
 use crate::ledger::{self, NewEvent};
 use crate::subjects;
 use crate::vault::Vault;
@@ -93,11 +94,6 @@ fn legal_hold(conn: &Connection, person: &str) -> Result<bool> {
         .unwrap_or(false))
 }
 
-fn sha256_hex(b: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(b))
-}
-
 /// Fulfils a request whose identity check passed (or was waived).
 pub fn fulfil(vault: &mut Vault, id: u64, f: Fulfilment, today: NaiveDate) -> Result<Fulfilled> {
     let r = row(vault.conn(), id)?;
@@ -167,7 +163,7 @@ pub fn fulfil(vault: &mut Vault, id: u64, f: Fulfilment, today: NaiveDate) -> Re
                     "INSERT INTO restrictions (subject_id, request_id, legal_hold, since_seq) VALUES (?1, ?2, ?3, ?4)",
                     params![person, id as i64, f.legal_hold, seq as i64],
                 )?;
-                tx.execute("INSERT INTO request_events (request_id, seq) VALUES (?1, ?2)", params![id as i64, seq as i64])?;
+                super::link(tx, id, seq)?;
                 out.notify = access::recipients(&facts);
                 out.outcome = "restricted".into();
             }
@@ -263,7 +259,7 @@ fn rectify(tx: &Transaction, actor: &str, id: u64, person: &str, c: &Corrections
     body.insert("request".into(), json!(id));
     body.insert("fields".into(), json!(data.keys().collect::<Vec<_>>()));
     let seq = subjects::record(tx, actor, person, "subject.rectified", &serde_json::Value::Object(data), body)?;
-    tx.execute("INSERT INTO request_events (request_id, seq) VALUES (?1, ?2)", params![id as i64, seq as i64])?;
+    super::link(tx, id, seq)?;
     let all = consents::same_person(tx, person)?;
     for (kind, v) in [("name", name), ("email", email), ("phone", phone)] {
         let Some(v) = v else { continue };
@@ -294,9 +290,10 @@ fn withdraw_active(
 ) -> Result<u64> {
     // The latest action of each of the person's subjects on each agreement.
     let mut stmt = tx.prepare(
-        "SELECT c.subject_id, c.agreement_id, c.version, c.action FROM consents c
-          WHERE c.subject_id IN (WITH RECURSIVE m(id) AS (SELECT ?1 UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m)
-          ORDER BY c.acted_at, c.id",
+        &"SELECT c.subject_id, c.agreement_id, c.version, c.action FROM consents c
+          WHERE c.subject_id IN (SAME_PERSON)
+          ORDER BY c.acted_at, c.id"
+            .replace("SAME_PERSON", &consents::SAME_PERSON.replace('?', "?1")),
     )?;
     let mut latest: BTreeMap<u64, (String, u32, String)> = BTreeMap::new();
     let rows = stmt
@@ -354,7 +351,7 @@ fn suppress(tx: &Transaction, actor: &str, id: u64, person: &str) -> Result<()> 
         actor,
         &[NewEvent::new("suppression.added", json!({ "request": id, "entries": entries.len() })).about(person)],
     )?[0];
-    tx.execute("INSERT INTO request_events (request_id, seq) VALUES (?1, ?2)", params![id as i64, seq as i64])?;
+    super::link(tx, id, seq)?;
     for (kind, v) in entries {
         tx.execute(
             "INSERT OR IGNORE INTO suppression (kind, sha256, request_id, since_seq) VALUES (?1, ?2, ?3, ?4)",

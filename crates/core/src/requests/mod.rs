@@ -259,9 +259,10 @@ fn required(v: &str, what: &str) -> Result<String> {
 pub fn default_law(conn: &Connection, subject: &str) -> Result<Law> {
     let person = consents::current_subject(conn, subject)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT json_extract(v.content, '$.content.regime')
+        &"SELECT DISTINCT json_extract(v.content, '$.content.regime')
            FROM consents c JOIN agreement_versions v ON v.agreement_id = c.agreement_id AND v.version = c.version
-          WHERE c.subject_id IN (WITH RECURSIVE m(id) AS (SELECT ?1 UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m)",
+          WHERE c.subject_id IN (SAME_PERSON)"
+            .replace("SAME_PERSON", &consents::SAME_PERSON.replace('?', "?1")),
     )?;
     let regimes = stmt
         .query_map([&person], |r| r.get::<_, Option<String>>(0))?
@@ -463,7 +464,7 @@ pub fn open_in(tx: &Transaction, actor: &str, req: NewRequest, today: NaiveDate)
             duplicate_of
         ],
     )?;
-    tx.execute("INSERT INTO request_events (request_id, seq) VALUES (?1, ?1)", [seq as i64])?;
+    link(tx, seq, seq)?;
     Ok((seq, dues, searches))
 }
 
@@ -540,12 +541,16 @@ fn step(
         Some(d) if !erased => subjects::record(tx, actor, subject, kind, &d, body)?,
         _ => ledger::append(tx, actor, &[NewEvent::new(kind, body.into()).about(subject)])?[0],
     };
-    tx.execute(
-        "INSERT INTO request_events (request_id, seq) VALUES (?1, ?2)",
-        params![id as i64, seq as i64],
-    )?;
+    link(tx, id, seq)?;
     tx.execute("UPDATE requests SET last_seq = ?2 WHERE id = ?1", params![id as i64, seq as i64])?;
     Ok(seq)
+}
+
+/// Adds event `seq` to request `id`'s history.
+pub(crate) fn link(tx: &Transaction, id: u64, seq: u64) -> Result<()> {
+    tx.prepare_cached("INSERT INTO request_events (request_id, seq) VALUES (?1, ?2)")?
+        .execute(params![id as i64, seq as i64])?;
+    Ok(())
 }
 
 /// The outcome of an identity check.
@@ -806,7 +811,7 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
     }
     if let Some(s) = &filter.subject {
         let person = consents::current_subject(conn, s)?;
-        arg(&mut sql, " AND r.subject_id IN (WITH RECURSIVE m(id) AS (SELECT ? UNION SELECT g.absorbed FROM subject_merges g JOIN m ON g.into_id = m.id) SELECT id FROM m)", person.into());
+        arg(&mut sql, &format!(" AND r.subject_id IN ({})", consents::SAME_PERSON), person.into());
     }
     if let Some(c) = after {
         arg(&mut sql, " AND (r.due, r.id) > (?", c.due.clone().into());

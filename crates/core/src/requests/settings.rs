@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::calendar::Calendar;
 use crate::error::{Error, Result};
+use crate::import::sha256_hex;
 use crate::ledger::{self, NewEvent};
 
 /// The ISO 3166-1 country whose public holidays GDPR deadlines roll past.
@@ -20,11 +21,6 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-fn sha256_hex(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
 /// Sets (or with None clears) a setting; event `settings.changed` with the
 /// value for short settings and its SHA-256 for documents. Returns the seq,
 /// or None when nothing changed.
@@ -33,7 +29,7 @@ fn put(tx: &Transaction, actor: &str, key: &str, value: Option<&str>) -> Result<
         return Ok(None);
     }
     let shown = match (key, value) {
-        (RULES, Some(v)) => json!({ "sha256": sha256_hex(v) }),
+        (RULES, Some(v)) => json!({ "sha256": sha256_hex(v.as_bytes()) }),
         (_, v) => json!(v),
     };
     let seq = ledger::append(tx, actor, &[NewEvent::new("settings.changed", json!({ "key": key, "value": shown }))])?[0];
@@ -102,7 +98,7 @@ pub fn load_calendar(tx: &Transaction, actor: &str, text: &str) -> Result<Vec<Lo
         let body = ledger::canonical_json(
             &serde_json::to_value(&y).map_err(|e| Error::Invalid(e.to_string()))?,
         )?;
-        let sha = sha256_hex(&body);
+        let sha = sha256_hex(body.as_bytes());
         let status = serde_json::to_value(y.status)
             .ok()
             .and_then(|v| v.as_str().map(String::from))

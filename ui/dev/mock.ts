@@ -110,7 +110,7 @@ function consentAt(i: number): MEntry {
     id, subject: `subj-${s}`, ...p, agreement, version, label: `A${agreement}-v${version}`, action,
     acted_at: new Date(START + id * 90_000).toISOString().replace('Z', '000Z'), acted_at_original: id % 5 === 0 ? '14.03.2024 10:00 MSK' : null,
     recorded_at: new Date(START + id * 90_000 + 3000).toISOString().replace('Z', '000Z'),
-    channel: CHANNELS_M[id % CHANNELS_M.length], url: id % 2 ? `https://example.ru/forms/consent?utm=${'x'.repeat(id % 40)}` : null, seq: id + 10, erased: s === 13,
+    channel: CHANNELS_M[id % CHANNELS_M.length], url: id % 2 ? `https://example.ru/forms/consent?utm=${'x'.repeat(id % 40)}` : null, seq: id + 10, erased: s === 13, restricted: s === 7, rectified: false,
   };
 }
 function allConsent(i: number): MEntry | undefined {
@@ -320,7 +320,7 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
       for (let s = 0; s < SUBJECTS && hits.length < 8; s++) {
         if (s === 13 || erasedSubjects.has(`subj-${s}`)) continue;
         const p = person(s);
-        const h = { subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20 };
+        const h = { subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20, restricted: false };
         if ([p.name, p.email, p.phone].some((v) => v && v.toLowerCase().includes(text))) hits.push(h);
         else if (candidates.length < 2 && text.startsWith('smirn') && p.name.includes('Смирнов')) candidates.push(h);
       }
@@ -569,7 +569,7 @@ mockIPC(
           const p = person(s);
           if (s === 13) continue;
           if ([p.name, p.email, p.phone].some((v) => v && v.toLowerCase().split(/[\s@.]+/).some((w) => w.startsWith(text.split(/\s+/)[0])))) {
-            hits.push({ subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20 });
+            hits.push({ subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20, restricted: false });
           }
         }
         return hits;
@@ -578,7 +578,7 @@ mockIPC(
         // Two people share each name in this fake register: the next subject number.
         const s = Number(String(a.subject).replace('subj-', '')) + 1;
         const p = person(s);
-        return [{ subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20 }];
+        return [{ subject: `subj-${s}`, names: [p.name], emails: p.email ? [p.email] : [], phones: p.phone ? [p.phone] : [], consents: 20, restricted: false }];
       }
       case 'consent_merge':
         if (a.keep === a.absorb) return fail('invalid', 'these are already the same person');
@@ -609,7 +609,7 @@ mockIPC(
           id, subject, name: input.name || null, email: input.email || null, phone: input.phone || null, agreement: ag.id,
           version: m?.[2] ? Number(m[2]) : (ag.published_version ?? 1), label: `A${ag.id}-v${m?.[2] ?? ag.published_version}`,
           action: input.action ?? 'given', acted_at: at.replace('Z', '000Z'), acted_at_original: input.actedAt || null,
-          recorded_at: new Date().toISOString(), channel: input.channel ?? 'paper', url: null, seq: id + 10, erased: false,
+          recorded_at: new Date().toISOString(), channel: input.channel ?? 'paper', url: null, seq: id + 10, erased: false, restricted: false, rectified: false,
         });
         return { subject, duplicate: false, new_subject: newSubject };
       }

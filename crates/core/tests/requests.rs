@@ -266,6 +266,12 @@ fn restriction_flags_the_person_and_a_legal_hold_blocks_erasure() {
     let done = fulfil::fulfil(&mut v, id, fulfil::Fulfilment { legal_hold: true, ..Default::default() }, today).unwrap();
     assert_eq!(done.outcome, "restricted");
     assert!(access::gather(v.conn(), &fedorov, None, today).unwrap().person.restricted);
+    // The register and search show the mark; other people's rows do not carry it.
+    let rows = consents::list(v.conn(), &Default::default(), None, 100).unwrap();
+    assert!(rows.iter().any(|e| e.subject == fedorov));
+    assert!(rows.iter().all(|e| e.restricted == (e.subject == fedorov)));
+    let hits = search::subjects(v.conn(), "Фёдоров", 10).unwrap();
+    assert!(hits[0].subject == fedorov && hits[0].restricted);
     let e_id = requests::open(&mut v, request(Kind::Erasure, &fedorov, TODAY), today).unwrap().request.id;
     requests::identity(&mut v, e_id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
     let e = fulfil::fulfil(&mut v, e_id, Default::default(), today).unwrap_err();
@@ -306,6 +312,16 @@ fn rectification_records_new_values_that_search_finds() {
     // The earlier value stays provable: its record still matches its commitment.
     assert!(facts.records.iter().any(|r| r.data["phone"] == "+7 916 123-45-67" && r.matches_ledger));
     assert!(facts.records.iter().any(|r| r.kind == "subject.rectified"));
+    // The register lists the current phone, marked as corrected; the consent's
+    // own record still holds what was recorded with it.
+    let filter = consents::Filter { subject: Some(fedorov.clone()), ..Default::default() };
+    let rows = consents::list(v.conn(), &filter, None, 100).unwrap();
+    assert!(!rows.is_empty());
+    for e in &rows {
+        assert_eq!(e.phone.as_deref(), Some("79030001122"));
+        assert!(e.rectified);
+        assert_eq!(consents::get(v.conn(), e.id).unwrap().data["phone"], "+7 916 123-45-67");
+    }
     // Rectifying an erased person.
     let id2 = requests::open(&mut v, request(Kind::Rectification, &fedorov, TODAY), today).unwrap().request.id;
     requests::identity(&mut v, id2, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();

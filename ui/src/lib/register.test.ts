@@ -99,6 +99,8 @@ function entry(over: Partial<Entry>): Entry {
     url: null,
     seq: 10,
     erased: false,
+    restricted: false,
+    rectified: false,
     ...over,
   };
 }
@@ -377,7 +379,7 @@ describe("a subject's timeline", () => {
 });
 
 describe('merging people', () => {
-  const hit = (subject: string): Hit => ({ subject, names: [`name ${subject}`], emails: [], phones: [], consents: 1 });
+  const hit = (subject: string): Hit => ({ subject, names: [`name ${subject}`], emails: [], phones: [], consents: 1, restricted: false });
 
   it('never offers to merge a person with themselves', () => {
     const hits = [hit('s1'), hit('s2'), hit('root'), hit('s3')];

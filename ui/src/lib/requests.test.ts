@@ -41,7 +41,7 @@ import {
   valueText,
 } from './requests';
 
-const hit: Hit = { subject: 's-1', names: ['Анна Смирнова'], emails: ['anna@example.ru'], phones: ['+79161234567'], consents: 2 };
+const hit: Hit = { subject: 's-1', names: ['Анна Смирнова'], emails: ['anna@example.ru'], phones: ['+79161234567'], consents: 2, restricted: false };
 
 describe('days', () => {
   it('takes today from the local calendar, not UTC', () => {

@@ -335,6 +335,13 @@ pub struct Entry {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: u64,
     pub erased: bool,
+    /// The person's processing is restricted (blocked): shown with a mark,
+    /// left out of exports unless included with a recorded reason.
+    pub restricted: bool,
+    /// Name, e-mail or phone above are the person's corrected values
+    /// (a rectification since); what this action recorded stays in its
+    /// data record, provable by its commitment.
+    pub rectified: bool,
 }
 
 /// Filters of the register list (all optional, combined with AND).
@@ -399,7 +406,54 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
         url: s("url"),
         seq: r.get::<_, i64>(10)? as u64,
         erased: r.get::<_, Option<String>>(11)?.is_some() || r.get::<_, Option<Vec<u8>>>(12)?.is_none(),
+        restricted: false,
+        rectified: false,
     })
+}
+
+/// The person's current values after rectifications (later ones win, field
+/// by field), over every subject merged into `root`.
+pub fn corrected_values(conn: &Connection, root: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT d.data FROM subject_data d JOIN events e ON e.seq = d.event_seq
+          WHERE d.subject_id IN ({}) AND e.kind = 'subject.rectified' ORDER BY d.event_seq",
+        SAME_PERSON.replace('?', "?1")
+    ))?;
+    let mut out = serde_json::Map::new();
+    let rows = stmt.query_map([root], |r| r.get::<_, String>(0))?;
+    for data in rows {
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&data?) {
+            out.extend(m);
+        }
+    }
+    Ok(out)
+}
+
+/// Marks each entry's person as restricted or not, and shows the person's
+/// corrected name, e-mail and phone where a rectification changed them.
+fn overlay(conn: &Connection, entries: &mut [Entry]) -> Result<()> {
+    let mut people: BTreeMap<String, (bool, serde_json::Map<String, serde_json::Value>)> = BTreeMap::new();
+    for e in entries.iter_mut() {
+        if e.erased {
+            continue;
+        }
+        if !people.contains_key(&e.subject) {
+            let root = current_subject(conn, &e.subject)?;
+            let restricted = crate::requests::fulfil::is_restricted(conn, &root)?;
+            people.insert(e.subject.clone(), (restricted, corrected_values(conn, &root)?));
+        }
+        let (restricted, values) = &people[&e.subject];
+        e.restricted = *restricted;
+        for (k, slot) in [("name", &mut e.name), ("email", &mut e.email), ("phone", &mut e.phone)] {
+            if let Some(v) = values.get(k).and_then(|v| v.as_str()) {
+                if slot.as_deref() != Some(v) {
+                    *slot = Some(v.to_string());
+                    e.rectified = true;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 const ENTRY_SQL: &str = "SELECT c.id, c.subject_id, c.agreement_id, c.version, c.action, c.acted_at,
@@ -582,9 +636,10 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
     args.push(V::Integer(limit.clamp(1, 1000) as i64));
     sql.push_str(&format!(" ORDER BY c.acted_at DESC, c.dedup_key DESC LIMIT ?{}", args.len()));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
+    let mut rows = stmt
         .query_map(rusqlite::params_from_iter(args), entry)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    overlay(conn, &mut rows)?;
     Ok(rows)
 }
 

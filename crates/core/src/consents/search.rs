@@ -410,6 +410,8 @@ pub struct Hit {
     /// The person's consents (those of the subjects merged into it included).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub consents: u64,
+    /// The person's processing is restricted (blocked).
+    pub restricted: bool,
 }
 
 /// What [`find`] found.
@@ -528,6 +530,7 @@ fn hits(conn: &Connection, ids: Vec<String>) -> Result<Vec<Hit>> {
                 emails: vec![],
                 phones: vec![],
                 consents: count(&id)? as u64,
+                restricted: crate::requests::fulfil::is_restricted(conn, &id)?,
             };
             let mut rows = contacts.query([&id])?;
             while let Some(r) = rows.next()? {

@@ -9,4 +9,15 @@ export type Entry = { id: number, subject: string,
 /**
  * Name, e-mail, phone as recorded with this action (empty after erasure).
  */
-name: string | null, email: string | null, phone: string | null, agreement: number, version: number, label: string, action: Action, acted_at: string, acted_at_original: string | null, recorded_at: string, channel: Channel, url: string | null, seq: number, erased: boolean, };
+name: string | null, email: string | null, phone: string | null, agreement: number, version: number, label: string, action: Action, acted_at: string, acted_at_original: string | null, recorded_at: string, channel: Channel, url: string | null, seq: number, erased: boolean, 
+/**
+ * The person's processing is restricted (blocked): shown with a mark,
+ * left out of exports unless included with a recorded reason.
+ */
+restricted: boolean, 
+/**
+ * Name, e-mail or phone above are the person's corrected values
+ * (a rectification since); what this action recorded stays in its
+ * data record, provable by its commitment.
+ */
+rectified: boolean, };

@@ -8,4 +8,8 @@ export type Hit = { subject: string, names: Array<string>, emails: Array<string>
 /**
  * The person's consents (those of the subjects merged into it included).
  */
-consents: number, };
+consents: number, 
+/**
+ * The person's processing is restricted (blocked).
+ */
+restricted: boolean, };

@@ -1211,7 +1211,19 @@ async fn withdrawal_request_from_intake_to_destruction() {
     ui.wait("calendar-year").await;
     ui.show("settings-deadlines").await;
     ui.shot("48-settings-deadlines").await;
+    // The request rules in force: the shipped ones, every kind under both laws.
+    ui.wait("settings-rules").await;
+    assert_eq!(ui.attr("rules-origin", "data-own").await.as_deref(), Some("false"));
+    assert_eq!(
+        ui.js("return document.querySelectorAll(\"[data-testid='rules-row']\").length", vec![]).await,
+        json!(16)
+    );
     ui.select("settings-language", "ru").await;
+    ui.js("document.querySelector(\"[data-testid='settings-rules'] details\").open = true; return null", vec![]).await;
+    ui.show("settings-rules").await;
+    let rules = ui.text("rules-table").await;
+    assert!(rules.contains("10 рабочих дней") && rules.contains("152-ФЗ, ч. 5 ст. 21"), "{rules}");
+    ui.shot("ru-48-settings-rules").await;
     ui.click("nav-overview").await;
     ui.wait("overview-request").await;
     assert_eq!(ui.text("nav-overview").await.trim(), "Обзор");
@@ -1225,6 +1237,9 @@ async fn withdrawal_request_from_intake_to_destruction() {
     ui.click("overview-request").await;
     ui.wait("request-page").await;
     ui.wait("request-sources").await;
+    // The deadline's source is cited in Russian.
+    let sources = ui.text("request-sources").await;
+    assert!(sources.contains("152-ФЗ, ч. 3 ст. 14"), "{sources}");
     assert!(ui.text("request-text").await.contains("<script>alert(1)</script>"), "markup shown as text");
     assert_eq!(
         ui.js("return document.querySelector(\"[data-testid='request-text']\").children.length", vec![]).await,

@@ -470,6 +470,10 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<requests::overview::Month>(),
         one::<requests::overview::Count>(),
         one::<requests::settings::LoadedYear>(),
+        one::<requests::settings::RulesInfo>(),
+        one::<requests::settings::RuleRow>(),
+        one::<requests::Source>(),
+        one::<consent_ledger_core::calendar::Period>(),
         one::<consent_ledger_core::subjects::Erased>(),
     ]
 }

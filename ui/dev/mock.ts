@@ -169,7 +169,19 @@ const daysLeft = (due: string) => Math.round((Date.parse(`${due}T12:00:00`) - Da
 let gdprCountry: string | null = q.get('gdpr');
 let nextSeq = TOTAL + 1;
 const requestsM: MRequest[] = [];
-const followupsM: Array<{ id: number; request: number; subject: string; kind: string; due: string; due_basis: string; source: string; done_seq: number | null }> = [];
+const SRC_FZ_ACCESS = { law: '152-FZ', en: '152-FZ art. 14 part 3, art. 20 part 1', ru: '152-ФЗ, ч. 3 ст. 14, ч. 1 ст. 20', confidence: 'H' };
+const SRC_GDPR_ACCESS = { law: 'GDPR', en: 'GDPR Art. 12(3), Art. 15', ru: 'GDPR, ст. 12(3), ст. 15', confidence: 'H' };
+const SRC_FZ_WITHDRAWAL = { law: '152-FZ', en: '152-FZ art. 21 part 5 (stop and destroy within 30 days of receipt)', ru: '152-ФЗ, ч. 5 ст. 21 (прекратить обработку и уничтожить в течение 30 дней)', confidence: 'H' };
+let rulesOwn = false;
+function rulesM() {
+  const kinds = ['access', 'rectification', 'erasure', 'restriction', 'objection', 'withdrawal', 'portability', 'regulator'] as const;
+  const deadlines = [
+    ...kinds.map((kind) => ({ law: '152-fz', kind, period: kind === 'withdrawal' ? { calendar_days: 30 } : { working_days: kind === 'rectification' || kind === 'erasure' ? 7 : 10 }, extension: kind === 'access' ? { working_days: 5 } : null, source: '152-FZ art. 14 part 3', source_ru: '152-ФЗ, ч. 3 ст. 14', confidence: kind === 'objection' ? 'M' : 'H' })),
+    ...kinds.map((kind) => ({ law: 'gdpr', kind, period: { months: 1 }, extension: { months: 2 }, source: 'GDPR Art. 12(3)', source_ru: 'GDPR, ст. 12(3)', confidence: kind === 'regulator' ? 'U' : 'H' })),
+  ];
+  return { own: rulesOwn, sha256: (rulesOwn ? 'c0' : '5e').repeat(32), event_seq: rulesOwn ? 321 : null, deadlines };
+}
+const followupsM: Array<{ id: number; request: number; subject: string; kind: string; due: string; due_basis: string; source: string; source_ru: string | null; done_seq: number | null }> = [];
 const erasedSubjects = new Set<string>();
 function dues(kind: string, law: string, received: string, extended = false) {
   const ru = law === 'gdpr' ? null : kind === 'withdrawal' ? plusDays(received, 30) : plusWorking(received, (kind === 'rectification' || kind === 'erasure' ? 7 : 10) + (extended ? 5 : 0));
@@ -208,7 +220,8 @@ function itemOf(r: MRequest) {
   return { ...rest, days_left: daysLeft(r.due), overdue: open && daysLeft(r.due) < 0, name: erasedSubjects.has(r.subject) ? null : r.name };
 }
 function followupOf(f: (typeof followupsM)[number]) {
-  return { ...f, days_left: daysLeft(f.due) };
+  const r = requestsM.find((x) => x.id === f.request);
+  return { ...f, days_left: daysLeft(f.due), name: r?.name ?? null, request_kind: r?.kind ?? 'withdrawal' };
 }
 {
   const t = todayM();
@@ -235,7 +248,7 @@ function followupOf(f: (typeof followupsM)[number]) {
   done.outcome = 'withdrawn';
   done.closed_on = plusDays(t, -8);
   const seq = step(done, 'request.fulfilled', { outcome: 'withdrawn', consents_withdrawn: 2 });
-  followupsM.push({ id: 1, request: done.id, subject: done.subject, kind: 'destroy', due: plusDays(done.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', done_seq: null });
+  followupsM.push({ id: 1, request: done.id, subject: done.subject, kind: 'destroy', due: plusDays(done.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', source_ru: '152-ФЗ, ч. 5 ст. 21', done_seq: null });
   void seq;
   const refused = openM({ kind: 'access', channel: 'post', subject: 'subj-41', name: 'Елена Смирнова', searches: ['Елена'] }, plusDays(t, -40)).r;
   refused.status = 'refused';
@@ -250,11 +263,11 @@ const reasonsM = [
   { code: 'other', ground: '—', confidence: 'U', en: 'Another reason (explained)', ru: 'Иная причина (с объяснением)' },
 ];
 const calendarYears = [
-  { region: 'RU', year: 2025, status: 'decreed', source: 'Постановление Правительства РФ от 04.10.2024 № 1335', loaded: false },
-  { region: 'RU', year: 2026, status: 'decreed', source: 'Постановление Правительства РФ от 24.09.2025 № 1466', loaded: false },
-  { region: 'RU', year: 2027, status: 'provisional', source: 'Проект Минтруда', loaded: false },
-  { region: 'DE', year: 2026, status: 'decreed', source: 'Feiertagsgesetze der Länder (bundesweit)', loaded: false },
-  { region: 'FR', year: 2026, status: 'decreed', source: 'Code du travail, art. L3133-1', loaded: false },
+  { region: 'RU', year: 2025, status: 'decreed', source: 'Government decree No. 1335 of 04.10.2024', sourceRu: 'Постановление Правительства РФ от 04.10.2024 № 1335', loaded: false },
+  { region: 'RU', year: 2026, status: 'decreed', source: 'Government decree No. 1466 of 24.09.2025', sourceRu: 'Постановление Правительства РФ от 24.09.2025 № 1466', loaded: false },
+  { region: 'RU', year: 2027, status: 'provisional', source: 'PROVISIONAL: Labour Code art. 112', sourceRu: 'ПРЕДВАРИТЕЛЬНЫЙ: ст. 112 ТК РФ', loaded: false },
+  { region: 'DE', year: 2026, status: 'decreed', source: 'Feiertagsgesetze der Länder (bundesweit)', sourceRu: null, loaded: false },
+  { region: 'FR', year: 2026, status: 'decreed', source: 'Code du travail, art. L3133-1', sourceRu: null, loaded: false },
 ];
 function requestMock(cmd: string, a: Record<string, unknown>): unknown {
   const byId = (id: unknown) => requestsM.find((r) => r.id === Number(id));
@@ -310,7 +323,7 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
         history: r.history.map((h) => (erased ? { ...h, data: null } : h)), files: r.files,
         followups: followupsM.filter((f) => f.request === r.id).map(followupOf),
         can_extend: ext && ['received', 'identity_check', 'in_progress'].includes(r.status) && r.extended_on === null && daysLeft(r.due) >= 0,
-        sources: (r.law === 'both' ? ['152-FZ: 152-FZ art. 14 part 3, art. 20 part 1 (H)', 'GDPR: GDPR Art. 12(3), Art. 15 (H)'] : r.law === 'gdpr' ? ['GDPR: GDPR Art. 12(3), Art. 15 (H)'] : ['152-FZ: 152-FZ art. 21 part 5 (stop and destroy within 30 days of receipt) (H)']),
+        sources: (r.law === 'both' ? [SRC_FZ_ACCESS, SRC_GDPR_ACCESS] : r.law === 'gdpr' ? [SRC_GDPR_ACCESS] : [SRC_FZ_WITHDRAWAL]),
       };
     }
     case 'request_find_person': {
@@ -359,7 +372,7 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
       const outcome = { access: 'answered', portability: 'answered', regulator: 'answered', rectification: 'rectified', erasure: 'erased', restriction: 'restricted', objection: 'withdrawn', withdrawal: 'withdrawn' }[r.kind] ?? 'answered';
       const seq = step(r, 'request.fulfilled', { outcome });
       if (r.kind === 'withdrawal' || r.kind === 'objection') {
-        followupsM.push({ id: followupsM.length + 1, request: r.id, subject: r.subject, kind: 'destroy', due: plusDays(r.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', done_seq: null });
+        followupsM.push({ id: followupsM.length + 1, request: r.id, subject: r.subject, kind: 'destroy', due: plusDays(r.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', source_ru: '152-ФЗ, ч. 5 ст. 21', done_seq: null });
       }
       if (r.kind === 'erasure') erasedSubjects.add(r.subject);
       Object.assign(r, { status: 'fulfilled', outcome, closed_on: todayM() });
@@ -400,6 +413,13 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
       return `/home/user/${(a as { fileId: number }).fileId}.bin`;
     case 'request_export':
       return [`/home/anna/Документы/request-${String(a.id)}-access.json`, `/home/anna/Документы/request-${String(a.id)}-access.csv`];
+    case 'request_rules':
+      return rulesM();
+    case 'request_rules_load':
+      rulesOwn = a.path !== null && a.path !== undefined;
+      return rulesM();
+    case 'request_rules_export':
+      return '/home/user/request-rules.json';
     case 'calendar_info':
       return { years: calendarYears, gdprCountry, countries: ['DE', 'FR'] };
     case 'calendar_load':

@@ -617,6 +617,20 @@ pub enum RequestAction {
     },
     /// The refusal reasons and their legal grounds.
     Reasons,
+    /// The deadline rules in force (each kind under each law, its source and
+    /// how sure it is); make an edited copy the vault's own, or go back to
+    /// the shipped ones. Open requests' deadlines follow a change.
+    Rules {
+        /// Write the rules in force to FILE (JSON), to edit.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["load", "reset"])]
+        export: Option<PathBuf>,
+        /// Make FILE the vault's own rules (checked whole first; a ledger event records its SHA-256).
+        #[arg(long, value_name = "FILE", conflicts_with = "reset")]
+        load: Option<PathBuf>,
+        /// Use the rules shipped with the program again.
+        #[arg(long)]
+        reset: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -161,7 +161,8 @@ pub fn run(vault: &mut Vault, action: RequestAction, out: Out) -> Result<ExitCod
             out.print(&d, || {
                 let mut s = line(&d.request);
                 for src in &d.sources {
-                    s.push_str(&format!("  deadline: {src}\n"));
+                    let law = if src.en.starts_with(&src.law) { String::new() } else { format!("{}: ", src.law) };
+                    s.push_str(&format!("  deadline: {law}{} ({})\n", src.en, src.confidence));
                 }
                 if let Some(t) = d.data["text"].as_str() {
                     s.push_str(&format!("  text: {t}\n"));
@@ -258,8 +259,67 @@ pub fn run(vault: &mut Vault, action: RequestAction, out: Out) -> Result<ExitCod
                     .collect()
             });
         }
+        RequestAction::Rules { export, load, reset } => rules_command(vault, export, load, reset, out)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn period_text(p: &consent_ledger_core::calendar::Period) -> String {
+    use consent_ledger_core::calendar::Period;
+    match p {
+        Period::WorkingDays(0) | Period::CalendarDays(0) | Period::Months(0) => "at once".into(),
+        Period::WorkingDays(n) => format!("{n} working days"),
+        Period::CalendarDays(n) => format!("{n} days"),
+        Period::Months(n) => format!("{n} month(s)"),
+    }
+}
+
+fn rules_command(vault: &mut Vault, export: Option<PathBuf>, load: Option<PathBuf>, reset: bool, out: Out) -> Result<()> {
+    if let Some(file) = load {
+        let text = crate::commands::read_text(&file)?;
+        let seq = vault.with_tx(|tx, actor| settings::set_rules(tx, actor, Some(&text)))?;
+        let info = settings::rules_info(vault.conn())?;
+        out.print(&json!({ "own": true, "sha256": info.sha256, "seq": seq }), || match seq {
+            Some(s) => format!("The vault's own request rules are in force (SHA-256 {}), event #{s}; open requests' deadlines recomputed.", info.sha256),
+            None => "These rules are already in force: nothing changed.".into(),
+        });
+        return Ok(());
+    }
+    if reset {
+        let seq = vault.with_tx(|tx, actor| settings::set_rules(tx, actor, None))?;
+        out.print(&json!({ "own": false, "seq": seq }), || match seq {
+            Some(s) => format!("The shipped request rules are in force again, event #{s}; open requests' deadlines recomputed."),
+            None => "The shipped request rules are already in force: nothing changed.".into(),
+        });
+        return Ok(());
+    }
+    let info = settings::rules_info(vault.conn())?;
+    if let Some(file) = export {
+        write_atomic(&file, info.text.as_bytes())?;
+        out.print(&json!({ "file": file.display().to_string(), "sha256": info.sha256 }), || {
+            format!("The rules in force written to {}. Edit it, then `request rules --load {}`.", file.display(), file.display())
+        });
+        return Ok(());
+    }
+    out.print(&info, || {
+        let mut s = match info.event_seq {
+            Some(seq) => format!("The vault's own request rules (loaded by event #{seq}), SHA-256 {}\n", info.sha256),
+            None => format!("The request rules shipped with the program, SHA-256 {}\n", info.sha256),
+        };
+        for r in &info.deadlines {
+            s.push_str(&format!(
+                "{:<7} {:<14} {:<16} {:<18} [{}] {}\n",
+                r.law,
+                r.kind.as_str(),
+                period_text(&r.period),
+                r.extension.as_ref().map(|e| format!("+{}", period_text(e))).unwrap_or_else(|| "no extension".into()),
+                r.confidence,
+                r.source
+            ));
+        }
+        s
+    });
+    Ok(())
 }
 
 /// Writes access.json and access.csv for the person into `dir` (created if needed).

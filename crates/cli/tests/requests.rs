@@ -190,6 +190,48 @@ fn calendar_show_load_and_country() {
 }
 
 #[test]
+fn the_vault_can_keep_its_own_request_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let s = consent(&dir, "Smith Anna", "anna@kvartirnik.ru");
+    let r = json(&cli(&dir, &["--json", "request", "new", "--kind", "access", "--law", "152-fz", "--subject", &s]));
+    let id = r["id"].as_u64().unwrap().to_string();
+    let shipped = json(&cli(&dir, &["--json", "request", "rules"]));
+    assert_eq!(shipped["own"], false);
+    let access = |info: &serde_json::Value| {
+        info["deadlines"].as_array().unwrap().iter().find(|d| d["law"] == "152-fz" && d["kind"] == "access").unwrap().clone()
+    };
+    assert_eq!(access(&shipped)["period"], serde_json::json!({ "working_days": 10 }));
+    // Export, edit the access deadline as a lawyer might, load it back.
+    let f = tmp.path().join("rules.json");
+    ok(&cli(&dir, &["request", "rules", "--export", f.to_str().unwrap()]));
+    let text = std::fs::read_to_string(&f).unwrap();
+    let marker = r#""access":        { "period": { "working_days": 10 }"#;
+    assert!(text.contains(marker), "the shipped layout changed: adjust the test");
+    std::fs::write(&f, text.replacen(marker, r#""access":        { "period": { "working_days": 5 }"#, 1)).unwrap();
+    let before = events(&dir);
+    // A broken copy is refused whole and changes nothing.
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, text.replace(r#""other""#, r#""another""#)).unwrap();
+    refused(&cli(&dir, &["--json", "request", "rules", "--load", bad.to_str().unwrap()]), "need a refusal reason");
+    std::fs::write(&bad, "{ not json").unwrap();
+    refused(&cli(&dir, &["--json", "request", "rules", "--load", bad.to_str().unwrap()]), "not valid");
+    assert_eq!(events(&dir), before);
+    let loaded = json(&cli(&dir, &["--json", "request", "rules", "--load", f.to_str().unwrap()]));
+    assert_eq!(loaded["own"], true);
+    let own = json(&cli(&dir, &["--json", "request", "rules"]));
+    assert_eq!((own["own"].as_bool(), own["event_seq"].as_u64()), (Some(true), loaded["seq"].as_u64()));
+    assert_eq!(access(&own)["period"], serde_json::json!({ "working_days": 5 }));
+    // The open request follows the vault's rules.
+    let shown = json(&cli(&dir, &["--json", "request", "show", &id]));
+    assert!(shown["due"].as_str().unwrap() < r["due"].as_str().unwrap(), "{shown}");
+    ok(&cli(&dir, &["request", "rules", "--reset"]));
+    assert_eq!(json(&cli(&dir, &["--json", "request", "show", &id]))["due"], r["due"]);
+    assert_eq!(json(&cli(&dir, &["--json", "request", "rules"]))["own"], false);
+    ok(&cli(&dir, &["verify"]));
+}
+
+#[test]
 fn request_help_has_examples() {
     for args in [vec!["request", "--help"], vec!["calendar", "--help"], vec!["suppression", "--help"]] {
         let o = ok(&cli(Path::new("unused"), &args));

@@ -38,6 +38,8 @@ pub struct CalendarYear {
     /// decreed or provisional.
     pub status: String,
     pub source: String,
+    /// The source in Russian, when the calendar file gives it.
+    pub source_ru: Option<String>,
     /// Loaded by the user (not shipped with the program).
     pub loaded: bool,
 }
@@ -206,6 +208,7 @@ pub async fn calendar_info(state: AppStateArc<'_>) -> IpcResult<CalendarInfo> {
                     year: y.year,
                     status: serde_json::to_value(y.status).ok().and_then(|s| s.as_str().map(String::from)).unwrap_or_default(),
                     source: y.source.clone(),
+                    source_ru: y.source_ru.clone(),
                     loaded: shipped.year(&y.region, y.year) != Some(y),
                 }
             })
@@ -222,6 +225,46 @@ pub async fn calendar_load(state: AppStateArc<'_>, path: String) -> IpcResult<Ve
         let bytes = crate::commands::consents::read_file(&path)?;
         let text = String::from_utf8(bytes).map_err(|_| Error::Invalid("the calendar file is not UTF-8 text".into()))?;
         Ok(v.with_tx(|tx, actor| settings::load_calendar(tx, actor, &text))?)
+    })
+    .await
+}
+
+/// The request rules in force (the shipped ones or the vault's own) with their deadlines.
+#[tauri::command]
+pub async fn request_rules(state: AppStateArc<'_>) -> IpcResult<settings::RulesInfo> {
+    on_vault(state, move |v| Ok(settings::rules_info(v.conn())?)).await
+}
+
+/// Makes the rules file at `path` (picked with `import_pick_file`) the
+/// vault's own, or with no path returns to the shipped rules; open requests
+/// are dated again.
+#[tauri::command]
+pub async fn request_rules_load(state: AppStateArc<'_>, path: Option<String>) -> IpcResult<settings::RulesInfo> {
+    on_vault(state, move |v| {
+        let text = match &path {
+            Some(p) => Some(
+                String::from_utf8(crate::commands::consents::read_file(p)?)
+                    .map_err(|_| Error::Invalid("the rules file is not UTF-8 text".into()))?,
+            ),
+            None => None,
+        };
+        v.with_tx(|tx, actor| settings::set_rules(tx, actor, text.as_deref()))?;
+        Ok(settings::rules_info(v.conn())?)
+    })
+    .await
+}
+
+/// Saves the rules in force as JSON where the user chooses (to edit and load
+/// back); the path, or None if cancelled.
+#[tauri::command]
+pub async fn request_rules_export<R: Runtime>(window: Window<R>, state: AppStateArc<'_>, title: String) -> IpcResult<Option<String>> {
+    let Some(path) = save_as(&window, title, "request-rules.json", Some("json")).await else {
+        return Ok(None);
+    };
+    on_vault(state, move |v| {
+        let info = settings::rules_info(v.conn())?;
+        consent_ledger_core::files::write_atomic(&path, info.text.as_bytes())?;
+        Ok(Some(path.display().to_string()))
     })
     .await
 }

@@ -69,6 +69,9 @@ describe('IPC wrappers', () => {
     await ipc.setGdprCountry('DE');
     await ipc.subjectErase('s-1', 'request 9: destroy');
     await ipc.suppressionExport(true, 'Save');
+    await ipc.requestRulesLoad('/tmp/rules.json');
+    await ipc.requestRulesLoad(null);
+    await ipc.requestRulesExport('Save');
     expect(seen).toEqual([
       ['request_overview', {}],
       ['request_list', { filter, after: { due: '2026-04-01', id: 9 }, limit: 100 }],
@@ -85,6 +88,9 @@ describe('IPC wrappers', () => {
       ['set_gdpr_country', { country: 'DE' }],
       ['subject_erase', { subject: 's-1', reason: 'request 9: destroy' }],
       ['suppression_export', { plain: true, title: 'Save' }],
+      ['request_rules_load', { path: '/tmp/rules.json' }],
+      ['request_rules_load', { path: null }],
+      ['request_rules_export', { title: 'Save' }],
     ]);
   });
 

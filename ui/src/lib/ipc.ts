@@ -31,6 +31,7 @@ import type { ImportReport } from './bindings/ImportReport';
 import type { IpcError } from './bindings/IpcError';
 import type { Language } from './bindings/Language';
 import type { LedgerPage } from './bindings/LedgerPage';
+import type { RulesInfo } from './bindings/RulesInfo';
 import type { LoadedYear } from './bindings/LoadedYear';
 import type { LockedEvent } from './bindings/LockedEvent';
 import type { NewRequest } from './bindings/NewRequest';
@@ -267,6 +268,11 @@ export const ipc = {
   calendarInfo: () => call<CalendarInfo>('calendar_info'),
   /** Loads a calendar file (from `importPickFile`); open requests are dated again. */
   calendarLoad: (path: string) => call<LoadedYear[]>('calendar_load', { path }),
+  requestRules: () => call<RulesInfo>('request_rules'),
+  /** Makes the rules file at `path` (from `importPickFile`) the vault's own; null: the shipped rules again. */
+  requestRulesLoad: (path: string | null) => call<RulesInfo>('request_rules_load', { path }),
+  /** Saves the rules in force as JSON through a native save dialog; the path, or null if cancelled. */
+  requestRulesExport: (title: string) => call<string | null>('request_rules_export', { title }),
   /** The GDPR country whose public holidays count (two letters), or null: weekends only. */
   setGdprCountry: (country: string | null) => call<null>('set_gdpr_country', { country }),
   /** Erases a person for good (every merged subject); `reason` names the request. */

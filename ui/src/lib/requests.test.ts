@@ -23,7 +23,9 @@ import {
   monthTick,
   yearsByRegion,
   searchesText,
-  sourceParts,
+  sourceText,
+  inLanguage,
+  periodText,
   fulfilFields,
   fulfilProblems,
   intakeProblems,
@@ -300,13 +302,24 @@ describe('small formats', () => {
 });
 
 describe('sources, searches and chart ticks', () => {
-  it('takes the confidence letter off a deadline source', () => {
-    expect(sourceParts('152-FZ: 152-FZ art. 21 part 5 (stop and destroy within 30 days of receipt) (H)')).toEqual({
-      text: '152-FZ: 152-FZ art. 21 part 5 (stop and destroy within 30 days of receipt)',
-      confidence: 'H',
-    });
-    expect(sourceParts('GDPR: Art. 31 (U)').confidence).toBe('U');
-    expect(sourceParts('GDPR Art. 12(3)')).toEqual({ text: 'GDPR Art. 12(3)', confidence: null });
+  it('says a deadline source in the interface language, led by its law once', () => {
+    const fz = { law: '152-FZ', en: '152-FZ art. 21 part 5', ru: '152-ФЗ, ч. 5 ст. 21', confidence: 'H' };
+    expect(sourceText(fz, 'en')).toBe('152-FZ art. 21 part 5');
+    expect(sourceText(fz, 'ru')).toBe('152-ФЗ, ч. 5 ст. 21');
+    const gdpr = { law: 'GDPR', en: 'Art. 31', ru: 'ст. 31', confidence: 'U' };
+    expect(sourceText(gdpr, 'en')).toBe('GDPR: Art. 31');
+    expect(sourceText(gdpr, 'ru-RU')).toBe('GDPR: ст. 31');
+    expect(inLanguage('en text', null, 'ru')).toBe('en text');
+    expect(inLanguage('en text', '', 'ru')).toBe('en text');
+    expect(inLanguage('en text', 'ру', 'en')).toBe('en text');
+  });
+
+  it('says a period of the rules in words', () => {
+    const t = (k: string, v: Record<string, number>) => `${k}:${v.count}`;
+    expect(periodText({ working_days: 10 }, t)).toBe('requests.period.working_days:10');
+    expect(periodText({ calendar_days: 30 }, t)).toBe('requests.period.calendar_days:30');
+    expect(periodText({ months: 2 }, t)).toBe('requests.period.months:2');
+    expect(periodText({ working_days: 0 }, t)).toBe('requests.period.at_once:undefined');
   });
 
   it('says each search as a sentence, nothing for what is no search list', () => {

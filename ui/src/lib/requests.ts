@@ -1,7 +1,9 @@
 // Subjects' requests: the small rules the screens share (what a status
 // allows, how a deadline reads, what the intake and fulfilment forms send).
 // Pure functions, tested in requests.test.ts.
+import type { DeadlineSource } from './bindings/DeadlineSource';
 import type { Fulfilment } from './bindings/Fulfilment';
+import type { Period } from './bindings/Period';
 import type { Hit } from './bindings/Hit';
 import type { IdentityMethod } from './bindings/IdentityMethod';
 import type { Law } from './bindings/Law';
@@ -391,10 +393,25 @@ export function searchesText(v: unknown, t: (key: string, values: Record<string,
   return v.map((s) => t('requests.search_made', { query: s.query, hits: s.hits, candidates: s.candidates })).join('; ');
 }
 
-/** A deadline's source as the shell gives it, its confidence letter (H, M, U) apart. */
-export function sourceParts(source: string): { text: string; confidence: 'H' | 'M' | 'U' | null } {
-  const m = /^(.*\S)\s*\(([HMU])\)\s*$/.exec(source);
-  return m ? { text: m[1], confidence: m[2] as 'H' | 'M' | 'U' } : { text: source, confidence: null };
+/** The Russian text where the interface is Russian and the data gives one, else the English. */
+export function inLanguage(en: string, ru: string | null | undefined, lang: string): string {
+  return lang.startsWith('ru') && ru ? ru : en;
+}
+
+/** A deadline's source in the interface's language, led by its law unless the text names it already. */
+export function sourceText(s: DeadlineSource, lang: string): string {
+  const ru = lang.startsWith('ru');
+  const text = inLanguage(s.en, s.ru, lang);
+  const law = ru && s.law === '152-FZ' ? '152-ФЗ' : s.law;
+  return text.startsWith(law) ? text : `${law}: ${text}`;
+}
+
+/** A period of the rules as words: "10 working days", "1 month". */
+export function periodText(p: Period, t: (key: string, values: Record<string, number>) => string): string {
+  if (Object.values(p)[0] === 0) return t('requests.period.at_once', {});
+  if ('working_days' in p) return t('requests.period.working_days', { count: p.working_days });
+  if ('calendar_days' in p) return t('requests.period.calendar_days', { count: p.calendar_days });
+  return t('requests.period.months', { count: p.months });
 }
 
 /** A step's body or data as (field, text) pairs; nothing for what is no object (e.g. erased data: null). */

@@ -78,6 +78,9 @@ pub struct Year {
     pub status: YearStatus,
     /// Where the dates come from, e.g. "Government decree No. 1466 of 24.09.2025".
     pub source: String,
+    /// The same source in Russian, for the Russian interface and documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ru: Option<String>,
     /// Days off besides weekends (sorted). RU: weekdays only (a holiday on a
     /// weekend is moved by art. 112 part 2 or the decree to a weekday, and
     /// that weekday is listed). Countries: the public holidays, which may fall
@@ -108,6 +111,7 @@ pub struct YearSummary {
     pub year: i32,
     pub status: YearStatus,
     pub source: String,
+    pub source_ru: Option<String>,
     /// Working days in the year (RU 2025 and 2026: 247).
     pub working_day_count: u32,
     /// Days off in the year, weekends included (RU 2025 and 2026: 118).
@@ -120,6 +124,7 @@ pub struct YearSummary {
 
 /// A legal period. JSON: `{"working_days":10}`, `{"calendar_days":30}`,
 /// `{"months":1}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
@@ -371,6 +376,7 @@ impl Calendar {
             year: y.year,
             status: y.status,
             source: y.source.clone(),
+            source_ru: y.source_ru.clone(),
             working_day_count: working,
             day_off_count: off,
             days_off: y.days_off.clone(),

@@ -19,6 +19,8 @@ struct RawYear {
     year: i64,
     status: String,
     source: String,
+    #[serde(default)]
+    source_ru: Option<String>,
     days_off: Vec<String>,
     working_days: Vec<String>,
 }
@@ -93,6 +95,7 @@ fn check(raw: RawYear) -> std::result::Result<Year, String> {
             "{region} {year}: source is empty: name the decree or law the dates come from"
         ));
     }
+    let source_ru = raw.source_ru.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let days_off =
         dates(&raw.days_off, "days_off", year).map_err(|e| format!("{region} {year}: {e}"))?;
     let working_days = dates(&raw.working_days, "working_days", year)
@@ -124,6 +127,7 @@ fn check(raw: RawYear) -> std::result::Result<Year, String> {
         year,
         status,
         source,
+        source_ru,
         days_off: days_off.into_iter().collect(),
         working_days: working_days.into_iter().collect(),
     })

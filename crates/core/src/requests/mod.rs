@@ -881,6 +881,8 @@ pub struct FollowupItem {
     pub due: String,
     pub due_basis: String,
     pub source: String,
+    /// The source in Russian, when the rules in force give it.
+    pub source_ru: Option<String>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub days_left: i64,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
@@ -904,7 +906,20 @@ pub struct Detail {
     /// The extension is still possible (once, before the deadline, if the kind allows one).
     pub can_extend: bool,
     /// The provision each law's deadline comes from.
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
+}
+
+/// Where a deadline comes from, in both languages, with how sure it is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", ts(rename = "DeadlineSource"))]
+pub struct Source {
+    /// "152-FZ" or "GDPR".
+    pub law: String,
+    pub en: String,
+    pub ru: String,
+    /// H, M or U as in legal-facts.
+    pub confidence: String,
 }
 
 pub fn get(conn: &Connection, id: u64, today: NaiveDate) -> Result<Detail> {
@@ -956,10 +971,11 @@ pub fn get(conn: &Connection, id: u64, today: NaiveDate) -> Result<Detail> {
     let mut extendable = true;
     for l in laws {
         let d = rules.deadline(request.kind, *l)?;
-        sources.push(if d.source.starts_with(l.label()) {
-            format!("{} ({})", d.source, d.confidence)
-        } else {
-            format!("{}: {} ({})", l.label(), d.source, d.confidence)
+        sources.push(Source {
+            law: l.label().into(),
+            en: d.source.clone(),
+            ru: d.source_ru.clone().unwrap_or_else(|| d.source.clone()),
+            confidence: d.confidence.clone(),
         });
         extendable &= d.extension.is_some();
     }
@@ -999,17 +1015,20 @@ pub fn followups(conn: &Connection, request: Option<u64>, pending_only: bool, to
     }
     sql.push_str(" ORDER BY f.due, f.id");
     let mut stmt = conn.prepare_cached(&sql)?;
+    let rules = Rules::of_vault(conn)?;
     let map = |r: &rusqlite::Row| -> rusqlite::Result<FollowupItem> {
         let due: String = r.get(4)?;
+        let (kind, source): (String, String) = (r.get(3)?, r.get(6)?);
         Ok(FollowupItem {
+            source_ru: rules.followup_source_ru(&kind, &source).map(String::from),
             id: r.get::<_, i64>(0)? as u64,
             request: r.get::<_, i64>(1)? as u64,
             subject: r.get(2)?,
-            kind: r.get(3)?,
+            kind,
             days_left: NaiveDate::parse_from_str(&due, "%Y-%m-%d").map(|d| (d - today).num_days()).unwrap_or(0),
             due,
             due_basis: r.get(5)?,
-            source: r.get(6)?,
+            source,
             done_seq: r.get::<_, Option<i64>>(7)?.map(|s| s as u64),
             name: r.get(8)?,
             request_kind: Kind::parse(&r.get::<_, String>(9)?)

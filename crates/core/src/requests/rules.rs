@@ -12,7 +12,7 @@ use super::{Kind, Law};
 use crate::calendar::{Basis, Calendar, Due, Period};
 use crate::error::{Error, Result};
 
-const SHIPPED: &str = include_str!("../../templates/requests/rules.json");
+pub(crate) const SHIPPED: &str = include_str!("../../templates/requests/rules.json");
 
 /// One kind's deadline under one law.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,9 @@ pub struct Deadline {
     /// The longest extension allowed (with written reasons and a notice), if any.
     pub extension: Option<Period>,
     pub source: String,
+    /// The same source in Russian (the Russian interface and documents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ru: Option<String>,
     /// H, M or U as in legal-facts.
     pub confidence: String,
 }
@@ -34,6 +37,8 @@ pub struct Followup {
     pub from: String,
     pub period: Period,
     pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ru: Option<String>,
     pub confidence: String,
 }
 
@@ -106,6 +111,16 @@ impl Rules {
                     law.as_str()
                 ))
             })
+    }
+
+    /// The Russian text of a follow-on deadline's source, found by its
+    /// English text (follow-on deadlines store the English one).
+    pub fn followup_source_ru(&self, kind: &str, source: &str) -> Option<&str> {
+        self.followups
+            .values()
+            .flatten()
+            .find(|f| f.kind == kind && f.source == source)
+            .and_then(|f| f.source_ru.as_deref())
     }
 
     pub fn reason(&self, code: &str) -> Result<&Reason> {

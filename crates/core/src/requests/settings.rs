@@ -73,6 +73,66 @@ pub fn set_rules(tx: &Transaction, actor: &str, text: Option<&str>) -> Result<Op
     Ok(changed)
 }
 
+/// One deadline of the rules in force, as Settings and `request rules` list it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleRow {
+    /// "152-fz" or "gdpr".
+    pub law: String,
+    pub kind: super::Kind,
+    pub period: crate::calendar::Period,
+    pub extension: Option<crate::calendar::Period>,
+    pub source: String,
+    pub source_ru: Option<String>,
+    pub confidence: String,
+}
+
+/// The request rules in force and where they come from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RulesInfo {
+    /// The vault's own rules are in force (else the shipped ones).
+    pub own: bool,
+    /// SHA-256 of the rules file in force.
+    pub sha256: String,
+    /// The event that made the vault's own rules the rules in force.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub event_seq: Option<u64>,
+    pub deadlines: Vec<RuleRow>,
+    /// The rules file in force, as written (for saving and editing).
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// Which request rules are in force, with their deadlines.
+pub fn rules_info(conn: &Connection) -> Result<RulesInfo> {
+    let own: Option<(String, i64)> = conn
+        .prepare_cached("SELECT value, event_seq FROM vault_settings WHERE key = ?1")?
+        .query_row([RULES], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (text, seq) = match own {
+        Some((t, s)) => (t, Some(s as u64)),
+        None => (super::rules::SHIPPED.to_string(), None),
+    };
+    let rules = super::rules::Rules::parse(&text)?;
+    let mut deadlines = vec![];
+    for law in [super::Law::Fz152, super::Law::Gdpr] {
+        for &kind in super::Kind::ALL {
+            let d = rules.deadline(kind, law)?;
+            deadlines.push(RuleRow {
+                law: law.as_str().into(),
+                kind,
+                period: d.period,
+                extension: d.extension,
+                source: d.source.clone(),
+                source_ru: d.source_ru.clone(),
+                confidence: d.confidence.clone(),
+            });
+        }
+    }
+    Ok(RulesInfo { own: seq.is_some(), sha256: sha256_hex(text.as_bytes()), event_seq: seq, deadlines, text })
+}
+
 /// What loading a calendar file stored.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, serde::Serialize)]

@@ -9,6 +9,10 @@ export type CalendarYear = { region: string, year: number,
  */
 status: string, source: string, 
 /**
+ * The source in Russian, when the calendar file gives it.
+ */
+sourceRu: string | null, 
+/**
  * Loaded by the user (not shipped with the program).
  */
 loaded: boolean, };

@@ -12,4 +12,8 @@ name: string | null,
 /**
  * The kind of the request that started it.
  */
-request_kind: RequestKind, kind: string, due: string, due_basis: string, source: string, days_left: number, done_seq: number | null, };
+request_kind: RequestKind, kind: string, due: string, due_basis: string, source: string, 
+/**
+ * The source in Russian, when the rules in force give it.
+ */
+source_ru: string | null, days_left: number, done_seq: number | null, };

@@ -196,23 +196,27 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
             });
         }
         ConsentAction::Search { text, limit } => {
-            let hits = search::subjects(vault.conn(), &text, limit)?;
-            out.print(&hits, || {
-                if hits.is_empty() {
-                    return "Nobody found.".into();
+            // JSON: the people found (an array, as scripts expect); the text
+            // adds those found only under another spelling, to confirm.
+            let found = search::find(vault.conn(), &text, limit)?;
+            out.print(&found.hits, || {
+                let line = |h: &search::Hit| {
+                    format!(
+                        "{}  {} consent(s)  {} {} {}{}\n",
+                        h.subject,
+                        h.consents,
+                        h.names.join(" / "),
+                        h.emails.join(" "),
+                        h.phones.join(" "),
+                        if h.restricted { "  [processing restricted]" } else { "" }
+                    )
+                };
+                let mut s: String = if found.hits.is_empty() { "Nobody found.\n".into() } else { found.hits.iter().map(line).collect() };
+                if !found.candidates.is_empty() {
+                    s.push_str("Perhaps the same person, written in the other alphabet or spelt another way (confirm before relying on it):\n");
+                    s.extend(found.candidates.iter().map(|h| format!("  {}", line(h))));
                 }
-                hits.iter()
-                    .map(|h| {
-                        format!(
-                            "{}  {} consent(s)  {} {} {}\n",
-                            h.subject,
-                            h.consents,
-                            h.names.join(" / "),
-                            h.emails.join(" "),
-                            h.phones.join(" ")
-                        )
-                    })
-                    .collect()
+                s
             });
         }
     }

@@ -41,6 +41,11 @@ fn a_withdrawal_from_intake_to_destruction() {
     // Someone searched for by a Latin spelling is offered, not taken for a stranger.
     let o = cli(&dir, &["--json", "request", "new", "--kind", "withdrawal", "--name", "Dmitry Fedorov"]);
     assert_eq!(refused(&o, &s), "invalid");
+    // The register search offers the same person under the other spelling, apart.
+    assert_eq!(json(&cli(&dir, &["--json", "consent", "search", "Dmitry Fedorov"])), serde_json::json!([]));
+    let shown = text(&cli(&dir, &["consent", "search", "Dmitry Fedorov"]).stdout);
+    assert!(shown.starts_with("Nobody found.\nPerhaps the same person") && shown.contains(&s), "{shown}");
+    assert!(text(&cli(&dir, &["consent", "search", "федоров"]).stdout).starts_with(&s));
     let received = days_ago(2);
     let r = json(&cli(
         &dir,

@@ -131,6 +131,14 @@ class VerifyWithoutConsentLedger(unittest.TestCase):
             self.assertEqual((problem["code"], problem["seq"]), ("agreement_altered", seq))
 
 
+class VerifierKey(unittest.TestCase):
+    def test_a_key_whose_base64_holds_a_plus_is_read(self):
+        name, key = verify_vault.parse_verifier_key(
+            "consent-ledger/e128c47ff0d85057a1d73a9a6affc63d+f09ae8dd+AeRpmOhT7eMMI33BsN9nKieZysSTrviyG1+qtum9KgwZ")
+        self.assertEqual(name, "consent-ledger/e128c47ff0d85057a1d73a9a6affc63d")
+        self.assertEqual(len(key), 32)
+
+
 class SampleVault(unittest.TestCase):
     """docs/sample-vault: the committed sample verifies with the results it
     states, through both readers, and is left unchanged."""
@@ -234,6 +242,8 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
                         encoding="utf-8")
         cli("calendar", "load", str(year))
         cls.calendar = last("calendar.loaded")
+        # A letter issued (schema 10): the acknowledgement of the withdrawal.
+        cls.document = cli("letter", "issue", str(cls.request), "acknowledgement")["seq"]
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
 
@@ -315,6 +325,14 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
     def test_restriction_lifted_without_an_event(self):
         dst = self.tampered("unrestrict", "DELETE FROM restrictions;")
         self.assertEqual(self.both(dst), (3, "request_mismatch", self.restricted))
+
+    def test_issued_letter_changed(self):
+        dst = self.tampered("letter", f"UPDATE documents SET pdf = pdf || x'0a' WHERE event_seq = {self.document};")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.document))
+
+    def test_issued_letter_emptied_without_an_erasure(self):
+        dst = self.tampered("letter-gone", f"UPDATE documents SET text = '', pdf = x'', erased = 1 WHERE event_seq = {self.document};")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.document))
 
     def test_calendar_year_changed(self):
         dst = self.tampered("calendar", "UPDATE calendar_years SET body = replace(body, '2027-01-01', '2027-01-02');")

@@ -46,7 +46,7 @@ KEYS_FILE = "keys.json"
 DB_FILE = "vault.db"
 KEYS_FORMAT = "consent-ledger-keys"
 KEYS_VERSION = 1
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 LEAF_VERSION = 1
 STORED_MIN_LEVEL = 6
 PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
@@ -441,7 +441,8 @@ def verifier_key(vault_id: str, public: bytes) -> str:
 
 
 def parse_verifier_key(line: str) -> tuple[str, bytes]:
-    parts = line.strip().split("+")
+    # The name holds no '+'; the base64 key may (split at the first two only).
+    parts = line.strip().split("+", 2)
     if len(parts) != 3:
         raise ToolError("invalid", "a verifier key is NAME+KEYHASH+BASE64KEY")
     name, kh, key = parts
@@ -948,13 +949,14 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem], 
             return fail("requisites_mismatch", seq, f"the organisation's requisites were changed after event #{seq} recorded them")
 
     # 5.7 Requests (schema 9), their files, restrictions, calendar years and settings against their events.
-    return lowest(check_requests(conn, text, erasures)) if schema >= 9 else None
+    # Schema 10 adds the documents issued, checked by their hashes in the same pass.
+    return lowest(check_requests(conn, text, erasures, schema)) if schema >= 9 else None
 
 
-REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed")
+REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed", "document.issued")
 
 
-def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int]) -> list:
+def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], schema: int) -> list:
     """FORMAT.md §10 step 5.7: replays the request events and compares the tables."""
     def field(v: Any) -> str:
         if isinstance(v, str):
@@ -973,9 +975,10 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int]) -
     restricted: dict[str, tuple[bool, int]] = {}
     calendar: dict[tuple[str, int], tuple[int, str]] = {}
     settings: dict[str, tuple[int, Any]] = {}
+    documents: dict[int, tuple[str, str, str, Optional[str]]] = {}
     orphan: Optional[int] = None
     for seq, kind, subj, body in conn.execute(
-        "SELECT seq, kind, subject, body FROM events WHERE kind LIKE 'request.%' OR kind IN (?, ?, ?, ?) ORDER BY seq",
+        "SELECT seq, kind, subject, body FROM events WHERE kind LIKE 'request.%' OR kind IN (?, ?, ?, ?, ?) ORDER BY seq",
         REQUEST_SIDE_KINDS,
     ):
         kind = text(kind)
@@ -1006,6 +1009,9 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int]) -
             continue
         if kind == "settings.changed":
             settings[field(b.get("key"))] = (seq, b.get("value"))
+            continue
+        if kind == "document.issued":
+            documents[seq] = (field(b.get("id")), field(b.get("text_sha256")), field(b.get("pdf_sha256")), subject)
             continue
         rid = b.get("request")
         if not (isinstance(rid, int) and not isinstance(rid, bool) and rid >= 0):
@@ -1100,6 +1106,26 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int]) -
             problems.append((seq, "request_mismatch", f"the setting {key} no longer says what event #{seq} recorded"))
     for key in values:
         problems.append((None, "request_mismatch", f"the setting {key} was never recorded in the ledger"))
+
+    if schema < 10:
+        return problems
+    docs = {}
+    for q, did, tsha, psha, gone, body, pdf in conn.execute(
+        "SELECT CAST(event_seq AS INTEGER), CAST(id AS TEXT), CAST(text_sha256 AS TEXT), CAST(pdf_sha256 AS TEXT),"
+        " CAST(erased AS INTEGER), CAST(text AS BLOB), CAST(pdf AS BLOB) FROM documents"
+    ):
+        docs[q] = (text(did) if did is not None else "", text(tsha) if tsha is not None else "",
+                   text(psha) if psha is not None else "", gone, as_bytes(body) or b"", as_bytes(pdf) or b"")
+    for seq, (did, tsha, psha, subject) in documents.items():
+        row = docs.pop(seq, None)
+        erased_later = subject is not None and erasures.get(subject, 0) > seq
+        ok = row is not None and row[0] == did and row[1] == tsha and row[2] == psha and (
+            (row[3] == 0 and hashlib.sha256(row[4]).hexdigest() == tsha and hashlib.sha256(row[5]).hexdigest() == psha)
+            or (row[3] == 1 and erased_later and row[4] == b"" and row[5] == b""))
+        if not ok:
+            problems.append((seq, "request_mismatch", f"the document {did} issued by event #{seq} is missing or was altered"))
+    for q, row in docs.items():
+        problems.append((q, "request_mismatch", f"the document {row[0]} claims event #{q}, which issued none"))
     return problems
 
 

@@ -163,6 +163,15 @@ pub enum Command {
         action: RequestAction,
     },
 
+    /// Letters of a request (acknowledgement, identity details, extension, answer, refusal, notices): issue, list, show.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme letter list 41\n  consent-ledger --vault ./acme letter issue 41 answer --lang ru --out answer-41.pdf\n  consent-ledger --vault ./acme letter issue 41 acknowledgement --text\n  consent-ledger --vault ./acme letter show R41-ANS-ru --out answer-41.pdf"
+    )]
+    Letter {
+        #[command(subcommand)]
+        action: LetterAction,
+    },
+
     /// The production calendar that 152-FZ deadlines count working days on, and the GDPR country.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme calendar show 2026\n  consent-ledger --vault ./acme calendar load ru-2027.json\n  consent-ledger --vault ./acme calendar country DE"
@@ -220,9 +229,66 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum LetterAction {
+    /// The letters the request can have now, and those issued.
+    List { request: u64 },
+    /// Issue a letter (issuing it again gives the same document, unless its facts changed).
+    Issue {
+        request: u64,
+        /// acknowledgement, identity_request, extension, answer, refusal, rectification_notice or destruction_notice.
+        kind: String,
+        /// ru or en (default: ru under 152-FZ, en under GDPR alone).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Write the PDF here (a portability answer also writes the JSON and CSV it names beside it).
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+        /// Print the plain text (for an e-mail).
+        #[arg(long)]
+        text: bool,
+    },
+    /// An issued document, as it was issued.
+    Show {
+        /// The document's id, e.g. R41-ANS-ru.
+        id: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        text: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum OrgAction {
     /// Print the requisites.
     Show,
+    /// Show or change what documents say beyond the requisites: who signs, the
+    /// information system, who destroys data, and the statements of an access
+    /// answer only the operator can make. Fields not given keep their value ("" clears one).
+    Documents {
+        #[arg(long)]
+        signatory_name: Option<String>,
+        #[arg(long)]
+        signatory_position: Option<String>,
+        /// The information system's name (destruction acts).
+        #[arg(long)]
+        information_system: Option<String>,
+        /// A person who destroys data, as "Full name|Position" (repeatable; replaces the list).
+        #[arg(long, value_name = "NAME|POSITION")]
+        destroyer: Vec<String>,
+        /// Cross-border transfer done or planned (152-FZ art. 14 part 7 item 8; GDPR Art. 15(2)).
+        #[arg(long)]
+        cross_border: Option<String>,
+        /// How the operator meets 152-FZ art. 18.1 (art. 14 part 7 item 9.1).
+        #[arg(long)]
+        measures: Option<String>,
+        /// Automated decisions and profiling (GDPR Art. 15(1)(h)).
+        #[arg(long)]
+        automated: Option<String>,
+        /// Other information federal law requires (art. 14 part 7 item 10).
+        #[arg(long)]
+        other: Option<String>,
+    },
     /// Change some requisites; fields not given keep their value ("" clears one).
     Set {
         #[arg(long)]

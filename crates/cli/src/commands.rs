@@ -264,6 +264,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Consent { action } => return consent::run(vault, action, out),
         Command::Subject { action } => return crate::subject::run(vault, action, out),
         Command::Request { action } => return crate::request::run(vault, action, out),
+        Command::Letter { action } => return crate::document::letter(vault, action, out),
         Command::Calendar { action } => return crate::request::calendar(vault, action, out),
         Command::Suppression { action } => return crate::request::suppression(vault, action, out),
         Command::Import {
@@ -292,6 +293,9 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
 }
 
 fn org(vault: &mut Vault, action: OrgAction, out: Out) -> Result<ExitCode> {
+    if let OrgAction::Documents { .. } = action {
+        return crate::document::profile(vault, action, out);
+    }
     if let OrgAction::Set {
         full_name,
         short_name,

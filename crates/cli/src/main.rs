@@ -5,6 +5,7 @@
 mod agreement;
 mod args;
 mod consent;
+mod document;
 mod import;
 mod request;
 mod commands;

@@ -24,13 +24,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0007_register_rebuild.sql")),
         M::up_with_hook(include_str!("migrations/0008_search_folding.sql"), crate::consents::search::refill_index),
         M::up(include_str!("migrations/0009_requests.sql")),
+        M::up(include_str!("migrations/0010_documents.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    9
+    10
 }
 
 /// Turns off SQLite's global memory statistics: with them on, every

@@ -20,7 +20,9 @@ pub mod merkle;
 pub mod organisation;
 pub mod passphrase;
 pub mod pdf;
+#[macro_use]
 pub mod requests;
+pub mod documents;
 pub mod subjects;
 pub mod vault;
 pub mod verify;

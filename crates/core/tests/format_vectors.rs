@@ -211,7 +211,8 @@ fn sample_vault() {
 /// Requests in the sample vault: an access request extended and answered,
 /// a withdrawal fulfilled (consents withdrawn, suppression list, destruction
 /// deadline), a restriction, a refused request, a file, a calendar year and
-/// the GDPR country loaded: every request event kind of FORMAT.md.
+/// the GDPR country loaded: every request event kind of FORMAT.md; and
+/// documents issued.
 fn sample_requests(v: &mut consent_ledger_core::Vault, subjects: &[String]) {
     use consent_ledger_core::requests::{self, fulfil, settings, IdentityCheck, IdentityMethod, Kind, Law, NewRequest};
     let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
@@ -242,6 +243,15 @@ fn sample_requests(v: &mut consent_ledger_core::Vault, subjects: &[String]) {
     let decree = r#"{"region":"RU","year":2027,"status":"decreed","source":"sample","days_off":["2027-01-01","2027-01-04","2027-01-05","2027-01-06","2027-01-07","2027-01-08","2027-02-23","2027-03-08","2027-05-03","2027-05-10","2027-06-14","2027-11-04","2027-12-31"],"working_days":[]}"#;
     v.with_tx(|tx, actor| settings::load_calendar(tx, actor, decree)).unwrap();
     v.with_tx(|tx, actor| settings::set_country(tx, actor, Some("DE"))).unwrap();
+    // Documents (schema 10): the profile, two letters, one of them about a
+    // person erased afterwards (its text and PDF emptied, its event kept).
+    use consent_ledger_core::agreements::model::Language;
+    use consent_ledger_core::documents::{letters, profile, DocKind};
+    let p = profile::Profile { information_system: "CRM «Образец»".into(), ..Default::default() };
+    v.with_tx(|tx, actor| profile::set(tx, actor, &p)).unwrap();
+    letters::issue(v, access, DocKind::Answer, Some(Language::Ru), today).unwrap();
+    letters::issue(v, withdrawal, DocKind::Acknowledgement, Some(Language::En), today).unwrap();
+    v.erase_person(&subjects[0], &format!("request {withdrawal}: destruction after the withdrawal")).unwrap();
 }
 
 fn write_sample_vault(root: &std::path::Path) {

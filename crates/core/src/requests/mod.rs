@@ -1050,5 +1050,6 @@ pub(crate) fn erased(tx: &Transaction, subject: &str, seq: u64) -> Result<()> {
         params![subject, seq as i64],
     )?;
     tx.execute("DELETE FROM request_files WHERE subject_id = ?1", [subject])?;
+    crate::documents::erased(tx, subject)?;
     Ok(())
 }

@@ -49,6 +49,9 @@ pub struct Followup {
 pub struct Reason {
     pub code: String,
     pub ground: String,
+    /// The ground in Russian (Russian letters cite it).
+    #[serde(default)]
+    pub ground_ru: String,
     pub confidence: String,
     pub en: String,
     pub ru: String,

@@ -24,12 +24,12 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
 /// Sets (or with None clears) a setting; event `settings.changed` with the
 /// value for short settings and its SHA-256 for documents. Returns the seq,
 /// or None when nothing changed.
-fn put(tx: &Transaction, actor: &str, key: &str, value: Option<&str>) -> Result<Option<u64>> {
+pub(crate) fn put(tx: &Transaction, actor: &str, key: &str, value: Option<&str>) -> Result<Option<u64>> {
     if get(tx, key)?.as_deref() == value {
         return Ok(None);
     }
     let shown = match (key, value) {
-        (RULES, Some(v)) => json!({ "sha256": sha256_hex(v.as_bytes()) }),
+        (RULES | crate::documents::profile::KEY, Some(v)) => json!({ "sha256": sha256_hex(v.as_bytes()) }),
         (_, v) => json!(v),
     };
     let seq = ledger::append(tx, actor, &[NewEvent::new("settings.changed", json!({ "key": key, "value": shown }))])?[0];

@@ -2,7 +2,8 @@
 //! them (docs/FORMAT.md §10): each request's kind, law, channel, receipt,
 //! requester, status, identity result, extension and outcome replayed from
 //! its `request.*` events; attached files by their hash; restricted people;
-//! loaded calendar years; the vault's settings.
+//! loaded calendar years; the vault's settings; issued documents by their
+//! hashes (emptied only when the person they name was erased).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -37,6 +38,8 @@ pub(super) struct Replay {
     restricted: BTreeMap<String, (bool, u64)>,
     calendar: BTreeMap<(String, i64), (u64, String)>,
     settings: BTreeMap<String, (u64, serde_json::Value)>,
+    /// Issued documents: seq → (id, text SHA-256, PDF SHA-256, subject).
+    documents: BTreeMap<u64, (String, String, String, Option<String>)>,
     /// The lowest seq of a step about a request the log never received.
     orphan: Option<u64>,
 }
@@ -53,7 +56,10 @@ impl Replay {
     /// Whether `kind` is one this check reads.
     pub(super) fn wants(kind: &str) -> bool {
         kind.starts_with("request.")
-            || matches!(kind, "subject.restricted" | "subject.restriction_lifted" | "calendar.loaded" | "settings.changed")
+            || matches!(
+                kind,
+                "subject.restricted" | "subject.restriction_lifted" | "calendar.loaded" | "settings.changed" | "document.issued"
+            )
     }
 
     pub(super) fn event(&mut self, seq: u64, kind: &str, subject: Option<&str>, body: &str) {
@@ -97,6 +103,13 @@ impl Replay {
             }
             "settings.changed" => {
                 self.settings.insert(text(&b["key"]), (seq, b["value"].clone()));
+                return;
+            }
+            "document.issued" => {
+                self.documents.insert(
+                    seq,
+                    (text(&b["id"]), text(&b["text_sha256"]), text(&b["pdf_sha256"]), subject.map(String::from)),
+                );
                 return;
             }
             _ => {}
@@ -242,6 +255,45 @@ impl Replay {
         }
         for key in cal.keys() {
             out.push((None, format!("the calendar year {} {} was never loaded through the ledger", key.0, key.1)));
+        }
+
+        let mut stmt = conn.prepare(
+            "SELECT CAST(event_seq AS INTEGER), CAST(id AS TEXT), CAST(text_sha256 AS TEXT), CAST(pdf_sha256 AS TEXT),
+                    CAST(erased AS INTEGER), CAST(text AS BLOB), CAST(pdf AS BLOB) FROM documents",
+        )?;
+        let mut docs: BTreeMap<u64, (String, String, String, i64, Vec<u8>, Vec<u8>)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    (
+                        r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                        r.get::<_, Option<i64>>(4)?.unwrap_or(-1),
+                        r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default(),
+                        r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
+                    ),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (seq, (id, tsha, psha, subject)) in &self.documents {
+            let erased_later = subject.as_ref().and_then(|s| erased.get(s)).is_some_and(|e| e > seq);
+            let ok = docs.remove(seq).is_some_and(|(rid, rt, rp, gone, t, p)| {
+                rid == *id
+                    && rt == *tsha
+                    && rp == *psha
+                    && match gone {
+                        0 => hex::encode(Sha256::digest(&t)) == *tsha && hex::encode(Sha256::digest(&p)) == *psha,
+                        1 => erased_later && t.is_empty() && p.is_empty(),
+                        _ => false,
+                    }
+            });
+            if !ok {
+                out.push((Some(*seq), format!("the document {id} issued by event #{seq} is missing or was altered")));
+            }
+        }
+        for (seq, d) in &docs {
+            out.push((Some(*seq), format!("the document {} claims event #{seq}, which issued none", d.0)));
         }
 
         let mut stmt = conn.prepare("SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM vault_settings")?;

@@ -1,0 +1,187 @@
+//! `consent-ledger letter list|issue|show` (the letters of a request) and
+//! `org documents` (what documents say beyond the requisites).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use consent_ledger_core::agreements::model::Language;
+use consent_ledger_core::documents::{self, letters, profile, DocKind, Issued};
+use consent_ledger_core::files::write_atomic;
+use consent_ledger_core::requests::access;
+use consent_ledger_core::{Error, Result, Vault};
+use serde_json::json;
+
+use crate::args::{LetterAction, OrgAction};
+use crate::commands::Out;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn line(d: &Issued) -> String {
+    format!(
+        "{:<20} {:<20} {} {}  {}{}\n",
+        d.id,
+        d.kind.as_str(),
+        d.language.as_str(),
+        d.issued_at,
+        d.title,
+        if d.erased { "  [erased with the person]" } else { "" }
+    )
+}
+
+/// Writes the document's PDF to `out`; for a portability answer also the JSON and CSV it names.
+fn write_pdf(vault: &Vault, d: &Issued, out: &Path) -> Result<Vec<String>> {
+    let c = documents::content(vault.conn(), &d.id)?;
+    write_atomic(out, &c.pdf)?;
+    let mut files = vec![out.display().to_string()];
+    if let (DocKind::Answer, Some(r)) = (d.kind, d.request) {
+        let item = consent_ledger_core::requests::get_item(vault.conn(), r, today())?;
+        if item.kind == consent_ledger_core::requests::Kind::Portability && item.outcome.as_deref() != Some("no_data_held") {
+            let on = chrono::DateTime::parse_from_rfc3339(&d.issued_at)
+                .map(|t| t.date_naive())
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+            let facts = access::gather(vault.conn(), &item.subject, Some(r), on)?;
+            let (j, c) = letters::attachments(&facts)?;
+            for (ext, bytes) in [("json", j), ("csv", c)] {
+                let p = out.with_extension(ext);
+                write_atomic(&p, &bytes)?;
+                files.push(p.display().to_string());
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out) -> Result<()> {
+    let files = match out_file {
+        Some(p) => write_pdf(vault, d, p)?,
+        None => vec![],
+    };
+    if text && !out.json {
+        print!("{}", documents::content(vault.conn(), &d.id)?.text);
+        for w in &d.warnings {
+            eprintln!("warning: {w}");
+        }
+        return Ok(());
+    }
+    let body = documents::content(vault.conn(), &d.id).ok().map(|c| c.text).filter(|_| text);
+    let mut v = serde_json::to_value(d).map_err(|e| Error::Invalid(e.to_string()))?;
+    v["files"] = json!(files);
+    if let Some(t) = body {
+        v["text"] = json!(t);
+    }
+    out.print(&v, || {
+        let mut s = format!(
+            "{} {} ({}): {}\nSHA-256 of the PDF {}\nSHA-256 of the text {} (printed in its footer)\n",
+            if d.new { "Issued" } else { "Already issued, unchanged:" },
+            d.id,
+            d.issued_at,
+            d.title,
+            d.pdf_sha256,
+            d.text_sha256
+        );
+        for f in &files {
+            s.push_str(&format!("Written: {f}\n"));
+        }
+        for w in &d.warnings {
+            s.push_str(&format!("Note: {w}\n"));
+        }
+        s
+    });
+    Ok(())
+}
+
+pub fn letter(vault: &mut Vault, action: LetterAction, out: Out) -> Result<ExitCode> {
+    match action {
+        LetterAction::List { request } => {
+            let available = letters::available(vault.conn(), request, today())?;
+            let issued = documents::of_request(vault.conn(), request)?;
+            out.print(&json!({ "request": request, "available": available, "issued": issued }), || {
+                let mut s = format!(
+                    "Request {request} can have: {}\n",
+                    available.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                if issued.is_empty() {
+                    s.push_str("No letter issued yet.\n");
+                } else {
+                    s.push_str("Issued:\n");
+                    s.extend(issued.iter().map(line));
+                }
+                s
+            });
+        }
+        LetterAction::Issue { request, kind, lang, out: file, text } => {
+            let kind = DocKind::parse(&kind)?;
+            let lang = lang.as_deref().map(Language::parse).transpose()?;
+            let d = letters::issue(vault, request, kind, lang, today())?;
+            show(vault, &d, file.as_deref(), text, out)?;
+        }
+        LetterAction::Show { id, out: file, text } => {
+            let d = documents::get(vault.conn(), &id)?;
+            show(vault, &d, file.as_deref(), text, out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn profile(vault: &mut Vault, action: OrgAction, out: Out) -> Result<ExitCode> {
+    let OrgAction::Documents {
+        signatory_name,
+        signatory_position,
+        information_system,
+        destroyer,
+        cross_border,
+        measures,
+        automated,
+        other,
+    } = action
+    else {
+        return Err(Error::Invalid("not an `org documents` command".into()));
+    };
+    let mut p = profile::get(vault.conn())?;
+    let before = p.clone();
+    for (field, value) in [
+        (&mut p.signatory.name, signatory_name),
+        (&mut p.signatory.position, signatory_position),
+        (&mut p.information_system, information_system),
+        (&mut p.cross_border, cross_border),
+        (&mut p.measures, measures),
+        (&mut p.automated, automated),
+        (&mut p.other, other),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+        }
+    }
+    if !destroyer.is_empty() {
+        p.destroyers = destroyer
+            .iter()
+            .map(|d| {
+                let (name, position) = d.split_once('|').ok_or_else(|| {
+                    Error::Invalid(format!("--destroyer {d:?}: write \"Full name|Position\""))
+                })?;
+                Ok(profile::Official { name: name.into(), position: position.into() })
+            })
+            .collect::<Result<_>>()?;
+    }
+    if p != before {
+        vault.with_tx(|tx, actor| profile::set(tx, actor, &p))?;
+    }
+    let p = profile::get(vault.conn())?;
+    out.print(&p, || {
+        let dash = |v: &str| if v.is_empty() { "- (not stated: documents say so)".to_string() } else { v.to_string() };
+        let official = |o: &profile::Official| if o.position.is_empty() { o.name.clone() } else { format!("{}, {}", o.name, o.position) };
+        format!(
+            "Signatory:            {}\nInformation system:   {}\nPeople who destroy:   {}\nCross-border:         {}\nArt. 18.1 measures:   {}\nAutomated decisions:  {}\nOther information:    {}",
+            if p.signatory.name.is_empty() { "- (the requisites' contact person)".into() } else { official(&p.signatory) },
+            dash(&p.information_system),
+            if p.destroyers.is_empty() { "-".into() } else { p.destroyers.iter().map(official).collect::<Vec<_>>().join("; ") },
+            dash(&p.cross_border),
+            dash(&p.measures),
+            dash(&p.automated),
+            dash(&p.other),
+        )
+    });
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,93 @@
+//! `letter` and `org documents` through the real binary: issuing, issuing
+//! again (same bytes), showing, the plain text, portability's files, and
+//! each bad input refused with a clear message and nothing recorded.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use sha2::{Digest, Sha256};
+
+/// A person in the register with a fulfilled request of `kind`; returns the request's id.
+fn fulfilled(dir: &Path, kind: &str) -> String {
+    let s = json(&cli(dir, &["--json", "consent", "add", "--agreement", "A1", "--name", "Фёдоров Дмитрий", "--email", "d@kvartirnik.ru"]));
+    let s = s["subject"].as_str().unwrap();
+    let id = json(&cli(dir, &["--json", "request", "new", "--kind", kind, "--subject", s]))["id"].as_u64().unwrap().to_string();
+    ok(&cli(dir, &["request", "identity", &id, "--method", "email"]));
+    ok(&cli(dir, &["request", "fulfil", &id]));
+    id
+}
+
+#[test]
+fn a_letter_is_issued_once_shown_again_and_read_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let id = fulfilled(&dir, "access");
+    let list = json(&cli(&dir, &["--json", "letter", "list", &id]));
+    assert_eq!(list["available"], serde_json::json!(["acknowledgement", "answer"]));
+    let pdf = tmp.path().join("answer.pdf");
+    let d = json(&cli(&dir, &["--json", "letter", "issue", &id, "answer", "--out", pdf.to_str().unwrap()]));
+    let doc_id = d["id"].as_str().unwrap().to_string();
+    assert_eq!(doc_id, format!("R{id}-ANS-ru"));
+    assert_eq!(d["new"], true);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), d["pdf_sha256"].as_str().unwrap());
+    // Again: the same document, the same bytes.
+    let again_pdf = tmp.path().join("again.pdf");
+    let again = json(&cli(&dir, &["--json", "letter", "issue", &id, "answer", "--out", again_pdf.to_str().unwrap()]));
+    assert_eq!((again["id"].as_str(), again["new"].as_bool()), (Some(doc_id.as_str()), Some(false)));
+    assert_eq!(std::fs::read(&again_pdf).unwrap(), bytes);
+    let shown_pdf = tmp.path().join("shown.pdf");
+    ok(&cli(&dir, &["letter", "show", &doc_id, "--out", shown_pdf.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&shown_pdf).unwrap(), bytes);
+    // The plain text for an e-mail, and its hash is the one in the footer.
+    let t = cli(&dir, &["letter", "show", &doc_id, "--text"]);
+    let body = text(&t.stdout);
+    assert!(body.contains("Фёдоров Дмитрий") && body.contains(&doc_id), "{body}");
+    assert_eq!(hex::encode(Sha256::digest(body.as_bytes())), d["text_sha256"].as_str().unwrap());
+    let listed = json(&cli(&dir, &["--json", "letter", "list", &id]));
+    assert_eq!(listed["issued"][0]["id"].as_str(), Some(doc_id.as_str()));
+    ok(&cli(&dir, &["verify"]));
+}
+
+#[test]
+fn the_profile_fills_the_answer_and_portability_writes_the_files_it_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let p = json(&cli(
+        &dir,
+        &["--json", "org", "documents", "--signatory-name", "Иванова Мария", "--signatory-position", "Директор",
+          "--cross-border", "Трансграничная передача не осуществляется.", "--destroyer", "Петров Пётр|Администратор"],
+    ));
+    assert_eq!(p["destroyers"][0]["position"], "Администратор");
+    refused(&cli(&dir, &["--json", "org", "documents", "--destroyer", "Петров Пётр"]), "Full name|Position");
+    refused(&cli(&dir, &["--json", "org", "documents", "--destroyer", "Петров Пётр|"]), "position");
+    let id = fulfilled(&dir, "portability");
+    let pdf = tmp.path().join("port.pdf");
+    let d = json(&cli(&dir, &["--json", "letter", "issue", &id, "answer", "--lang", "en", "--out", pdf.to_str().unwrap(), "--text"]));
+    let text = d["text"].as_str().unwrap();
+    assert!(text.contains("Иванова Мария, Директор"), "{text}");
+    assert!(text.contains("Трансграничная передача не осуществляется."));
+    for ext in ["json", "csv"] {
+        let f = pdf.with_extension(ext);
+        let sha = hex::encode(Sha256::digest(std::fs::read(&f).unwrap()));
+        assert!(text.contains(&format!("access.{ext} — SHA-256 {sha}")), "{ext} named by its hash");
+    }
+}
+
+#[test]
+fn bad_letters_are_refused_and_record_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let id = fulfilled(&dir, "access");
+    let events = |d: &Path| json(&cli(d, &["--json", "log", "--limit", "10000"]))["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "document.issued").count();
+    refused(&cli(&dir, &["--json", "letter", "issue", &id, "thanks"]), "unknown document kind");
+    refused(&cli(&dir, &["--json", "letter", "issue", &id, "refusal"]), "refuse the request first");
+    refused(&cli(&dir, &["--json", "letter", "issue", &id, "extension"]), "extend the deadline first");
+    refused(&cli(&dir, &["--json", "letter", "issue", &id, "answer", "--lang", "de"]), "use ru or en");
+    refused(&cli(&dir, &["--json", "letter", "issue", "999", "answer"]), "999");
+    assert_eq!(refused(&cli(&dir, &["--json", "letter", "show", "R1-XXX-ru"]), "no document"), "not_found");
+    assert_eq!(events(&dir), 0);
+}

@@ -1,0 +1,267 @@
+//! Letters of the requests workflow through the real vault: each mandatory
+//! item of an access answer is in the PDF's extracted text, in both
+//! languages; issuing again gives the same bytes; a changed fact gives a new
+//! revision; erasure empties the letters but the ledger still proves them;
+//! a tampered document is caught by verify.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
+use consent_ledger_core::documents::{self, letters, profile, DocKind};
+use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
+use consent_ledger_core::agreements::model::Language;
+use consent_ledger_core::Vault;
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A vault with the requisites, a published 152-FZ agreement naming a
+/// processor, and a person who consented to it.
+fn setup(dir: &std::path::Path) -> (Vault, String) {
+    use consent_ledger_core::agreements::{self, model::{Role, ThirdParty}, TemplateKind};
+    let (mut v, _) = vault_with_agreement(dir);
+    let mut r = v.requisites().unwrap();
+    r.full_name = "Общество с ограниченной ответственностью «Ромашка»".into();
+    r.short_name = "ООО «Ромашка»".into();
+    r.inn = "7707083893".into();
+    r.ogrn = "1027700132195".into();
+    r.legal_address = "117997, г. Москва, ул. Вавилова, д. 19".into();
+    r.dpo = "Иванова Мария Петровна".into();
+    v.set_requisites(r).unwrap();
+    let a = v.with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None)).unwrap();
+    let mut content = agreements::view(v.conn(), a, None).unwrap().content;
+    content.third_parties.push(ThirdParty {
+        name: "ООО «Облачные решения»".into(),
+        inn: "7704340310".into(),
+        address: "125167, г. Москва, Ленинградский пр-т, д. 39".into(),
+        role: Role::Processor,
+    });
+    v.with_tx(|tx, _| agreements::save_draft(tx, a, content)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, a, &[], Language::Ru)).unwrap();
+    let t = consents::target(v.conn(), a, None, Action::Given).unwrap();
+    let intake = Intake {
+        name: Some("Фёдоров Дмитрий <b>Иванович</b>".into()),
+        email: Some("d.fedorov@kvartirnik.ru".into()),
+        phone: Some("+7 916 123-45-67".into()),
+        ..Default::default()
+    };
+    let s = v
+        .with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Given, CChannel::WebForm, intake))
+        .unwrap()
+        .subject;
+    (v, s)
+}
+
+fn open(v: &mut Vault, kind: Kind, subject: &str) -> u64 {
+    let id = requests::open(
+        v,
+        NewRequest { kind, subject: Some(subject.into()), name: Some("Фёдоров Дмитрий".into()), ..Default::default() },
+        today(),
+    )
+    .unwrap()
+    .request
+    .id;
+    requests::identity(v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    id
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("d.pdf");
+    std::fs::write(&f, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", f.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+    assert!(out.status.success());
+    // Lines wrap: compare with the whitespace folded.
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn folded(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn verified(v: &Vault) {
+    let r = v.verify(|_, _| true).unwrap();
+    assert!(r.ok(), "{:?}", r.problem);
+}
+
+/// The access answer states each item of 152-FZ art. 14 part 7 and GDPR
+/// Art. 15, keyed by the law's item, with the facts it must carry.
+#[test]
+fn the_access_answer_states_every_mandatory_item_in_both_languages() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let id = open(&mut v, Kind::Access, &s);
+    fulfil::fulfil(&mut v, id, Default::default(), today()).unwrap();
+    let facts = requests::access::gather(v.conn(), &s, Some(id), today()).unwrap();
+    let a = &facts.agreements[0];
+    for lang in [Language::Ru, Language::En] {
+        let doc = letters::issue(&mut v, id, DocKind::Answer, Some(lang), today()).unwrap();
+        assert!(doc.new);
+        assert_eq!(doc.id, format!("R{id}-ANS-{}", lang.as_str()));
+        let c = documents::content(v.conn(), &doc.id).unwrap();
+        let text = pdf_text(&c.pdf);
+        let t: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("templates/letters/{}.json", lang.as_str())).unwrap()).unwrap();
+        let heading = |k: &str| folded(t["access"]["items"][k]["heading"].as_str().unwrap());
+        // (law's item, template item, a fact the item must state)
+        let table: &[(&str, &str, &str)] = &[
+            ("152-FZ 14.7(1), GDPR 15(1)", "confirmation", ""),
+            ("152-FZ 14.7(2), GDPR 15(1)(a)", "grounds", &a.purposes[0]),
+            ("152-FZ 14.7(3)", "methods", &a.actions[0]),
+            ("152-FZ 14.7(4), GDPR 15(1)(c)", "operator", "117997, г. Москва"),
+            ("152-FZ 14.7(4): who receives the data", "operator", "ООО «Облачные решения»"),
+            ("152-FZ 14.7(5), GDPR 15(1)(b),(g)", "data", &a.data_items[0]),
+            ("152-FZ 14.7(6), GDPR 15(1)(d)", "periods", &a.term),
+            ("152-FZ 14.7(7), GDPR 15(1)(e),(f)", "rights", "privacy@romashka.example"),
+            ("152-FZ 14.7(8), GDPR 15(1)(c), 15(2)", "cross_border", ""),
+            ("152-FZ 14.7(9)", "processors", "125167, г. Москва, Ленинградский пр-т, д. 39"),
+            ("152-FZ 14.7(9.1)", "measures", ""),
+            ("GDPR 15(1)(h)", "automated", ""),
+            ("152-FZ 14.7(10)", "other", ""),
+        ];
+        for (item, key, fact) in table {
+            assert!(text.contains(&heading(key)), "{lang:?} {item}: heading {:?} missing", heading(key));
+            assert!(text.contains(&folded(fact)), "{lang:?} {item}: {fact:?} missing");
+        }
+        // GDPR 15(3): the copy of the data, hostile text as text.
+        for value in ["d.fedorov@kvartirnik.ru", "Фёдоров Дмитрий <b>Иванович</b>", "ООО «Ромашка»", &doc.id, &doc.text_sha256] {
+            assert!(text.contains(value), "{lang:?}: {value:?} missing");
+        }
+        // The plain text says the same, without the footer.
+        assert!(c.text.contains("d.fedorov@kvartirnik.ru") && c.text.contains(&doc.id));
+        assert!(!c.text.contains(&doc.text_sha256));
+        // The profile states nothing yet: the answer says so and the operator is told.
+        assert!(doc.warnings.iter().any(|w| w.contains("cross-border")), "{:?}", doc.warnings);
+    }
+    verified(&v);
+}
+
+#[test]
+fn issuing_again_gives_the_same_bytes_and_a_changed_fact_a_new_revision() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let id = open(&mut v, Kind::Access, &s);
+    fulfil::fulfil(&mut v, id, Default::default(), today()).unwrap();
+    let first = letters::issue(&mut v, id, DocKind::Answer, None, today()).unwrap();
+    let bytes = documents::content(v.conn(), &first.id).unwrap();
+    let events = v.conn().query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap();
+    let again = letters::issue(&mut v, id, DocKind::Answer, None, today()).unwrap();
+    assert!(!again.new);
+    assert_eq!((again.id.as_str(), again.pdf_sha256.as_str()), (first.id.as_str(), first.pdf_sha256.as_str()));
+    assert_eq!(documents::content(v.conn(), &again.id).unwrap(), bytes);
+    assert_eq!(v.conn().query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), events);
+    // A statement added to the profile changes the answer: a new revision.
+    v.with_tx(|tx, actor| {
+        profile::set(
+            tx,
+            actor,
+            &profile::Profile { cross_border: "Трансграничная передача не осуществляется.".into(), ..Default::default() },
+        )
+    })
+    .unwrap();
+    let second = letters::issue(&mut v, id, DocKind::Answer, None, today()).unwrap();
+    assert!(second.new);
+    assert_eq!(second.id, format!("{}/2", first.id));
+    assert!(pdf_text(&documents::content(v.conn(), &second.id).unwrap().pdf).contains("Трансграничная передача не осуществляется."));
+    assert!(!second.warnings.iter().any(|w| w.contains("cross-border")));
+    // The first stays as it was issued.
+    assert_eq!(documents::content(v.conn(), &first.id).unwrap(), bytes);
+    assert_eq!(documents::of_request(v.conn(), id).unwrap().len(), 2);
+    verified(&v);
+}
+
+#[test]
+fn every_letter_of_the_workflow_can_be_issued_when_its_step_is_done() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let id = requests::open(&mut v, NewRequest { kind: Kind::Withdrawal, subject: Some(s.clone()), ..Default::default() }, today())
+        .unwrap()
+        .request
+        .id;
+    assert_eq!(letters::available(v.conn(), id, today()).unwrap(), vec![DocKind::Acknowledgement, DocKind::IdentityRequest]);
+    let e = letters::issue(&mut v, id, DocKind::Answer, None, today()).unwrap_err();
+    assert!(e.to_string().contains("fulfil the request first"), "{e}");
+    for k in [DocKind::Acknowledgement, DocKind::IdentityRequest] {
+        let doc = letters::issue(&mut v, id, k, Some(Language::Ru), today()).unwrap();
+        assert!(!documents::content(v.conn(), &doc.id).unwrap().text.is_empty());
+    }
+    requests::identity(&mut v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    let done = fulfil::fulfil(&mut v, id, Default::default(), today()).unwrap();
+    let answer = letters::issue(&mut v, id, DocKind::Answer, Some(Language::En), today()).unwrap();
+    let text = documents::content(v.conn(), &answer.id).unwrap().text;
+    let destroy_by = NaiveDate::parse_from_str(&done.followups[0].due, "%Y-%m-%d").unwrap().format("%-d %B %Y").to_string();
+    assert!(text.contains(&destroy_by), "the destruction deadline {destroy_by} is stated:\n{text}");
+    // The person is erased: the letters naming them are emptied, the ledger still proves them.
+    v.erase_person(&s, &format!("request {id}")).unwrap();
+    assert_eq!(documents::content(v.conn(), &answer.id).unwrap_err().code(), "erased");
+    assert!(documents::get(v.conn(), &answer.id).unwrap().erased);
+    let notice = letters::issue(&mut v, id, DocKind::DestructionNotice, Some(Language::Ru), today()).unwrap();
+    let text = documents::content(v.conn(), &notice.id).unwrap().text;
+    assert!(!text.contains("Фёдоров"), "the notice names nobody once the data is destroyed:\n{text}");
+    verified(&v);
+}
+
+#[test]
+fn a_changed_document_is_caught_by_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let id = open(&mut v, Kind::Access, &s);
+    let doc = letters::issue(&mut v, id, DocKind::Acknowledgement, None, today()).unwrap();
+    verified(&v);
+    v.conn().execute("UPDATE documents SET text = text || ' ' WHERE id = ?1", [&doc.id]).unwrap();
+    let r = v.verify(|_, _| true).unwrap();
+    assert!(!r.ok());
+    assert!(format!("{:?}", r.problem).contains(&doc.id), "{:?}", r.problem);
+    assert!(documents::content(v.conn(), &doc.id).unwrap_err().to_string().contains("altered"));
+}
+
+/// Every letter kind renders in both languages once its step is done, and
+/// says what that step recorded (the reasons of an extension, the ground of a
+/// refusal in the letter's language, the fields rectified).
+#[test]
+fn each_letter_states_what_its_step_recorded() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let text = |v: &mut Vault, id: u64, k: DocKind, lang: Language| {
+        let doc = letters::issue(v, id, k, Some(lang), today()).unwrap();
+        let c = documents::content(v.conn(), &doc.id).unwrap();
+        assert_eq!(folded(&pdf_text(&c.pdf)).contains(&folded(&doc.title)), true, "{}: the PDF shows its title", doc.id);
+        c.text
+    };
+    // Extension.
+    let ext = open(&mut v, Kind::Access, &s);
+    requests::extend(&mut v, ext, "Архив за 2019 год хранится у подрядчика", &today().to_string(), today()).unwrap();
+    for lang in [Language::Ru, Language::En] {
+        assert!(text(&mut v, ext, DocKind::Extension, lang).contains("Архив за 2019 год хранится у подрядчика"));
+    }
+    // Refusal: the ground in the letter's language.
+    let refused = open(&mut v, Kind::Erasure, &s);
+    requests::refuse(&mut v, refused, "legal_obligation", "Договор № 17 от 01.02.2026 обязывает хранить данные", today()).unwrap();
+    let ru = text(&mut v, refused, DocKind::Refusal, Language::Ru);
+    assert!(ru.contains("ч. 5 ст. 21 152-ФЗ") && ru.contains("Договор № 17"), "{ru}");
+    let en = text(&mut v, refused, DocKind::Refusal, Language::En);
+    assert!(en.contains("152-FZ art. 21 part 5") && en.contains("The law obliges"), "{en}");
+    // Rectification: the answer names the fields, the notice to recipients none of the values.
+    let rect = open(&mut v, Kind::Rectification, &s);
+    let f = fulfil::Fulfilment {
+        corrections: fulfil::Corrections { phone: Some("+7 903 000-11-22".into()), ..Default::default() },
+        ..Default::default()
+    };
+    fulfil::fulfil(&mut v, rect, f, today()).unwrap();
+    assert!(text(&mut v, rect, DocKind::Answer, Language::Ru).contains("номер телефона"));
+    let notice = text(&mut v, rect, DocKind::RectificationNotice, Language::Ru);
+    assert!(notice.contains("ООО «Облачные решения»"), "addressed to the recipient:\n{notice}");
+    assert!(!notice.contains("903") && !notice.contains("Фёдоров"), "no values in the notice:\n{notice}");
+    // Portability: the attached files named by their hashes.
+    let port = open(&mut v, Kind::Portability, &s);
+    fulfil::fulfil(&mut v, port, Default::default(), today()).unwrap();
+    let p = text(&mut v, port, DocKind::Answer, Language::En);
+    assert!(p.contains("access.json — SHA-256 ") && p.contains("access.csv — SHA-256 "), "{p}");
+    verified(&v);
+}

@@ -81,5 +81,11 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "subject_erase",
         "subject_unrestrict",
         "suppression_export",
+        "letter_list",
+        "letter_issue",
+        "document_text",
+        "document_save",
+        "documents_profile",
+        "set_documents_profile",
     ]
 }

@@ -1276,3 +1276,269 @@ async fn withdrawal_request_from_intake_to_destruction() {
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
+
+/// The letters of a request: an access request fulfilled through the core
+/// (the person found, identity passed) has its answer issued in Russian from
+/// the request's page (the English interface), with the profile's missing
+/// statements as warnings; the PDF is saved (pdftotext finds the
+/// organisation and the document's id in it) and the text shown. Settings →
+/// Documents fills the profile in Russian, and issuing again makes a second
+/// revision without the warning. No CSP violation, uncaught error or
+/// unhandled rejection on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn letters_are_issued_saved_and_read() {
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
+    use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
+
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("letters");
+    let opts = CreateOptions {
+        organisation: "ООО «Ромашка»".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "Общество с ограниченной ответственностью «Ромашка»".into();
+    r.short_name = "ООО «Ромашка»".into();
+    r.inn = "7707083893".into();
+    r.ogrn = "1027700132195".into();
+    r.legal_address = "117997, г. Москва, ул. Вавилова, д. 19".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let agreement = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &[], Language::Ru))
+        .unwrap();
+    let target = consents::target(v.conn(), agreement, None, Action::Given).unwrap();
+    let intake = Intake {
+        name: Some("Фёдоров Дмитрий <b>Иванович</b>".into()),
+        email: Some("d.fedorov@example.ru".into()),
+        ..Default::default()
+    };
+    let subject = v
+        .with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake))
+        .unwrap()
+        .subject;
+    let today = chrono::Local::now().date_naive();
+    let id = requests::open(
+        &mut v,
+        NewRequest {
+            kind: Kind::Access,
+            subject: Some(subject.clone()),
+            name: Some("Фёдоров Дмитрий".into()),
+            text: Some("Прошу сообщить, какие мои данные вы обрабатываете.".into()),
+            ..Default::default()
+        },
+        today,
+    )
+    .unwrap()
+    .request
+    .id;
+    requests::identity(&mut v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    fulfil::fulfil(&mut v, id, Default::default(), today).unwrap();
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+
+    // The request's page (fulfilled: in the list of every status).
+    ui.click("nav-requests").await;
+    // Nothing open: the fulfilled request is listed under every status.
+    ui.wait("filter-request-status").await;
+    ui.select("filter-request-status", "all").await;
+    ui.until(
+        "the fulfilled request listed",
+        &format!("return document.querySelector(\"[data-testid='request-row'][data-id='{id}']\") !== null"),
+    )
+    .await;
+    ui.c.find(Locator::Css(&format!("[data-testid='request-row'][data-id='{id}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ui.wait("request-page").await;
+    assert_eq!(ui.attr("request-page", "data-status").await.as_deref(), Some("fulfilled"));
+
+    // The letters it can have now: the acknowledgement and the answer; nothing issued yet.
+    ui.wait("letter-issue").await;
+    ui.wait("documents-none").await;
+    let kinds = ui
+        .js("return Array.from(document.querySelectorAll(\"[data-testid='letter-issue']\")).map(b => b.dataset.kind)", vec![])
+        .await;
+    assert_eq!(kinds, json!(["acknowledgement", "answer"]), "{kinds}");
+    // A 152-FZ request: Russian by default.
+    let language = "return document.querySelector(\"[data-testid='letter-language'][data-kind='answer']\").value";
+    assert_eq!(ui.js(language, vec![]).await, json!("ru"));
+    ui.js(
+        "const e = document.querySelector(\"[data-testid='letter-language'][data-kind='answer']\"); \
+         e.value = 'ru'; e.dispatchEvent(new Event('change', { bubbles: true })); return true",
+        vec![],
+    )
+    .await;
+    let u = &ui;
+    let issue_answer = move || async move {
+        u.c.find(Locator::Css("[data-testid='letter-issue'][data-kind='answer']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    issue_answer().await;
+    let doc_id = format!("R{id}-ANS-ru");
+    ui.until(
+        "the answer issued",
+        &format!("return document.querySelector(\"[data-testid='document-row'][data-id='{doc_id}']\") !== null"),
+    )
+    .await;
+    assert_eq!(ui.attr("letter-issued", "data-new").await.as_deref(), Some("true"));
+    // The profile states nothing yet: the warnings, and where to fill it in.
+    let warnings = ui.text("letter-warnings").await;
+    assert!(warnings.contains("abroad") && warnings.contains("Settings → Documents"), "{warnings}");
+    // The request's history has the issue.
+    ui.until(
+        "document.issued in the history",
+        "return document.querySelector(\"[data-testid='history-step'][data-kind='document.issued']\") !== null",
+    )
+    .await;
+    ui.show("letter-warnings").await;
+    ui.shot("60-letters").await;
+
+    // The PDF, saved where the dialog says: the organisation and the id in it.
+    ui.click("btn-document-save").await;
+    ui.wait("document-saved").await;
+    let pdf = exports.join(format!("{doc_id}.pdf"));
+    let out = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in ["ООО «Ромашка»", &doc_id, "d.fedorov@example.ru", "Фёдоров Дмитрий <b>Иванович</b>"] {
+        assert!(text.contains(want), "{want:?} not in the PDF: {text}");
+    }
+    assert!(ui.text("document-saved").await.contains(&pdf.display().to_string()));
+
+    // The text, shown as text (the markup in the name is not markup).
+    ui.click("btn-document-text").await;
+    ui.wait("document-text").await;
+    let shown = ui.text("document-text").await;
+    assert!(shown.contains(&doc_id) && shown.contains("Фёдоров Дмитрий <b>Иванович</b>"), "{shown}");
+    assert_eq!(
+        ui.js("return document.querySelector(\"[data-testid='document-text']\").children.length", vec![]).await,
+        json!(0)
+    );
+    // Copying reports either way (the clipboard may be refused under Xvfb).
+    ui.click("btn-document-copy").await;
+    ui.until(
+        "the copy reported",
+        "return document.querySelector(\"[data-testid='document-row'] .copy-status\").textContent.trim() !== ''",
+    )
+    .await;
+
+    // Settings in Russian: the documents profile filled in and saved.
+    ui.click("nav-settings").await;
+    ui.wait("settings-documents").await;
+    ui.select("settings-language", "ru").await;
+    ui.until(
+        "the interface in Russian",
+        "return document.querySelector(\"[data-testid='nav-settings']\").textContent.trim() === 'Настройки'",
+    )
+    .await;
+    ui.fill("profile-signatory-name", "Иванова Мария Петровна").await;
+    ui.fill("profile-signatory-position", "Генеральный директор").await;
+    ui.fill("profile-information-system", "CRM «Клиенты»").await;
+    ui.click("btn-add-destroyer").await;
+    ui.fill("profile-destroyer-name", "Петров Пётр Петрович").await;
+    // A person without a position is caught before saving.
+    ui.click("btn-save-profile").await;
+    ui.wait("profile-problems").await;
+    assert!(ui.text("profile-problems").await.contains("должность"));
+    ui.fill("profile-destroyer-position", "Системный администратор").await;
+    ui.fill("profile-cross-border", "Трансграничная передача персональных данных не осуществляется.").await;
+    ui.fill("profile-measures", "Назначен ответственный за организацию обработки; политика опубликована на сайте.").await;
+    ui.fill("profile-automated", "Решения на основании исключительно автоматизированной обработки не принимаются.").await;
+    ui.click("btn-save-profile").await;
+    ui.until(
+        "the profile saved",
+        &format!(
+            "const m = document.querySelector(\"{}\"); return !!m && m.dataset.kind === 'ok'",
+            tid("profile-message")
+        ),
+    )
+    .await;
+    ui.gone("profile-problems").await;
+    // The section's beginning: who signs, the system, the people who destroy data.
+    ui.js(
+        "document.activeElement?.blur(); \
+         document.querySelector(\"[data-testid='settings-documents']\").scrollIntoView({ block: 'start' }); \
+         document.documentElement.scrollTop = 0; document.body.scrollTop = 0; return true",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    ui.shot("ru-61-settings-documents").await;
+
+    // Back to the request: the answer again is a second revision, without warnings.
+    ui.click("nav-requests").await;
+    // Nothing open: the fulfilled request is listed under every status.
+    ui.wait("filter-request-status").await;
+    ui.select("filter-request-status", "all").await;
+    ui.until(
+        "the fulfilled request listed",
+        &format!("return document.querySelector(\"[data-testid='request-row'][data-id='{id}']\") !== null"),
+    )
+    .await;
+    ui.c.find(Locator::Css(&format!("[data-testid='request-row'][data-id='{id}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ui.wait("request-page").await;
+    ui.wait("letter-issue").await;
+    issue_answer().await;
+    let second = format!("{doc_id}/2");
+    ui.until(
+        "the second revision",
+        &format!("return document.querySelector(\"[data-testid='document-row'][data-id='{second}']\") !== null"),
+    )
+    .await;
+    ui.wait("letter-issued").await;
+    assert!(ui.c.find(Locator::Css(&tid("letter-warnings"))).await.is_err(), "the profile states everything now");
+    ui.c.find(Locator::Css(&format!("[data-testid='btn-document-text'][data-id='{second}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ui.until(
+        "the second revision's text",
+        &format!("return document.querySelector(\"[data-testid='document-text'][data-id='{second}']\") !== null"),
+    )
+    .await;
+    let text2 = ui
+        .js(&format!("return document.querySelector(\"[data-testid='document-text'][data-id='{second}']\").textContent"), vec![])
+        .await;
+    assert!(text2.as_str().unwrap().contains("Трансграничная передача персональных данных не осуществляется."), "{text2}");
+    ui.show("letters").await;
+    ui.shot("ru-60-letters").await;
+
+    let problems = ui.problems().await;
+    assert!(problems.is_empty(), "{problems:?}");
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}

@@ -475,6 +475,11 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<requests::Source>(),
         one::<consent_ledger_core::calendar::Period>(),
         one::<consent_ledger_core::subjects::Erased>(),
+        one::<crate::commands::documents::LetterList>(),
+        one::<consent_ledger_core::documents::DocKind>(),
+        one::<consent_ledger_core::documents::Issued>(),
+        one::<consent_ledger_core::documents::profile::Official>(),
+        one::<consent_ledger_core::documents::profile::Profile>(),
     ]
 }
 

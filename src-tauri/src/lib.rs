@@ -112,6 +112,12 @@ pub fn configure<R: Runtime>(
             commands::requests::subject_erase,
             commands::requests::subject_unrestrict,
             commands::requests::suppression_export,
+            commands::documents::letter_list,
+            commands::documents::letter_issue,
+            commands::documents::document_text,
+            commands::documents::document_save,
+            commands::documents::documents_profile,
+            commands::documents::set_documents_profile,
         ])
 }
 

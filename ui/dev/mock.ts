@@ -7,6 +7,8 @@
 // "bad" reports rejected rows; "missing" fails to read.
 // Requests: a dozen sample requests (one overdue, one on a provisional
 // calendar, a pending destruction deadline); gdpr=DE sets the GDPR country.
+// Letters: any request's letters can be issued; an answer warns about the
+// documents profile's empty statements until Settings → Documents fills them.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { CheckpointDto } from '../src/lib/bindings/CheckpointDto';
@@ -447,6 +449,103 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
       return undefined;
   }
 }
+type MDoc = {
+  id: string; key: string; kind: string; language: string; request: number; issued_at: string; title: string;
+  text_sha256: string; pdf_sha256: string; seq: number; text: string; stamp: number; subject: string;
+};
+const documentsM: MDoc[] = [];
+let profileM: Record<string, unknown> & { signatory: { name: string; position: string }; destroyers: Array<{ name: string; position: string }> } = {
+  signatory: { name: '', position: '' }, information_system: '', destroyers: [], cross_border: '', measures: 'Политика обработки персональных данных опубликована на сайте; назначен ответственный.', automated: '', other: '',
+};
+const DOC_CODES: Record<string, string> = {
+  acknowledgement: 'ACK', identity_request: 'IDR', extension: 'EXT', answer: 'ANS', refusal: 'REF', rectification_notice: 'RCN', destruction_notice: 'DSN',
+};
+const DOC_TITLES: Record<string, [string, string]> = {
+  acknowledgement: ['Уведомление о получении запроса', 'Acknowledgement of your request'],
+  identity_request: ['Запрос на подтверждение личности', 'Request to confirm your identity'],
+  extension: ['Уведомление о продлении срока ответа', 'Notice of extension'],
+  answer: ['Ответ на запрос субъекта персональных данных', 'Answer to your request'],
+  refusal: ['Мотивированный отказ', 'Reasoned refusal'],
+  rectification_notice: ['Уведомление об уточнении персональных данных', 'Notice of rectification'],
+  destruction_notice: ['Уведомление об уничтожении персональных данных', 'Notice of destruction'],
+};
+function lettersOf(r: MRequest): string[] {
+  const out = ['acknowledgement'];
+  if (['received', 'identity_check', 'in_progress'].includes(r.status) && r.identity !== 'passed' && r.identity !== 'waived') out.push('identity_request');
+  if (r.extended_on) out.push('extension');
+  if (r.status === 'fulfilled') out.push('answer', ...(r.kind === 'rectification' ? ['rectification_notice'] : []));
+  if (r.status === 'refused') out.push('refusal');
+  if (['erasure', 'withdrawal', 'objection'].includes(r.kind) && r.found && erasedSubjects.has(r.subject)) out.push('destruction_notice');
+  return out;
+}
+function docOf(d: MDoc, fresh = false, warnings: string[] = []) {
+  const { text: _t, stamp: _s, subject: _u, ...rest } = d;
+  return { ...rest, new: fresh, erased: erasedSubjects.has(d.subject), retain_until: null, warnings };
+}
+function documentsMock(cmd: string, a: Record<string, unknown>): unknown {
+  const need = (id: unknown) => {
+    const r = requestsM.find((x) => x.id === Number(id));
+    if (!r) throw { code: 'not_found', message: `request ${String(id)} does not exist` };
+    return r;
+  };
+  const docNeed = (id: unknown) => {
+    const d = documentsM.find((x) => x.id === String(id));
+    if (!d) throw { code: 'not_found', message: `no document ${String(id)}` };
+    if (erasedSubjects.has(d.subject)) throw { code: 'erased', message: `document ${d.id} was erased` };
+    return d;
+  };
+  switch (cmd) {
+    case 'letter_list': {
+      const r = need(a.request);
+      return { available: lettersOf(r), issued: documentsM.filter((d) => d.request === r.id).map((d) => docOf(d)), defaultLanguage: r.law === 'gdpr' ? 'en' : 'ru' };
+    }
+    case 'letter_issue': {
+      const r = need(a.request);
+      const kind = String(a.kind);
+      const language = String(a.language);
+      if (!lettersOf(r).includes(kind)) throw { code: 'invalid', message: `request ${r.id} has no ${kind} letter yet (it is ${r.status})` };
+      const warnings =
+        kind === 'answer'
+          ? (['cross_border', 'measures', 'automated'] as const)
+              .filter((k) => String(profileM[k] ?? '') === '')
+              .map((k) => `the documents profile does not state ${k.replace('_', '-')}: the answer says so; fill it in (Settings → Documents, or \`org documents\`)`)
+          : [];
+      const key = `R${r.id}-${DOC_CODES[kind]}-${language}`;
+      const stamp = r.history.length * 1000 + JSON.stringify(profileM).length;
+      const same = documentsM.filter((d) => d.key === key);
+      const last = same.at(-1);
+      if (last && last.stamp === stamp && !erasedSubjects.has(last.subject)) return docOf(last, false, warnings);
+      const id = same.length === 0 ? key : `${key}/${same.length + 1}`;
+      const title = DOC_TITLES[kind][language === 'ru' ? 0 : 1];
+      const org = 'ООО «Ромашка» <script>alert(1)</script>';
+      const who = r.name ?? '—';
+      const text = `${title}\n\n${language === 'ru' ? 'Кому' : 'To'}: ${who}\n${language === 'ru' ? 'Запрос' : 'Request'} №${r.id} ${language === 'ru' ? 'от' : 'of'} ${r.received}\n\n${org}\n\n${id}\n`;
+      const d: MDoc = {
+        id, key, kind, language, request: r.id, issued_at: new Date().toISOString().slice(0, 19) + 'Z', title,
+        text_sha256: (id.length.toString(16) + 'ab').repeat(13).slice(0, 64).padEnd(64, 'c'), pdf_sha256: 'cd'.repeat(32), seq: 0, text, stamp, subject: r.subject,
+      };
+      d.seq = step(r, 'document.issued', { id, key, kind, language, title, text_sha256: d.text_sha256, pdf_sha256: d.pdf_sha256 });
+      documentsM.push(d);
+      return docOf(d, true, warnings);
+    }
+    case 'document_text':
+      return docNeed(a.id).text;
+    case 'document_save':
+      return `/home/anna/Документы/${docNeed(a.id).id.replace(/\//g, '-')}.pdf`;
+    case 'documents_profile':
+      return profileM;
+    case 'set_documents_profile': {
+      const p = a.profile as typeof profileM;
+      const bad = p.destroyers.find((d) => d.name.trim() !== '' && d.position.trim() === '');
+      if (bad) throw { code: 'invalid', message: `${bad.name}: give the position too (order 179 names each person's position)` };
+      profileM = { ...p, destroyers: p.destroyers.filter((d) => d.name.trim() !== '') };
+      nextSeq++;
+      return profileM;
+    }
+    default:
+      return undefined;
+  }
+}
 let importCancelled = false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -679,6 +778,14 @@ mockIPC(
         importCancelled = true;
         return null;
       default: {
+        if (cmd.startsWith('letter_') || cmd.startsWith('document_') || cmd === 'documents_profile' || cmd === 'set_documents_profile') {
+          await sleep(40);
+          try {
+            return documentsMock(cmd, a);
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
         if (cmd.startsWith('request_') || cmd.startsWith('calendar_') || cmd.startsWith('subject_') || cmd === 'set_gdpr_country' || cmd === 'suppression_export') {
           await sleep(40);
           try {

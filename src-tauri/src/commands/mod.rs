@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 pub mod agreements;
 pub mod consents;
+pub mod documents;
 pub mod requests;
 
 use consent_ledger_core::{checkpoint, demo, ledger, passphrase, CreateOptions, Vault};

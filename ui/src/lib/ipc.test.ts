@@ -94,6 +94,37 @@ describe('IPC wrappers', () => {
     ]);
   });
 
+  it('sends the documents commands with the argument names the shell expects', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      return null;
+    });
+    const profile = {
+      signatory: { name: 'Иванова М. П.', position: 'Генеральный директор' },
+      information_system: 'CRM',
+      destroyers: [{ name: 'Петров П. П.', position: 'Администратор' }],
+      cross_border: '',
+      measures: '',
+      automated: '',
+      other: '',
+    };
+    await ipc.letterList(9);
+    await ipc.letterIssue(9, 'answer', 'ru');
+    await ipc.documentText('R9-ANS-ru/2');
+    await ipc.documentSave('R9-ANS-ru/2', 'Save the PDF');
+    await ipc.documentsProfile();
+    await ipc.setDocumentsProfile(profile);
+    expect(seen).toEqual([
+      ['letter_list', { request: 9 }],
+      ['letter_issue', { request: 9, kind: 'answer', language: 'ru' }],
+      ['document_text', { id: 'R9-ANS-ru/2' }],
+      ['document_save', { id: 'R9-ANS-ru/2', title: 'Save the PDF' }],
+      ['documents_profile', {}],
+      ['set_documents_profile', { profile }],
+    ]);
+  });
+
   it('sends the agreement commands with the argument names the shell expects', async () => {
     const seen: Array<[string, unknown]> = [];
     mockIPC((cmd, payload) => {

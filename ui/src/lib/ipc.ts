@@ -15,6 +15,8 @@ import type { Cursor } from './bindings/Cursor';
 import type { Detail } from './bindings/Detail';
 import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
+import type { DocumentKind } from './bindings/DocumentKind';
+import type { DocumentsProfile } from './bindings/DocumentsProfile';
 import type { Due } from './bindings/Due';
 import type { Erased } from './bindings/Erased';
 import type { EventDto } from './bindings/EventDto';
@@ -29,8 +31,10 @@ import type { ImportProgress } from './bindings/ImportProgress';
 import type { ImportRead } from './bindings/ImportRead';
 import type { ImportReport } from './bindings/ImportReport';
 import type { IpcError } from './bindings/IpcError';
+import type { IssuedDocument } from './bindings/IssuedDocument';
 import type { Language } from './bindings/Language';
 import type { LedgerPage } from './bindings/LedgerPage';
+import type { LetterList } from './bindings/LetterList';
 import type { RulesInfo } from './bindings/RulesInfo';
 import type { LoadedYear } from './bindings/LoadedYear';
 import type { LockedEvent } from './bindings/LockedEvent';
@@ -280,6 +284,19 @@ export const ipc = {
   subjectUnrestrict: (subject: string, reason: string) => call<number>('subject_unrestrict', { subject, reason }),
   /** Saves the suppression list as CSV through a native save dialog; the path, or null if cancelled. */
   suppressionExport: (plain: boolean, title: string) => call<string | null>('suppression_export', { plain, title }),
+  // ---- documents issued to data subjects -------------------------------------------
+  /** The letters request `request` can have now, the documents issued for it, and its letters' default language. */
+  letterList: (request: number) => call<LetterList>('letter_list', { request }),
+  /** Issues a letter (event `document.issued`), or returns the same document (`new` false) when nothing changed since. */
+  letterIssue: (request: number, kind: DocumentKind, language: Language) =>
+    call<IssuedDocument>('letter_issue', { request, kind, language }),
+  /** An issued document's plain text; code `erased` once the person was erased. */
+  documentText: (id: string) => call<string>('document_text', { id }),
+  /** Saves an issued document's PDF through a native save dialog; the path, or null if cancelled. */
+  documentSave: (id: string, title: string) => call<string | null>('document_save', { id, title }),
+  documentsProfile: () => call<DocumentsProfile>('documents_profile'),
+  /** Stores the documents profile (checked and trimmed by the core); the profile as stored. */
+  setDocumentsProfile: (profile: DocumentsProfile) => call<DocumentsProfile>('set_documents_profile', { profile }),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';

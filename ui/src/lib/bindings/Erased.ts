@@ -20,4 +20,8 @@ records_destroyed: number,
 /**
  * The seq of the last `subject.erased` event.
  */
-event_seq: number, };
+event_seq: number, 
+/**
+ * The destruction act issued with it (Roskomnadzor order No. 179), kept three years.
+ */
+act: string, };

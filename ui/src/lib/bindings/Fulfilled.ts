@@ -20,4 +20,8 @@ notify: Array<string>,
 /**
  * SHA-256 of the access answer's JSON (access, portability, regulator).
  */
-answer_sha256: string | null, };
+answer_sha256: string | null, 
+/**
+ * The destruction act an erasure issued.
+ */
+act: string | null, };

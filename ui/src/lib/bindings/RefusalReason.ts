@@ -3,4 +3,8 @@
 /**
  * A ground a refusal may cite.
  */
-export type RefusalReason = { code: string, ground: string, confidence: string, en: string, ru: string, };
+export type RefusalReason = { code: string, ground: string, 
+/**
+ * The ground in Russian (Russian letters cite it).
+ */
+ground_ru: string, confidence: string, en: string, ru: string, };

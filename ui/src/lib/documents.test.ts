@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { IssuedDocument } from './bindings/IssuedDocument';
+import en from './i18n/en.json';
+import ru from './i18n/ru.json';
+import {
+  DOCUMENT_KINDS,
+  emptyProfile,
+  kindKey,
+  languagesFor,
+  latestIssued,
+  LETTER_LANGUAGES,
+  mentionsProfile,
+  pdfFileName,
+  profileForm,
+  profileProblems,
+  PROFILE_STATEMENTS,
+  revisionOf,
+  sameProfile,
+  toProfile,
+  warningOf,
+} from './documents';
+
+function doc(id: string, kind: IssuedDocument['kind'], language: IssuedDocument['language'], seq: number, erased = false): IssuedDocument {
+  return {
+    id,
+    key: id.split('/')[0],
+    kind,
+    language,
+    request: 41,
+    issued_at: '2026-03-02T10:00:00Z',
+    title: 'Ответ',
+    text_sha256: 'ab'.repeat(32),
+    pdf_sha256: 'cd'.repeat(32),
+    seq,
+    new: false,
+    erased,
+    retain_until: null,
+    warnings: [],
+  };
+}
+
+/** The value at a dotted path of a translation file. */
+function at(tree: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), tree);
+}
+
+describe('letters', () => {
+  it('names every kind in both languages, and only known kinds', () => {
+    for (const k of DOCUMENT_KINDS) {
+      const key = kindKey(k)!;
+      expect(typeof at(en, key)).toBe('string');
+      expect(typeof at(ru, key)).toBe('string');
+    }
+    expect(kindKey('evidence_pack')).toBeNull();
+    for (const l of LETTER_LANGUAGES) {
+      expect(typeof at(en, `documents.language.${l}`)).toBe('string');
+      expect(typeof at(ru, `documents.language.${l}`)).toBe('string');
+    }
+  });
+
+  it('suggests the PDF file name the shell does, revisions included', () => {
+    expect(pdfFileName('R41-ANS-ru')).toBe('R41-ANS-ru.pdf');
+    expect(pdfFileName('R41-ANS-ru/2')).toBe('R41-ANS-ru-2.pdf');
+    expect(revisionOf('R41-ANS-ru')).toBe(1);
+    expect(revisionOf('R41-ANS-ru/3')).toBe(3);
+  });
+
+  it('finds the latest revision of a kind in a language', () => {
+    const issued = [doc('R41-ANS-ru', 'answer', 'ru', 10), doc('R41-ANS-en', 'answer', 'en', 11), doc('R41-ANS-ru/2', 'answer', 'ru', 12), doc('R41-ACK-ru', 'acknowledgement', 'ru', 5)];
+    expect(latestIssued(issued, 'answer', 'ru')?.id).toBe('R41-ANS-ru/2');
+    expect(latestIssued(issued, 'answer', 'en')?.id).toBe('R41-ANS-en');
+    expect(latestIssued(issued, 'refusal', 'ru')).toBeNull();
+  });
+
+  it('keeps the language chosen per kind, else the request default', () => {
+    expect(languagesFor(['acknowledgement', 'answer'], { answer: 'en' }, 'ru')).toEqual({ acknowledgement: 'ru', answer: 'en' });
+    expect(languagesFor(['answer'], {}, 'en')).toEqual({ answer: 'en' });
+  });
+
+  it('reads the profile warnings the core gives, anything else as written', () => {
+    const w = 'the documents profile does not state cross-border: the answer says so; fill it in (Settings → Documents, or `org documents`)';
+    expect(warningOf(w)).toEqual({ statement: 'cross_border' });
+    expect(warningOf('the documents profile does not state measures: …')).toEqual({ statement: 'measures' });
+    expect(warningOf('the documents profile does not state automated: …')).toEqual({ statement: 'automated' });
+    expect(warningOf('the documents profile does not state colour: …')).toEqual({ text: 'the documents profile does not state colour: …' });
+    expect(warningOf('<b>something else</b>')).toEqual({ text: '<b>something else</b>' });
+    expect(mentionsProfile([w])).toBe(true);
+    expect(mentionsProfile(['the requisites lack an address'])).toBe(false);
+    expect(mentionsProfile([])).toBe(false);
+    for (const s of PROFILE_STATEMENTS) {
+      expect(typeof at(en, `documents.letters.warning.${s}`)).toBe('string');
+      expect(typeof at(ru, `documents.letters.warning.${s}`)).toBe('string');
+    }
+  });
+});
+
+describe('the documents profile form', () => {
+  it('edits a copy, and sends every text trimmed without wholly empty rows', () => {
+    const stored = { ...emptyProfile(), destroyers: [{ name: 'Петров П. П.', position: 'Администратор' }] };
+    const f = profileForm(stored);
+    f.destroyers[0].name = 'Сидоров';
+    f.signatory.name = '  Иванова М. П. ';
+    expect(stored.destroyers[0].name).toBe('Петров П. П.');
+    expect(stored.signatory.name).toBe('');
+    f.destroyers.push({ name: ' ', position: '' });
+    f.cross_border = ' Не осуществляется.\n';
+    const p = toProfile(f);
+    expect(p.signatory).toEqual({ name: 'Иванова М. П.', position: '' });
+    expect(p.destroyers).toEqual([{ name: 'Сидоров', position: 'Администратор' }]);
+    expect(p.cross_border).toBe('Не осуществляется.');
+  });
+
+  it('asks for both the name and the position of each person who destroys data', () => {
+    const f = emptyProfile();
+    f.destroyers = [
+      { name: 'Петров', position: '' },
+      { name: '', position: '' },
+      { name: ' ', position: 'Администратор' },
+      { name: 'Сидоров', position: 'Инженер' },
+    ];
+    expect(profileProblems(f)).toEqual([
+      { row: 0, problem: 'position' },
+      { row: 2, problem: 'name' },
+    ]);
+    expect(profileProblems(emptyProfile())).toEqual([]);
+  });
+
+  it('tells a changed profile from one stored the same', () => {
+    const a = emptyProfile();
+    const b = profileForm(a);
+    b.measures = '  ';
+    b.destroyers.push({ name: '', position: '' });
+    expect(sameProfile(a, b)).toBe(true);
+    b.automated = 'Не принимаются.';
+    expect(sameProfile(a, b)).toBe(false);
+  });
+
+  it('has every label and hint in both languages', () => {
+    for (const s of PROFILE_STATEMENTS) {
+      for (const t of [en, ru]) {
+        expect(typeof at(t, `documents.settings.${s}`)).toBe('string');
+        expect(typeof at(t, `documents.settings.${s}_hint`)).toBe('string');
+      }
+    }
+    // The hints name the legal items they answer.
+    expect(at(en, 'documents.settings.cross_border_hint')).toMatch(/item 8/);
+    expect(at(en, 'documents.settings.measures_hint')).toMatch(/item 9\.1/);
+    expect(at(en, 'documents.settings.other_hint')).toMatch(/item 10/);
+    expect(at(en, 'documents.settings.automated_hint')).toMatch(/15\(1\)\(h\)/);
+  });
+});

@@ -1,0 +1,142 @@
+// Pure helpers of the documents screens: a request's letters (which kinds,
+// in which language, already issued or not), the warnings issuing returns,
+// and the documents profile form of Settings.
+import type { DocumentKind } from './bindings/DocumentKind';
+import type { DocumentsProfile } from './bindings/DocumentsProfile';
+import type { IssuedDocument } from './bindings/IssuedDocument';
+import type { Language } from './bindings/Language';
+import type { Official } from './bindings/Official';
+
+export const DOCUMENT_KINDS: readonly DocumentKind[] = [
+  'acknowledgement',
+  'identity_request',
+  'extension',
+  'answer',
+  'refusal',
+  'rectification_notice',
+  'destruction_notice',
+  'destruction_act',
+  'log_extract',
+];
+
+export const LETTER_LANGUAGES: readonly Language[] = ['ru', 'en'];
+
+/** The i18n key of a document kind's name (the kind itself when unknown). */
+export function kindKey(kind: string): string | null {
+  return (DOCUMENT_KINDS as readonly string[]).includes(kind) ? `documents.kind.${kind}` : null;
+}
+
+/** The file name the shell suggests for a document's PDF (`R41-ANS-ru/2` → `R41-ANS-ru-2.pdf`). */
+export function pdfFileName(id: string): string {
+  return `${id.replace(/\//g, '-')}.pdf`;
+}
+
+/** The revision a document id names (1 when it has no `/n`). */
+export function revisionOf(id: string): number {
+  const m = /\/(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 1;
+}
+
+/** The latest document issued of `kind` in `language`, erased or not; null when none was. */
+export function latestIssued(issued: readonly IssuedDocument[], kind: DocumentKind, language: Language): IssuedDocument | null {
+  let found: IssuedDocument | null = null;
+  for (const d of issued) if (d.kind === kind && d.language === language && (found === null || d.seq > found.seq)) found = d;
+  return found;
+}
+
+/** The language chosen for each kind: the one already chosen, else the request's default. */
+export function languagesFor(
+  kinds: readonly DocumentKind[],
+  chosen: Partial<Record<DocumentKind, Language>>,
+  fallback: Language,
+): Record<string, Language> {
+  const out: Record<string, Language> = {};
+  for (const k of kinds) out[k] = chosen[k] ?? fallback;
+  return out;
+}
+
+/** What the profile lacks, as a warning names it (`cross-border`, `measures`, `automated`). */
+export const PROFILE_STATEMENTS = ['cross_border', 'measures', 'automated', 'other'] as const;
+export type ProfileStatement = (typeof PROFILE_STATEMENTS)[number];
+
+/**
+ * A warning of `letter_issue` as the UI shows it: the statements the
+ * documents profile lacks have their own localised sentence (and send the
+ * user to Settings → Documents); any other warning is shown as the core
+ * wrote it.
+ */
+export function warningOf(w: string): { statement: ProfileStatement } | { text: string } {
+  const m = /documents profile does not state ([a-z0-9.-]+)/i.exec(w);
+  if (m) {
+    const s = m[1].toLowerCase().replace(/-/g, '_');
+    if ((PROFILE_STATEMENTS as readonly string[]).includes(s)) return { statement: s as ProfileStatement };
+  }
+  return { text: w };
+}
+
+/** True when any warning is about the documents profile (the hint to Settings is shown). */
+export function mentionsProfile(warnings: readonly string[]): boolean {
+  return warnings.some((w) => 'statement' in warningOf(w) || /Settings → Documents/.test(w));
+}
+
+export function emptyOfficial(): Official {
+  return { name: '', position: '' };
+}
+
+export function emptyProfile(): DocumentsProfile {
+  return {
+    signatory: emptyOfficial(),
+    information_system: '',
+    destroyers: [],
+    cross_border: '',
+    measures: '',
+    automated: '',
+    other: '',
+  };
+}
+
+/** A deep copy to edit (the form never changes what it was given). */
+export function profileForm(p: DocumentsProfile): DocumentsProfile {
+  return {
+    ...p,
+    signatory: { ...p.signatory },
+    destroyers: p.destroyers.map((d) => ({ ...d })),
+  };
+}
+
+/** The profile to send: every text trimmed, rows left wholly empty dropped. */
+export function toProfile(f: DocumentsProfile): DocumentsProfile {
+  const o = (x: Official): Official => ({ name: x.name.trim(), position: x.position.trim() });
+  return {
+    signatory: o(f.signatory),
+    information_system: f.information_system.trim(),
+    destroyers: f.destroyers.map(o).filter((d) => d.name !== '' || d.position !== ''),
+    cross_border: f.cross_border.trim(),
+    measures: f.measures.trim(),
+    automated: f.automated.trim(),
+    other: f.other.trim(),
+  };
+}
+
+export type ProfileProblem = { row: number; problem: 'name' | 'position' };
+
+/**
+ * Rows of the people who destroy data that cannot be saved: order 179
+ * names each person with their position, so a row needs both (a row left
+ * wholly empty is dropped, not a problem). `row` indexes `f.destroyers`.
+ */
+export function profileProblems(f: DocumentsProfile): ProfileProblem[] {
+  const out: ProfileProblem[] = [];
+  f.destroyers.forEach((d, row) => {
+    const name = d.name.trim() !== '';
+    const position = d.position.trim() !== '';
+    if (name && !position) out.push({ row, problem: 'position' });
+    if (!name && position) out.push({ row, problem: 'name' });
+  });
+  return out;
+}
+
+/** True when the two profiles would be stored the same (unsaved changes otherwise). */
+export function sameProfile(a: DocumentsProfile, b: DocumentsProfile): boolean {
+  return JSON.stringify(toProfile(a)) === JSON.stringify(toProfile(b));
+}

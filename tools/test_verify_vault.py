@@ -217,7 +217,7 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cli("consent", "merge", who("anna@example.org"), who("anna@home.example"))
         cls.merge = last("subject.merged")
         cls.erased_subject = who("petr@example.org")
-        cli("subject", "erase", cls.erased_subject, "--reason", "request 12", "--yes")
+        cls.act = cli("subject", "erase", cls.erased_subject, "--reason", "request 12", "--yes")["act"]
         cls.erased = last("subject.erased")
         csv = root / "consents.csv"
         csv.write_text("Дата;ФИО;E-mail\n2025-03-14 10:00;Олег;oleg@example.org\n", encoding="utf-8")
@@ -333,6 +333,14 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
     def test_issued_letter_emptied_without_an_erasure(self):
         dst = self.tampered("letter-gone", f"UPDATE documents SET text = '', pdf = x'', erased = 1 WHERE event_seq = {self.document};")
         self.assertEqual(self.both(dst), (3, "request_mismatch", self.document))
+
+    def test_destruction_act_facts_changed(self):
+        dst = self.tampered("act", f"UPDATE documents SET facts = replace(facts, 'request 12', 'request 13') WHERE id = '{self.act}';")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.erased + 1))
+
+    def test_destruction_act_emptied_without_an_event(self):
+        dst = self.tampered("act-gone", f"UPDATE documents SET facts = NULL, text = '', pdf = x'', erased = 1 WHERE id = '{self.act}';")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.erased + 1))
 
     def test_calendar_year_changed(self):
         dst = self.tampered("calendar", "UPDATE calendar_years SET body = replace(body, '2027-01-01', '2027-01-02');")

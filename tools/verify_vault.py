@@ -953,7 +953,8 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem], 
     return lowest(check_requests(conn, text, erasures, schema)) if schema >= 9 else None
 
 
-REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed", "document.issued")
+REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed",
+                      "document.issued", "document.destroyed")
 
 
 def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], schema: int) -> list:
@@ -975,10 +976,11 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], s
     restricted: dict[str, tuple[bool, int]] = {}
     calendar: dict[tuple[str, int], tuple[int, str]] = {}
     settings: dict[str, tuple[int, Any]] = {}
-    documents: dict[int, tuple[str, str, str, Optional[str]]] = {}
+    documents: dict[int, tuple[str, str, str, Optional[str], Optional[str]]] = {}
+    destroyed: dict[str, int] = {}
     orphan: Optional[int] = None
     for seq, kind, subj, body in conn.execute(
-        "SELECT seq, kind, subject, body FROM events WHERE kind LIKE 'request.%' OR kind IN (?, ?, ?, ?, ?) ORDER BY seq",
+        "SELECT seq, kind, subject, body FROM events WHERE kind LIKE 'request.%' OR kind IN (?, ?, ?, ?, ?, ?) ORDER BY seq",
         REQUEST_SIDE_KINDS,
     ):
         kind = text(kind)
@@ -1010,8 +1012,14 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], s
         if kind == "settings.changed":
             settings[field(b.get("key"))] = (seq, b.get("value"))
             continue
+        if kind == "document.destroyed":
+            for i in b.get("ids") if isinstance(b.get("ids"), list) else []:
+                destroyed[field(i)] = seq
+            continue
         if kind == "document.issued":
-            documents[seq] = (field(b.get("id")), field(b.get("text_sha256")), field(b.get("pdf_sha256")), subject)
+            facts = b.get("facts_sha256")
+            documents[seq] = (field(b.get("id")), field(b.get("text_sha256")), field(b.get("pdf_sha256")), subject,
+                              facts if isinstance(facts, str) else None)
             continue
         rid = b.get("request")
         if not (isinstance(rid, int) and not isinstance(rid, bool) and rid >= 0):
@@ -1110,18 +1118,20 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], s
     if schema < 10:
         return problems
     docs = {}
-    for q, did, tsha, psha, gone, body, pdf in conn.execute(
+    for q, did, tsha, psha, gone, body, pdf, facts in conn.execute(
         "SELECT CAST(event_seq AS INTEGER), CAST(id AS TEXT), CAST(text_sha256 AS TEXT), CAST(pdf_sha256 AS TEXT),"
-        " CAST(erased AS INTEGER), CAST(text AS BLOB), CAST(pdf AS BLOB) FROM documents"
+        " CAST(erased AS INTEGER), CAST(text AS BLOB), CAST(pdf AS BLOB), CAST(facts AS BLOB) FROM documents"
     ):
         docs[q] = (text(did) if did is not None else "", text(tsha) if tsha is not None else "",
-                   text(psha) if psha is not None else "", gone, as_bytes(body) or b"", as_bytes(pdf) or b"")
-    for seq, (did, tsha, psha, subject) in documents.items():
+                   text(psha) if psha is not None else "", gone, as_bytes(body) or b"", as_bytes(pdf) or b"",
+                   None if facts is None else hashlib.sha256(as_bytes(facts) or b"").hexdigest())
+    for seq, (did, tsha, psha, subject, fsha) in documents.items():
         row = docs.pop(seq, None)
-        erased_later = subject is not None and erasures.get(subject, 0) > seq
+        erased_later = (subject is not None and erasures.get(subject, 0) > seq) or destroyed.get(did, 0) > seq
         ok = row is not None and row[0] == did and row[1] == tsha and row[2] == psha and (
-            (row[3] == 0 and hashlib.sha256(row[4]).hexdigest() == tsha and hashlib.sha256(row[5]).hexdigest() == psha)
-            or (row[3] == 1 and erased_later and row[4] == b"" and row[5] == b""))
+            (row[3] == 0 and hashlib.sha256(row[4]).hexdigest() == tsha and hashlib.sha256(row[5]).hexdigest() == psha
+             and row[6] == fsha)
+            or (row[3] == 1 and erased_later and row[4] == b"" and row[5] == b"" and row[6] is None))
         if not ok:
             problems.append((seq, "request_mismatch", f"the document {did} issued by event #{seq} is missing or was altered"))
     for q, row in docs.items():

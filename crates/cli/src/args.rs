@@ -172,6 +172,15 @@ pub enum Command {
         action: LetterAction,
     },
 
+    /// Destruction acts and log extracts (Roskomnadzor order No. 179), issued with each erasure and kept three years.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme act list\n  consent-ledger --vault ./acme act show E120-ACT-ru --out act.pdf\n  consent-ledger --vault ./acme act show E120-LOG-ru --out extract.pdf\n  consent-ledger --vault ./acme act issue E120-ACT-ru --lang en\n  consent-ledger --vault ./acme act destroy E120-ACT-ru --reason \"three years of retention ended\" --yes"
+    )]
+    Act {
+        #[command(subcommand)]
+        action: ActAction,
+    },
+
     /// The production calendar that 152-FZ deadlines count working days on, and the GDPR country.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme calendar show 2026\n  consent-ledger --vault ./acme calendar load ru-2027.json\n  consent-ledger --vault ./acme calendar country DE"
@@ -255,6 +264,38 @@ pub enum LetterAction {
         out: Option<PathBuf>,
         #[arg(long)]
         text: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActAction {
+    /// The destruction acts, newest first, with the day each may be destroyed.
+    List,
+    /// An act or extract as it was issued.
+    Show {
+        id: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        text: bool,
+    },
+    /// Render an act and its extract again from the facts it keeps: in the other language, or after the profile changed.
+    Issue {
+        id: String,
+        /// ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: Option<PathBuf>,
+    },
+    /// Destroy an act and its extract (after their three years, or earlier with a reason).
+    Destroy {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        /// Confirm: the act's text cannot be recovered.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -265,6 +265,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Subject { action } => return crate::subject::run(vault, action, out),
         Command::Request { action } => return crate::request::run(vault, action, out),
         Command::Letter { action } => return crate::document::letter(vault, action, out),
+        Command::Act { action } => return crate::document::act(vault, action, out),
         Command::Calendar { action } => return crate::request::calendar(vault, action, out),
         Command::Suppression { action } => return crate::request::suppression(vault, action, out),
         Command::Import {

@@ -11,7 +11,7 @@ use consent_ledger_core::requests::access;
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
 
-use crate::args::{LetterAction, OrgAction};
+use crate::args::{ActAction, LetterAction, OrgAction};
 use crate::commands::Out;
 
 fn today() -> chrono::NaiveDate {
@@ -53,7 +53,8 @@ fn write_pdf(vault: &Vault, d: &Issued, out: &Path) -> Result<Vec<String>> {
     Ok(files)
 }
 
-fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out) -> Result<()> {
+/// Writes and prints a document; `issuing`: it was just asked for (says whether it is new).
+fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out, issuing: bool) -> Result<()> {
     let files = match out_file {
         Some(p) => write_pdf(vault, d, p)?,
         None => vec![],
@@ -65,7 +66,7 @@ fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out
         }
         return Ok(());
     }
-    let body = documents::content(vault.conn(), &d.id).ok().map(|c| c.text).filter(|_| text);
+    let body = if text { Some(documents::content(vault.conn(), &d.id)?.text) } else { None };
     let mut v = serde_json::to_value(d).map_err(|e| Error::Invalid(e.to_string()))?;
     v["files"] = json!(files);
     if let Some(t) = body {
@@ -74,7 +75,11 @@ fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out
     out.print(&v, || {
         let mut s = format!(
             "{} {} ({}): {}\nSHA-256 of the PDF {}\nSHA-256 of the text {} (printed in its footer)\n",
-            if d.new { "Issued" } else { "Already issued, unchanged:" },
+            match (issuing, d.new) {
+                (true, true) => "Issued",
+                (true, false) => "Already issued, unchanged:",
+                (false, _) => "Document",
+            },
             d.id,
             d.issued_at,
             d.title,
@@ -115,11 +120,70 @@ pub fn letter(vault: &mut Vault, action: LetterAction, out: Out) -> Result<ExitC
             let kind = DocKind::parse(&kind)?;
             let lang = lang.as_deref().map(Language::parse).transpose()?;
             let d = letters::issue(vault, request, kind, lang, today())?;
-            show(vault, &d, file.as_deref(), text, out)?;
+            show(vault, &d, file.as_deref(), text, out, true)?;
         }
         LetterAction::Show { id, out: file, text } => {
             let d = documents::get(vault.conn(), &id)?;
-            show(vault, &d, file.as_deref(), text, out)?;
+            show(vault, &d, file.as_deref(), text, out, false)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn act(vault: &mut Vault, action: ActAction, out: Out) -> Result<ExitCode> {
+    match action {
+        ActAction::List => {
+            let acts = documents::act::list(vault.conn())?;
+            out.print(&acts, || {
+                if acts.is_empty() {
+                    return "No destruction act: each erasure issues one.\n".into();
+                }
+                acts.iter()
+                    .map(|a| {
+                        let until = a.retain_until.as_deref().unwrap_or("-");
+                        if a.erased {
+                            format!("{:<20} {}  destroyed\n", a.id, a.issued_at)
+                        } else {
+                            format!("{:<20} {}  keep until {until}\n", a.id, a.issued_at)
+                        }
+                    })
+                    .collect()
+            });
+        }
+        ActAction::Show { id, out: file, text } => {
+            let d = documents::get(vault.conn(), &id)?;
+            if !matches!(d.kind, DocKind::DestructionAct | DocKind::LogExtract) {
+                return Err(Error::Invalid(format!("{id} is not an act: use `letter show`")));
+            }
+            show(vault, &d, file.as_deref(), text, out, false)?;
+        }
+        ActAction::Issue { id, lang, out: file } => {
+            let lang = Language::parse(&lang)?;
+            let facts = documents::act::facts_of(vault.conn(), &id)?;
+            let (a, l) = vault.with_tx(|tx, actor| documents::act::issue_pair(tx, actor, &facts, lang))?;
+            if let Some(f) = &file {
+                write_pdf(vault, &a, f)?;
+                write_pdf(vault, &l, &f.with_file_name(format!("{}.pdf", l.id.replace('/', "-"))))?;
+            }
+            out.print(&json!({ "act": a, "extract": l }), || {
+                let mut s = String::new();
+                for d in [&a, &l] {
+                    s.push_str(&format!("{} {}: {}\n", if d.new { "Issued" } else { "Unchanged:" }, d.id, d.title));
+                }
+                for w in &a.warnings {
+                    s.push_str(&format!("Note: {w}\n"));
+                }
+                s
+            });
+        }
+        ActAction::Destroy { id, reason, yes } => {
+            if !yes {
+                return Err(Error::Invalid(format!(
+                    "destroying {id} empties the act and its extract for good; add --yes to confirm"
+                )));
+            }
+            let seq = vault.destroy_act(&id, &reason, today())?;
+            out.print(&json!({ "id": id, "seq": seq }), || format!("{id} and its extract destroyed (event #{seq})."));
         }
     }
     Ok(ExitCode::SUCCESS)

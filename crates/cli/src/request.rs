@@ -221,6 +221,9 @@ pub fn run(vault: &mut Vault, action: RequestAction, out: Out) -> Result<ExitCod
                 }
                 if !done.erased.is_empty() {
                     s.push_str(&format!("Erased {} subject(s), {} record(s) destroyed.\n", done.erased.len(), done.records_destroyed));
+                    if let Some(a) = &done.act {
+                        s.push_str(&format!("Destruction act {a} issued with its log extract (`act show {a} --out act.pdf`).\n"));
+                    }
                 }
                 for f in &done.followups {
                     s.push_str(&format!("Follow-on deadline: {} by {} ({}).\n", f.kind, f.due, f.source));

@@ -38,11 +38,14 @@ fn erase(vault: &mut Vault, id: &str, reason: &str, yes: bool, out: Out) -> Resu
         let others: Vec<&str> = e.erased.iter().map(String::as_str).filter(|s| *s != id).collect();
         format!(
             "Erased subject {}{}: {} record(s) of personal data destroyed, with the key, contacts and search entries.\n\
-             The ledger records when and why (event #{}).",
+             The ledger records when and why (event #{}).\n\
+             Destruction act {} (Roskomnadzor order No. 179) issued with its log extract, kept three years: `act show {} --out act.pdf`.",
             id,
             if others.is_empty() { String::new() } else { format!(" and the subject(s) merged with it ({})", others.join(", ")) },
             e.records_destroyed,
-            e.event_seq
+            e.event_seq,
+            e.act,
+            e.act
         )
     });
     Ok(ExitCode::SUCCESS)

@@ -144,6 +144,15 @@ fn erase_leaves_no_value_of_the_person_in_any_page_and_refusals_erase_nothing() 
     assert_eq!((ev["kind"].as_str(), ev["subject"].as_str()), (Some("subject.erased"), Some(subject.as_str())));
     assert!(ev["body"].as_str().unwrap().contains("request 12"));
 
+    // The destruction act names the person (kept on order 179's ground) until it is destroyed in turn.
+    let act = e["act"].as_str().unwrap().to_string();
+    let act_text = text(&cli(&dir, &["act", "show", &act, "--text"]).stdout);
+    assert!(act_text.contains(ERASED.name) && act_text.contains("request 12"), "{act_text}");
+    refused(&cli(&dir, &["--json", "act", "destroy", &act, "--reason", " ", "--yes"]), "earlier");
+    refused(&cli(&dir, &["--json", "act", "destroy", &act, "--reason", "test"]), "--yes");
+    ok(&cli(&dir, &["act", "destroy", &act, "--reason", "test: the act is destroyed at once", "--yes"]));
+    assert_eq!(refused(&cli(&dir, &["--json", "act", "show", &act, "--text"]), "erased"), "erased");
+
     // Not a word of the person in any page or WAL frame; the other's are all there.
     let bytes = plaintext(&dir);
     let left: Vec<String> = ERASED.needles().into_iter().filter(|n| pages::has_bytes(&bytes, n.as_bytes())).collect();

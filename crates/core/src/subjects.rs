@@ -151,6 +151,8 @@ pub struct Erased {
     /// The seq of the last `subject.erased` event.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub event_seq: u64,
+    /// The destruction act issued with it (Roskomnadzor order No. 179), kept three years.
+    pub act: String,
 }
 
 /// Erases a subject in its own transaction, then checkpoints and truncates
@@ -240,12 +242,17 @@ pub fn erase_all(tx: &Transaction, actor: &str, subject: &str, reason: &str) -> 
             )));
         }
     }
-    let (mut records, mut last) = (0, 0);
+    // The destruction act names the person: its facts are gathered first.
+    let before = crate::documents::act::before(tx, subject)?;
+    let (mut records, mut last, mut seqs) = (0, 0, vec![]);
     for s in &erased {
         let (seq, n) = erase_one(tx, actor, s, reason)?;
         (last, records) = (seq, records + n);
+        seqs.push(seq);
     }
+    let act = crate::documents::act::issue_for_erasure(tx, actor, before, reason, &seqs, records)?;
     Ok(Erased {
+        act: act.id,
         subject: subject.to_string(),
         erased,
         records_destroyed: records,

@@ -628,6 +628,14 @@ impl Vault {
 
     /// After an erasure made in [`Vault::with_tx`] (a request's fulfilment):
     /// purges the WAL of the erased pages and seals the log.
+    /// Destroys a destruction act and its extract ([`crate::documents::act::destroy`]),
+    /// then purges the WAL and seals the log, as an erasure does.
+    pub fn destroy_act(&mut self, id: &str, reason: &str, today: chrono::NaiveDate) -> Result<u64> {
+        let seq = self.with_tx(|tx, actor| crate::documents::act::destroy(tx, actor, id, reason, today))?;
+        self.purge_and_seal()?;
+        Ok(seq)
+    }
+
     pub(crate) fn purge_and_seal(&mut self) -> Result<Sealed> {
         crate::subjects::purge_wal(&self.conn)?;
         self.seal()

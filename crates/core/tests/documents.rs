@@ -265,3 +265,98 @@ fn each_letter_states_what_its_step_recorded() {
     assert!(p.contains("access.json — SHA-256 ") && p.contains("access.csv — SHA-256 "), "{p}");
     verified(&v);
 }
+
+/// The destruction act states every item of order 179 п. 3 (а–к), the
+/// extract every item of п. 5 (а–д), from facts gathered before the data
+/// was destroyed; it is kept (not emptied by the erasure), can be rendered
+/// again in English from its facts, and destroyed in turn with a reason.
+#[test]
+fn an_erasure_issues_the_act_and_log_extract_of_order_179() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    v.with_tx(|tx, actor| {
+        profile::set(
+            tx,
+            actor,
+            &profile::Profile {
+                information_system: "CRM «Ромашка»".into(),
+                destroyers: vec![profile::Official { name: "Петров Пётр Петрович".into(), position: "Системный администратор".into() }],
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
+    let id = open(&mut v, Kind::Erasure, &s);
+    let done = fulfil::fulfil(&mut v, id, Default::default(), today()).unwrap();
+    let act_id = done.act.clone().unwrap();
+    let act = documents::get(v.conn(), &act_id).unwrap();
+    assert_eq!(act.kind, DocKind::DestructionAct);
+    assert_eq!(act.retain_until.as_deref(), Some((today() + chrono::Months::new(36)).to_string().as_str()));
+    let content = documents::content(v.conn(), &act_id).unwrap();
+    let pdf = pdf_text(&content.pdf);
+    for short in ["CRM «Ромашка»", "Криптографическое удаление", act_id.as_str()] {
+        assert!(pdf.contains(short), "{short:?} missing from the act's PDF");
+    }
+    // Each item as label and value: the plain text keeps them together (the PDF sets them side by side).
+    let text = folded(&content.text);
+    // (order 179 item, the fact it must state)
+    let table: &[(&str, &str)] = &[
+        ("п. 3 а: operator", "117997, г. Москва, ул. Вавилова, д. 19"),
+        ("п. 3 б: processor", "ООО «Облачные решения»"),
+        ("п. 3 в: the subject", "Фёдоров Дмитрий <b>Иванович</b>"),
+        ("п. 3 г: who destroyed", "Петров Пётр Петрович, Системный администратор"),
+        ("п. 3 д: categories", "адрес электронной почты"),
+        ("п. 3 е: carriers", "материальные носители не уничтожались"),
+        ("п. 3 ж: information system", "CRM «Ромашка»"),
+        ("п. 3 з: method", "Криптографическое удаление"),
+        ("п. 3 и: reason", &format!("Обращение субъекта № {id}")),
+        ("п. 3 к: date", &today().format("%d.%m.%Y").to_string()),
+    ];
+    for (item, fact) in table {
+        assert!(text.contains(&folded(fact)), "{item}: {fact:?} missing from the act:\n{text}");
+    }
+    let t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("templates/acts/ru.json").unwrap()).unwrap();
+    for (k, label) in t["act"]["items"].as_object().unwrap() {
+        assert!(text.contains(&folded(label.as_str().unwrap())), "act item {k} missing");
+    }
+    let log_id = act_id.replace("-ACT-", "-LOG-");
+    let log = folded(&documents::content(v.conn(), &log_id).unwrap().text);
+    for (k, label) in t["extract"]["items"].as_object().unwrap() {
+        assert!(log.contains(&folded(label.as_str().unwrap())), "extract item {k} missing");
+    }
+    for fact in ["Фёдоров Дмитрий", "адрес электронной почты", "CRM «Ромашка»", &format!("Обращение субъекта № {id}"), &act_id] {
+        assert!(log.contains(&folded(fact)), "{fact:?} missing from the log extract:\n{log}");
+    }
+    // Rendered again in English from the facts it keeps (the person's data is gone).
+    let facts = documents::act::facts_of(v.conn(), &act_id).unwrap();
+    let (en, _) = v.with_tx(|tx, actor| documents::act::issue_pair(tx, actor, &facts, Language::En)).unwrap();
+    let en_text = documents::content(v.conn(), &en.id).unwrap().text;
+    assert!(en_text.contains("Record of the destruction") && en_text.contains("d.fedorov@kvartirnik.ru"), "{en_text}");
+    verified(&v);
+    // The overview reminds when the three years are about to end, not before.
+    let ov = |d: NaiveDate| requests::overview::overview(v.conn(), d).unwrap().acts_due;
+    assert!(ov(today()).is_empty());
+    let soon = ov(today() + chrono::Months::new(35));
+    assert_eq!(soon.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec![act_id.as_str(), en.id.as_str()]);
+    // Early destruction needs a reason; then both are emptied and verify still passes.
+    let e = v.destroy_act(&act_id, " ", today()).unwrap_err();
+    assert!(e.to_string().contains("say why"), "{e}");
+    v.destroy_act(&act_id, "the act was issued by mistake", today()).unwrap();
+    for id in [&act_id, &log_id, &en.id] {
+        assert_eq!(documents::content(v.conn(), id).unwrap_err().code(), "erased", "{id}");
+    }
+    assert!(documents::act::facts_of(v.conn(), &act_id).is_err());
+    verified(&v);
+}
+
+#[test]
+fn a_changed_act_is_caught_by_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let act = v.erase_person(&s, "request 7").unwrap().act;
+    verified(&v);
+    v.conn().execute("UPDATE documents SET facts = replace(facts, 'Фёдоров', 'Сидоров') WHERE id = ?1", [&act]).unwrap();
+    assert!(format!("{:?}", v.verify(|_, _| true).unwrap().problem).contains(&act));
+    v.conn().execute("UPDATE documents SET facts = NULL, text = '', pdf = x'', erased = 1 WHERE id = ?1", [&act]).unwrap();
+    assert!(format!("{:?}", v.verify(|_, _| true).unwrap().problem).contains(&act), "emptied without a document.destroyed event");
+}

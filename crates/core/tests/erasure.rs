@@ -102,6 +102,27 @@ fn erased_values_leave_no_trace_in_database_or_wal_pages() {
         subjects::erase_and_purge(&mut conn, "op", s, "request r-1: erasure (GDPR Art. 17)")
             .unwrap();
     }
+    // Each erasure issued a destruction act naming the person: a record kept
+    // on its own ground (order 179 п. 8), until it is destroyed in turn.
+    let acts: Vec<String> = conn
+        .prepare("SELECT id FROM documents WHERE kind = 'destruction_act' ORDER BY event_seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(acts.len(), 2);
+    let act: String = conn.query_row("SELECT text FROM documents WHERE id = ?1", [&acts[1]], |r| r.get(0)).unwrap();
+    assert!(act.contains("late-42@example.org") && act.contains("Subject late 42"), "{act}");
+    {
+        let tx = conn.transaction().unwrap();
+        let today = chrono::Utc::now().date_naive();
+        for a in &acts {
+            consent_ledger_core::documents::act::destroy(&tx, "op", a, "test: its retention ended", today).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
     let bytes = all_bytes();
     for needle in [
         "early-17@example.org",
@@ -142,7 +163,9 @@ fn erased_values_leave_no_trace_in_database_or_wal_pages() {
     assert!(key.is_none());
     let r = verify::verify(&conn, "00", &public, |_, _| true).unwrap();
     assert!(r.ok(), "{r:?}");
-    assert_eq!(r.events, 603);
+    // 600 records, the vault.created event, two erasures; each erasure issued a
+    // destruction act and its log extract, both destroyed afterwards (one event each).
+    assert_eq!(r.events, 603 + 4 + 2);
 }
 
 #[test]
@@ -306,6 +329,13 @@ fn an_erased_persons_values_are_in_no_page_of_the_encrypted_vault() {
     let seq = subjects::erase_person(v.conn_mut(), &actor, &second, "request r-12 (GDPR Art. 17)")
         .unwrap()
         .event_seq;
+    // The destruction act names the person until it is destroyed in turn
+    // (kept three years on order 179's ground; destroyed here at once).
+    let act = consent_ledger_core::documents::act::list(v.conn()).unwrap().remove(0);
+    let text = consent_ledger_core::documents::content(v.conn(), &act.id).unwrap().text;
+    assert!(text.to_lowercase().contains(&ERASED.email.to_lowercase()) && text.contains(ERASED_TOO.name), "{text}");
+    v.destroy_act(&act.id, "test: its retention ended", chrono::Utc::now().date_naive()).unwrap();
+    assert_eq!(consent_ledger_core::documents::content(v.conn(), &act.id).unwrap_err().code(), "erased");
     let (bytes, pages, frames) = decrypted_vault(key.as_bytes(), &dir);
     assert!(pages > 10, "{pages} pages");
     let left = absent(&bytes);

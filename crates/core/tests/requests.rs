@@ -243,6 +243,13 @@ fn erasure_request_destroys_every_merged_subject_and_the_request_files() {
     assert_eq!(requests::open(&mut v, request(Kind::Erasure, &fedorov, TODAY), today).unwrap_err().code(), "erased");
     assert_eq!(v.erase_person(&fedorov, "again").unwrap_err().code(), "erased");
     verified(&v);
+    // The destruction act names the person and the request (order 179) and
+    // is kept on its own ground; destroyed at once here.
+    let act = done.act.clone().unwrap();
+    let text = consent_ledger_core::documents::content(v.conn(), &act).unwrap().text;
+    assert!(text.contains("Фёдоров Дмитрий") && text.contains(&format!("№ {id}")), "{text}");
+    v.destroy_act(&act, "test: at once", today).unwrap();
+    verified(&v);
     // No value of theirs is left in any page, WAL frame or the search index.
     drop(v);
     let key = master_key(d.path());

@@ -163,8 +163,11 @@ fn erasing_one_person_writes_only_their_pages_and_leaves_no_key_of_their_words()
     for (_, k, _) in others {
         assert!(!starting_with(v.conn(), "{name email phone translit}", &k).is_empty(), "{k}");
     }
-    // The person's values are in no page: the name and e-mail in full, the
-    // surname (the given names are common) and the phone as stored and indexed.
+    // The person's values are in no page once the destruction act that names
+    // them is destroyed too: the name and e-mail in full, the surname (the
+    // given names are common) and the phone as stored and indexed.
+    let act = consent_ledger_core::documents::act::list(v.conn()).unwrap().remove(0);
+    v.destroy_act(&act.id, "test: at once", chrono::Utc::now().date_naive()).unwrap();
     v.lock().unwrap();
     let (bytes, _, _) = decrypted_vault(master_key(&dir).as_bytes(), &dir);
     let mut needles = vec![];

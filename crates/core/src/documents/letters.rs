@@ -134,6 +134,23 @@ impl Templates {
     }
 }
 
+/// The letter templates' names of fields and request kinds, for the other documents.
+pub struct Names(Templates);
+
+impl Names {
+    pub fn field(&self, code: &str) -> String {
+        Templates::name(&self.0.field_names, code)
+    }
+
+    pub fn kind(&self, code: &str) -> String {
+        Templates::name(&self.0.kind_names, code)
+    }
+}
+
+pub fn names(lang: Language) -> Result<Names> {
+    Ok(Names(templates(lang)?))
+}
+
 /// The language a letter is written in by default: Russian under 152-FZ, English under GDPR alone.
 pub fn default_language(law: Law) -> Language {
     match law {
@@ -201,7 +218,7 @@ pub fn issue_in(tx: &Transaction, actor: &str, request: u64, kind: DocKind, lang
                 DocKind::Refusal => "refuse the request first",
                 DocKind::IdentityRequest => "the identity is checked already",
                 DocKind::DestructionNotice => "erase the person's data first",
-                DocKind::Acknowledgement => "",
+                DocKind::Acknowledgement | DocKind::DestructionAct | DocKind::LogExtract => "",
             }
         )));
     }
@@ -212,6 +229,8 @@ pub fn issue_in(tx: &Transaction, actor: &str, request: u64, kind: DocKind, lang
         language: lang,
         request: Some(request),
         subject: Some(r.subject.clone()),
+        facts: None,
+        retain_until: None,
     };
     super::issue(tx, actor, &spec, |id, at| build(tx, request, kind, lang, id, at))
 }
@@ -293,6 +312,9 @@ pub fn build(conn: &Connection, request: u64, kind: DocKind, lang: Language, id:
         DocKind::Answer => answer_key(r.kind, r.outcome.as_deref()).into(),
         DocKind::RectificationNotice => "rectification_notice".into(),
         DocKind::DestructionNotice => "destruction_notice".into(),
+        DocKind::DestructionAct | DocKind::LogExtract => {
+            return Err(Error::Invalid("a destruction act is issued with the erasure, not as a letter".into()))
+        }
     };
     // Figures of a fulfilment.
     if matches!(kind, DocKind::Answer | DocKind::RectificationNotice | DocKind::DestructionNotice) {

@@ -10,6 +10,7 @@
 //! revision is issued (`R41-ANS-ru/2`). The footer of every page prints the
 //! id and the SHA-256 of the plain text.
 
+pub mod act;
 pub mod letters;
 pub mod profile;
 
@@ -35,6 +36,8 @@ text_enum!(
     Refusal = "refusal",
     RectificationNotice = "rectification_notice",
     DestructionNotice = "destruction_notice",
+    DestructionAct = "destruction_act",
+    LogExtract = "log_extract",
 ]);
 
 impl DocKind {
@@ -48,6 +51,8 @@ impl DocKind {
             DocKind::Refusal => "REF",
             DocKind::RectificationNotice => "RCN",
             DocKind::DestructionNotice => "DSN",
+            DocKind::DestructionAct => "ACT",
+            DocKind::LogExtract => "LOG",
         }
     }
 }
@@ -153,7 +158,12 @@ pub struct Spec {
     pub kind: DocKind,
     pub language: Language,
     pub request: Option<u64>,
+    /// The person it names, whose erasure empties it (None for a retained record).
     pub subject: Option<String>,
+    /// A retained record's facts (canonical JSON), kept to render it again.
+    pub facts: Option<String>,
+    /// A retained record's last day of retention (YYYY-MM-DD).
+    pub retain_until: Option<String>,
 }
 
 /// An issued document.
@@ -177,6 +187,8 @@ pub struct Issued {
     pub new: bool,
     /// Its text and PDF were emptied when the person was erased.
     pub erased: bool,
+    /// A retained record's last day of retention.
+    pub retain_until: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -245,27 +257,29 @@ pub fn issue(
     let (pdf, text_sha) = render(spec, &id, &issued_at, &draft)?;
     let pdf_sha = sha256_hex(&pdf);
     let at = issued_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut ev = NewEvent::new(
-        "document.issued",
-        json!({
-            "id": id,
-            "key": spec.key,
-            "kind": spec.kind.as_str(),
-            "language": spec.language.as_str(),
-            "request": spec.request,
-            "issued_at": at,
-            "title": draft.title,
-            "text_sha256": text_sha,
-            "pdf_sha256": pdf_sha,
-        }),
-    );
+    let mut body = json!({
+        "id": id,
+        "key": spec.key,
+        "kind": spec.kind.as_str(),
+        "language": spec.language.as_str(),
+        "request": spec.request,
+        "issued_at": at,
+        "title": draft.title,
+        "text_sha256": text_sha,
+        "pdf_sha256": pdf_sha,
+    });
+    if let Some(f) = &spec.facts {
+        body["facts_sha256"] = json!(sha256_hex(f.as_bytes()));
+        body["retain_until"] = json!(spec.retain_until);
+    }
+    let mut ev = NewEvent::new("document.issued", body);
     if let Some(s) = &spec.subject {
         ev = ev.about(s);
     }
     let seq = ledger::append(tx, actor, &[ev])?[0];
     tx.execute(
-        "INSERT INTO documents (id, key, kind, language, request_id, subject_id, issued_at, text_sha256, pdf_sha256, text, pdf, event_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO documents (id, key, kind, language, request_id, subject_id, issued_at, text_sha256, pdf_sha256, text, pdf, event_seq, facts, retain_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             id,
             spec.key,
@@ -278,7 +292,9 @@ pub fn issue(
             pdf_sha,
             draft.body.text,
             pdf,
-            seq as i64
+            seq as i64,
+            spec.facts,
+            spec.retain_until
         ],
     )?;
     if let Some(r) = spec.request {
@@ -297,12 +313,13 @@ pub fn issue(
         seq,
         new: true,
         erased: false,
+        retain_until: spec.retain_until.clone(),
         warnings: draft.warnings,
     })
 }
 
 const DOC_COLUMNS: &str = "d.id, d.key, d.kind, d.language, d.request_id, d.issued_at, d.text_sha256, d.pdf_sha256, d.event_seq, d.erased,
-     coalesce(json_extract(e.body, '$.title'), '')";
+     coalesce(json_extract(e.body, '$.title'), ''), d.retain_until";
 
 fn issued_row(r: &rusqlite::Row) -> rusqlite::Result<Issued> {
     let conv = |i: usize, e: Error| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e));
@@ -318,6 +335,7 @@ fn issued_row(r: &rusqlite::Row) -> rusqlite::Result<Issued> {
         seq: r.get::<_, i64>(8)? as u64,
         erased: r.get(9)?,
         title: r.get(10)?,
+        retain_until: r.get(11)?,
         new: false,
         warnings: vec![],
     })

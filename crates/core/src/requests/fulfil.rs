@@ -76,6 +76,8 @@ pub struct Fulfilled {
     pub notify: Vec<String>,
     /// SHA-256 of the access answer's JSON (access, portability, regulator).
     pub answer_sha256: Option<String>,
+    /// The destruction act an erasure issued.
+    pub act: Option<String>,
 }
 
 pub fn is_restricted(conn: &Connection, person: &str) -> Result<bool> {
@@ -120,6 +122,7 @@ pub fn fulfil(vault: &mut Vault, id: u64, f: Fulfilment, today: NaiveDate) -> Re
             followups: vec![],
             notify: vec![],
             answer_sha256: None,
+            act: None,
         };
         let mut body = serde_json::Map::new();
         match r.kind {
@@ -204,6 +207,7 @@ pub fn fulfil(vault: &mut Vault, id: u64, f: Fulfilment, today: NaiveDate) -> Re
             let e = subjects::erase_all(tx, actor, &person, &format!("request {id}"))?;
             out.records_destroyed = e.records_destroyed;
             out.erased = e.erased;
+            out.act = Some(e.act);
         }
         super::close(tx, id, Status::Fulfilled, &out.outcome, today)?;
         out.followups = super::followups(tx, Some(id), false, today)?;

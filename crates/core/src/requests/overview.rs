@@ -57,6 +57,8 @@ pub struct Overview {
     pub months: Vec<Month>,
     /// The GDPR country whose holidays count; None: weekends only.
     pub gdpr_country: Option<String>,
+    /// Destruction acts whose three years of retention end within 60 days or have ended.
+    pub acts_due: Vec<crate::documents::Issued>,
 }
 
 fn counts(conn: &Connection, sql: &str) -> Result<Vec<Count>> {
@@ -128,6 +130,7 @@ pub fn overview(conn: &Connection, today: NaiveDate) -> Result<Overview> {
         by_kind: counts(conn, &format!("SELECT kind, count(*) FROM requests WHERE {OPEN} GROUP BY kind ORDER BY kind"))?,
         months: chart,
         gdpr_country: super::rules::country_of(conn)?,
+        acts_due: crate::documents::act::due_for_destruction(conn, today, 60)?,
     })
 }
 

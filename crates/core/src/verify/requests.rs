@@ -38,8 +38,10 @@ pub(super) struct Replay {
     restricted: BTreeMap<String, (bool, u64)>,
     calendar: BTreeMap<(String, i64), (u64, String)>,
     settings: BTreeMap<String, (u64, serde_json::Value)>,
-    /// Issued documents: seq → (id, text SHA-256, PDF SHA-256, subject).
-    documents: BTreeMap<u64, (String, String, String, Option<String>)>,
+    /// Issued documents: seq → (id, text SHA-256, PDF SHA-256, subject, facts SHA-256).
+    documents: BTreeMap<u64, (String, String, String, Option<String>, Option<String>)>,
+    /// Documents destroyed at the end of their retention: id → seq of `document.destroyed`.
+    destroyed: HashMap<String, u64>,
     /// The lowest seq of a step about a request the log never received.
     orphan: Option<u64>,
 }
@@ -58,7 +60,12 @@ impl Replay {
         kind.starts_with("request.")
             || matches!(
                 kind,
-                "subject.restricted" | "subject.restriction_lifted" | "calendar.loaded" | "settings.changed" | "document.issued"
+                "subject.restricted"
+                    | "subject.restriction_lifted"
+                    | "calendar.loaded"
+                    | "settings.changed"
+                    | "document.issued"
+                    | "document.destroyed"
             )
     }
 
@@ -105,10 +112,22 @@ impl Replay {
                 self.settings.insert(text(&b["key"]), (seq, b["value"].clone()));
                 return;
             }
+            "document.destroyed" => {
+                for id in b["ids"].as_array().into_iter().flatten() {
+                    self.destroyed.insert(text(id), seq);
+                }
+                return;
+            }
             "document.issued" => {
                 self.documents.insert(
                     seq,
-                    (text(&b["id"]), text(&b["text_sha256"]), text(&b["pdf_sha256"]), subject.map(String::from)),
+                    (
+                        text(&b["id"]),
+                        text(&b["text_sha256"]),
+                        text(&b["pdf_sha256"]),
+                        subject.map(String::from),
+                        b["facts_sha256"].as_str().map(String::from),
+                    ),
                 );
                 return;
             }
@@ -259,9 +278,10 @@ impl Replay {
 
         let mut stmt = conn.prepare(
             "SELECT CAST(event_seq AS INTEGER), CAST(id AS TEXT), CAST(text_sha256 AS TEXT), CAST(pdf_sha256 AS TEXT),
-                    CAST(erased AS INTEGER), CAST(text AS BLOB), CAST(pdf AS BLOB) FROM documents",
+                    CAST(erased AS INTEGER), CAST(text AS BLOB), CAST(pdf AS BLOB), CAST(facts AS BLOB) FROM documents",
         )?;
-        let mut docs: BTreeMap<u64, (String, String, String, i64, Vec<u8>, Vec<u8>)> = stmt
+        #[allow(clippy::type_complexity)]
+        let mut docs: BTreeMap<u64, (String, String, String, i64, Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = stmt
             .query_map([], |r| {
                 Ok((
                     r.get::<_, i64>(0)? as u64,
@@ -272,19 +292,25 @@ impl Replay {
                         r.get::<_, Option<i64>>(4)?.unwrap_or(-1),
                         r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default(),
                         r.get::<_, Option<Vec<u8>>>(6)?.unwrap_or_default(),
+                        r.get::<_, Option<Vec<u8>>>(7)?,
                     ),
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        for (seq, (id, tsha, psha, subject)) in &self.documents {
-            let erased_later = subject.as_ref().and_then(|s| erased.get(s)).is_some_and(|e| e > seq);
-            let ok = docs.remove(seq).is_some_and(|(rid, rt, rp, gone, t, p)| {
+        for (seq, (id, tsha, psha, subject, fsha)) in &self.documents {
+            let erased_later = subject.as_ref().and_then(|s| erased.get(s)).is_some_and(|e| e > seq)
+                || self.destroyed.get(id).is_some_and(|d| d > seq);
+            let ok = docs.remove(seq).is_some_and(|(rid, rt, rp, gone, t, p, facts)| {
                 rid == *id
                     && rt == *tsha
                     && rp == *psha
                     && match gone {
-                        0 => hex::encode(Sha256::digest(&t)) == *tsha && hex::encode(Sha256::digest(&p)) == *psha,
-                        1 => erased_later && t.is_empty() && p.is_empty(),
+                        0 => {
+                            hex::encode(Sha256::digest(&t)) == *tsha
+                                && hex::encode(Sha256::digest(&p)) == *psha
+                                && facts.map(|f| hex::encode(Sha256::digest(&f))) == *fsha
+                        }
+                        1 => erased_later && t.is_empty() && p.is_empty() && facts.is_none(),
                         _ => false,
                     }
             });

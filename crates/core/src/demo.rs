@@ -119,6 +119,17 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
     agreements(vault)?;
     register(vault, 3000)?;
     vault.checkpoint()?;
+    // Who signs letters and acts, before the erasure issues its act.
+    let profile = crate::documents::profile::Profile {
+        signatory: crate::documents::profile::Official { name: "Смирнова Ольга Викторовна".into(), position: "Ответственный за организацию обработки персональных данных".into() },
+        information_system: "CRM «Ромашка» и сайт romashka-demo.ru".into(),
+        destroyers: vec![crate::documents::profile::Official { name: "Кузнецов Игорь Павлович".into(), position: "Системный администратор".into() }],
+        cross_border: "Трансграничная передача персональных данных не осуществляется.".into(),
+        measures: "Политика обработки персональных данных опубликована на сайте romashka-demo.ru/privacy; назначен ответственный за организацию обработки.".into(),
+        automated: "Решения, порождающие юридические последствия, на основании исключительно автоматизированной обработки не принимаются.".into(),
+        other: String::new(),
+    };
+    vault.with_tx(|tx, actor| crate::documents::profile::set(tx, actor, &profile))?;
     vault.erase_subject(&ids[3], "demo: erasure request (152-FZ art. 21)")?;
     requests(vault, chrono::Local::now().date_naive())?;
     vault.record(&[NewEvent::new(
@@ -182,6 +193,13 @@ fn requests(vault: &mut Vault, today: chrono::NaiveDate) -> Result<()> {
     let s = requests::open(vault, stranger, today)?.request.id;
     requests::identity(vault, s, passed)?;
     fulfil::fulfil(vault, s, Default::default(), today)?;
+    // Letters already sent: acknowledgements, the extension notice, two answers.
+    use crate::agreements::model::Language;
+    use crate::documents::{letters, DocKind};
+    letters::issue(vault, late, DocKind::Acknowledgement, Some(Language::Ru), today)?;
+    letters::issue(vault, ext, DocKind::Extension, Some(Language::En), today)?;
+    letters::issue(vault, w, DocKind::Answer, Some(Language::Ru), today)?;
+    letters::issue(vault, s, DocKind::Answer, Some(Language::En), today)?;
     Ok(())
 }
 
@@ -348,6 +366,9 @@ mod tests {
         };
         assert_eq!(count("subject.recorded"), super::PEOPLE.len());
         assert_eq!(count("subject.erased"), 1);
+        // Letters and the erasure's destruction act with its extract.
+        assert_eq!(count("document.issued"), 4 + 2);
+        assert_eq!(crate::documents::act::list(v.conn()).unwrap().len(), 1);
         assert!(super::is_demo(&d.path().join("demo")));
         assert_eq!(v.requisites().unwrap().inn, "7712345671");
         let list = crate::agreements::list(v.conn()).unwrap();

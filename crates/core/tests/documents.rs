@@ -360,3 +360,24 @@ fn a_changed_act_is_caught_by_verify() {
     v.conn().execute("UPDATE documents SET facts = NULL, text = '', pdf = x'', erased = 1 WHERE id = ?1", [&act]).unwrap();
     assert!(format!("{:?}", v.verify(|_, _| true).unwrap().problem).contains(&act), "emptied without a document.destroyed event");
 }
+
+/// Long and hostile text: a word longer than a line, markup, a refusal of
+/// thousands of characters — the letter breaks them across lines and pages
+/// and shows them as text.
+#[test]
+fn long_and_hostile_text_is_wrapped_and_shown_as_text() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, s) = setup(d.path());
+    let id = open(&mut v, Kind::Erasure, &s);
+    let word = "Ж".repeat(180);
+    let text = format!("{word} <script>alert('x')</script> {}", "Договор хранения данных. ".repeat(150));
+    requests::refuse(&mut v, id, "legal_obligation", &text, today()).unwrap();
+    let doc = letters::issue(&mut v, id, DocKind::Refusal, Some(Language::Ru), today()).unwrap();
+    let c = documents::content(v.conn(), &doc.id).unwrap();
+    assert!(c.text.contains(text.trim()), "the plain text keeps it whole");
+    let pdf = pdf_text(&c.pdf).replace(' ', "");
+    assert!(pdf.contains(&word), "the long word is broken across lines, not lost");
+    assert!(pdf.contains("<script>alert('x')</script>"));
+    let pages = c.pdf.windows(b"/Type/Page/".len()).filter(|w| *w == b"/Type/Page/").count();
+    assert!(pages >= 2, "{pages} pages");
+}

@@ -181,6 +181,15 @@ pub enum Command {
         action: ActAction,
     },
 
+    /// Evidence packs: one ZIP (PDF, JSON, proofs, signed checkpoint, key) that an inspector checks without the vault.
+    #[command(
+        after_help = "Examples:\n  consent-ledger --vault ./acme pack person s-0192a6f1c2d3e4f5a6b7c8d9 --out fedorov.zip\n  consent-ledger pack verify fedorov.zip --verifier-key \"consent-ledger/…+…+…\"   # no vault needed"
+    )]
+    Pack {
+        #[command(subcommand)]
+        action: PackAction,
+    },
+
     /// The production calendar that 152-FZ deadlines count working days on, and the GDPR country.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme calendar show 2026\n  consent-ledger --vault ./acme calendar load ru-2027.json\n  consent-ledger --vault ./acme calendar country DE"
@@ -264,6 +273,26 @@ pub enum LetterAction {
         out: Option<PathBuf>,
         #[arg(long)]
         text: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackAction {
+    /// Everything about one person: consents with their agreement texts, requests, and each event's proof.
+    Person {
+        subject: String,
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
+    },
+    /// Check a pack without the vault: signature, every proof, the PDF and JSON against the pack's event.
+    Verify {
+        file: PathBuf,
+        /// The vault's verifier key as received from the operator (else the pack's own is used, which only shows the pack is whole).
+        #[arg(long)]
+        verifier_key: Option<String>,
     },
 }
 

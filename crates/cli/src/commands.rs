@@ -11,7 +11,7 @@ use consent_ledger_core::{CreateOptions, Error, Result, Vault};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::args::{CheckpointAction, Cli, Command, OrgAction};
+use crate::args::{CheckpointAction, Cli, Command, OrgAction, PackAction};
 use crate::agreement;
 use crate::consent;
 use crate::secrets;
@@ -25,6 +25,10 @@ const APP_IDENTIFIER: &str = "app.consentledger.desktop";
 const WITNESS_FOLDER: &str = "witness";
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Checking a pack needs no vault (an inspector has none).
+    if let Command::Pack { action: PackAction::Verify { file, verifier_key } } = &cli.command {
+        return crate::document::pack_verify(file, verifier_key.as_deref(), Out { json: cli.json });
+    }
     let dir = cli.vault.clone().ok_or_else(|| {
         Error::Invalid("say which vault: --vault PATH (or set CONSENT_LEDGER_VAULT)".into())
     })?;
@@ -266,6 +270,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Request { action } => return crate::request::run(vault, action, out),
         Command::Letter { action } => return crate::document::letter(vault, action, out),
         Command::Act { action } => return crate::document::act(vault, action, out),
+        Command::Pack { action } => return crate::document::pack(vault, action, out),
         Command::Calendar { action } => return crate::request::calendar(vault, action, out),
         Command::Suppression { action } => return crate::request::suppression(vault, action, out),
         Command::Import {

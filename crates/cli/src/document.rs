@@ -11,7 +11,7 @@ use consent_ledger_core::requests::access;
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
 
-use crate::args::{ActAction, LetterAction, OrgAction};
+use crate::args::{ActAction, LetterAction, OrgAction, PackAction};
 use crate::commands::Out;
 
 fn today() -> chrono::NaiveDate {
@@ -248,4 +248,51 @@ pub fn profile(vault: &mut Vault, action: OrgAction, out: Out) -> Result<ExitCod
         )
     });
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn pack(vault: &mut Vault, action: PackAction, out: Out) -> Result<ExitCode> {
+    let PackAction::Person { subject, out: file, lang } = action else {
+        return Err(Error::Invalid("`pack verify` needs no vault".into()));
+    };
+    let lang = Language::parse(&lang)?;
+    let mut last = std::time::Instant::now();
+    let made = documents::pack::person(vault, &subject, lang, |done, total| {
+        if last.elapsed().as_millis() > 500 {
+            eprintln!("reading events: {done} of {total}");
+            last = std::time::Instant::now();
+        }
+        true
+    })?;
+    write_atomic(&file, &made.zip)?;
+    out.print(
+        &json!({ "id": made.id, "file": file.display().to_string(), "events": made.events, "pages": made.pages, "bytes": made.zip.len() }),
+        || format!("Pack {} written to {} ({} events with their proofs, {} PDF pages, {} KB).", made.id, file.display(), made.events, made.pages, made.zip.len() / 1024),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pack verify`: exit 0 when the pack checks, 3 when it does not.
+pub fn pack_verify(file: &Path, key: Option<&str>, out: Out) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+    match documents::pack::verify(&bytes, key) {
+        Ok(c) => {
+            out.print(&json!({ "ok": true, "pack": c }), || {
+                format!(
+                    "Pack {} ({}) is intact: {} events proven against the checkpoint of {} events, root {}, signed by {}.{}",
+                    c.id,
+                    c.kind,
+                    c.events,
+                    c.tree_size,
+                    c.root,
+                    c.verifier_key,
+                    if key.is_none() { "\nThe key is the pack's own: compare it with the one the operator gave you, or pass --verifier-key." } else { "" }
+                )
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            out.print(&json!({ "ok": false, "problem": e.to_string() }), || format!("The pack does NOT check: {e}"));
+            Ok(ExitCode::from(crate::EXIT_VERIFY_FAILED))
+        }
+    }
 }

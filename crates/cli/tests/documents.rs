@@ -91,3 +91,36 @@ fn bad_letters_are_refused_and_record_nothing() {
     assert_eq!(refused(&cli(&dir, &["--json", "letter", "show", "R1-XXX-ru"]), "no document"), "not_found");
     assert_eq!(events(&dir), 0);
 }
+
+#[test]
+fn a_person_pack_is_made_and_checked_without_the_vault() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    fulfilled(&dir, "access");
+    let s = json(&cli(&dir, &["--json", "consent", "search", "d@kvartirnik.ru"]))[0]["subject"].as_str().unwrap().to_string();
+    let zip = tmp.path().join("pack.zip");
+    let made = json(&cli(&dir, &["--json", "pack", "person", &s, "--out", zip.to_str().unwrap()]));
+    assert!(made["events"].as_u64().unwrap() >= 4, "{made}");
+    let key = json(&cli(&dir, &["--json", "info"]))["verifier_key"].as_str().unwrap().to_string();
+    // No vault, no passphrase: the inspector's command.
+    let verify = |file: &Path, key: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_consent-ledger"))
+            .args(["--json", "pack", "verify", file.to_str().unwrap(), "--verifier-key", key])
+            .env_remove("CONSENT_LEDGER_PASSPHRASE")
+            .env_remove("CONSENT_LEDGER_VAULT")
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&zip, &key);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&ok.stdout).unwrap()["ok"], true);
+    // One byte changed: exit 3 and the reason.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let i = bytes.len() / 3;
+    bytes[i] ^= 0x20;
+    let bad = tmp.path().join("bad.zip");
+    std::fs::write(&bad, &bytes).unwrap();
+    let o = verify(&bad, &key);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["ok"], false);
+}

@@ -71,6 +71,27 @@ pub fn verifier_key(vault_id: &str, public: &VerifyingKey) -> String {
     )
 }
 
+/// Reads a verifier key line: its vault id and public key, the key hash
+/// checked. The base64 part may hold `+`: split at the first two only.
+pub fn parse_verifier_key(line: &str) -> Result<(String, VerifyingKey)> {
+    let bad = |why: &str| Error::Invalid(format!("not a Consent Ledger verifier key: {why}"));
+    let mut parts = line.trim().splitn(3, '+');
+    let (Some(name), Some(hash), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("a key is NAME+KEYHASH+BASE64KEY"));
+    };
+    let vault_id = name.strip_prefix("consent-ledger/").ok_or_else(|| bad("its name is not consent-ledger/…"))?;
+    let raw = B64.decode(key).map_err(|_| bad("its last part is not base64"))?;
+    if raw.len() != 33 || raw[0] != 0x01 {
+        return Err(bad("not an Ed25519 key"));
+    }
+    let public = VerifyingKey::from_bytes(raw[1..].try_into().expect("32 bytes"))
+        .map_err(|_| bad("not an Ed25519 key"))?;
+    if hex::encode(key_hash(name, &public)) != hash.to_ascii_lowercase() {
+        return Err(bad("its key hash does not match its name and key"));
+    }
+    Ok((vault_id.to_string(), public))
+}
+
 /// Builds and signs a checkpoint note.
 pub fn sign_note(
     vault_id: &str,
@@ -246,6 +267,15 @@ mod tests {
         let v = verifier_key("00112233445566778899aabbccddeeff", &key.verifying_key());
         let parts: Vec<_> = v.split('+').collect();
         assert_eq!(parts.len(), 3);
+        let (vid, public) = parse_verifier_key(&v).unwrap();
+        assert_eq!((vid.as_str(), public), ("00112233445566778899aabbccddeeff", key.verifying_key()));
+        assert!(parse_verifier_key(&v.replacen('+', "+0", 1)).is_err());
+        // A base64 part holding '+' still reads.
+        for seed in 0u8..=255 {
+            let k = SigningKey::from_bytes(&[seed; 32]);
+            let v = verifier_key("00112233445566778899aabbccddeeff", &k.verifying_key());
+            assert_eq!(parse_verifier_key(&v).unwrap().1, k.verifying_key(), "{v}");
+        }
         assert_eq!(parts[1].len(), 8);
         assert_eq!(B64.decode(parts[2]).unwrap().len(), 33);
     }

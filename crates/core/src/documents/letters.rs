@@ -145,6 +145,10 @@ impl Names {
     pub fn kind(&self, code: &str) -> String {
         Templates::name(&self.0.kind_names, code)
     }
+
+    pub fn channel(&self, code: &str) -> String {
+        Templates::name(&self.0.channel_names, code)
+    }
 }
 
 pub fn names(lang: Language) -> Result<Names> {
@@ -218,7 +222,7 @@ pub fn issue_in(tx: &Transaction, actor: &str, request: u64, kind: DocKind, lang
                 DocKind::Refusal => "refuse the request first",
                 DocKind::IdentityRequest => "the identity is checked already",
                 DocKind::DestructionNotice => "erase the person's data first",
-                DocKind::Acknowledgement | DocKind::DestructionAct | DocKind::LogExtract => "",
+                DocKind::Acknowledgement | DocKind::DestructionAct | DocKind::LogExtract | DocKind::EvidencePack => "",
             }
         )));
     }
@@ -312,8 +316,8 @@ pub fn build(conn: &Connection, request: u64, kind: DocKind, lang: Language, id:
         DocKind::Answer => answer_key(r.kind, r.outcome.as_deref()).into(),
         DocKind::RectificationNotice => "rectification_notice".into(),
         DocKind::DestructionNotice => "destruction_notice".into(),
-        DocKind::DestructionAct | DocKind::LogExtract => {
-            return Err(Error::Invalid("a destruction act is issued with the erasure, not as a letter".into()))
+        DocKind::DestructionAct | DocKind::LogExtract | DocKind::EvidencePack => {
+            return Err(Error::Invalid("an act or a pack is not a letter".into()))
         }
     };
     // Figures of a fulfilment.

@@ -12,6 +12,7 @@
 
 pub mod act;
 pub mod letters;
+pub mod pack;
 pub mod profile;
 
 use chrono::{DateTime, Utc};
@@ -38,6 +39,7 @@ text_enum!(
     DestructionNotice = "destruction_notice",
     DestructionAct = "destruction_act",
     LogExtract = "log_extract",
+    EvidencePack = "evidence_pack",
 ]);
 
 impl DocKind {
@@ -53,6 +55,7 @@ impl DocKind {
             DocKind::DestructionNotice => "DSN",
             DocKind::DestructionAct => "ACT",
             DocKind::LogExtract => "LOG",
+            DocKind::EvidencePack => "PCK",
         }
     }
 }

@@ -131,6 +131,92 @@ class VerifyWithoutConsentLedger(unittest.TestCase):
             self.assertEqual((problem["code"], problem["seq"]), ("agreement_altered", seq))
 
 
+class EvidencePack(unittest.TestCase):
+    """tools/verify_pack.py checks a pack made by the CLI as `pack verify`
+    does, and finds a changed byte of its PDF or JSON, a swapped proof and
+    another vault's key."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        root = Path(cls.tmp.name)
+        vault = root / "v"
+        env = {"CONSENT_LEDGER_DATA_DIR": str(root / "app-data")}
+
+        def cli(*a):
+            out = run([BIN, "--vault", str(vault), "--json", *a], env)
+            assert out.returncode == 0, (a, out.stdout, out.stderr)
+            return json.loads(out.stdout) if out.stdout.strip() else None
+
+        cli("init", "--org", "ООО «Ромашка»")
+        cli("org", "set", "--full-name", "ООО «Ромашка»", "--address", "Москва", "--email", "privacy@romashka.example")
+        cli("agreement", "new", "--template", "processing", "--lang", "ru")
+        cli("agreement", "publish", "1")
+        s = cli("consent", "add", "--agreement", "A1", "--name", "Анна Смирнова", "--email", "anna@example.org")["subject"]
+        r = cli("request", "new", "--kind", "access", "--subject", s)["id"]
+        cli("request", "identity", str(r), "--method", "email")
+        cli("request", "fulfil", str(r))
+        cls.pack = root / "pack.zip"
+        cli("pack", "person", s, "--out", str(cls.pack))
+        cls.key = cli("info")["verifier_key"]
+        other = root / "other"
+        cls.other_key = json.loads(run([BIN, "--vault", str(other), "--json", "init", "--org", "Другая"], env).stdout)["verifier_key"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def both(self, path, key):
+        py = run([sys.executable, str(HERE / "verify_pack.py"), str(path), "--json", "--verifier-key", key])
+        cl = run([BIN, "--json", "pack", "verify", str(path), "--verifier-key", key])
+        self.assertEqual(py.returncode, cl.returncode, py.stdout + py.stderr + cl.stdout + cl.stderr)
+        return py.returncode, json.loads(py.stdout)
+
+    def changed(self, name, f):
+        import zipfile
+        src = zipfile.ZipFile(self.pack)
+        dst_path = Path(self.tmp.name) / f"changed-{name}.zip"
+        with zipfile.ZipFile(dst_path, "w") as dst:
+            for n in src.namelist():
+                data = src.read(n)
+                dst.writestr(n, f(data) if n == name else data)
+        return dst_path
+
+    def test_an_intact_pack_checks_alike(self):
+        code, out = self.both(self.pack, self.key)
+        self.assertEqual(code, 0, out)
+        self.assertTrue(out["ok"])
+        self.assertGreaterEqual(out["pack"]["events"], 4)
+
+    def test_a_changed_pdf_byte(self):
+        code, out = self.both(self.changed("pack.pdf", lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:]), self.key)
+        self.assertEqual(code, 3)
+        self.assertIn("pack.pdf", out["problem"])
+
+    def test_a_changed_json(self):
+        code, out = self.both(self.changed("pack.json", lambda b: b.replace(b"anna@example.org", b"anna@example.com", 1)), self.key)
+        self.assertEqual(code, 3)
+        self.assertIn("pack.json", out["problem"])
+
+    def test_a_swapped_proof(self):
+        def swap(b):
+            p = json.loads(b)
+            k = list(p["proofs"])
+            p["proofs"][k[0]], p["proofs"][k[1]] = p["proofs"][k[1]], p["proofs"][k[0]]
+            return json.dumps(p).encode()
+        code, out = self.both(self.changed("proofs.json", swap), self.key)
+        self.assertEqual(code, 3)
+        self.assertIn("inclusion proof", out["problem"])
+
+    def test_another_vaults_key(self):
+        code, out = self.both(self.pack, self.other_key)
+        self.assertEqual(code, 3)
+        self.assertIn("another vault", out["problem"])
+        swapped = self.changed("verifier-key.txt", lambda b: (self.other_key + "\n").encode())
+        code, _ = self.both(swapped, self.other_key)
+        self.assertEqual(code, 3, "the checkpoint is not signed by the other vault's key")
+
+
 class VerifierKey(unittest.TestCase):
     def test_a_key_whose_base64_holds_a_plus_is_read(self):
         name, key = verify_vault.parse_verifier_key(

@@ -149,6 +149,15 @@ impl Names {
     pub fn channel(&self, code: &str) -> String {
         Templates::name(&self.0.channel_names, code)
     }
+
+    pub fn status(&self, code: &str) -> String {
+        Templates::name(&self.0.status_names, code)
+    }
+
+    /// A consent action: given, refused, withdrawn, expired.
+    pub fn action(&self, code: &str) -> String {
+        Templates::name(&self.0.access.copy.actions, code)
+    }
 }
 
 pub fn names(lang: Language) -> Result<Names> {

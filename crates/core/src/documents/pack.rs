@@ -366,7 +366,7 @@ fn render_person(
                 if let Some(u) = &c.url {
                     src = if src.is_empty() { u.clone() } else { format!("{src}, {u}") };
                 }
-                vec![c.acted_at.clone(), c.action.clone(), c.agreement.clone(), names.channel(&c.channel), src, format!("№ {}", c.id)]
+                vec![c.acted_at.clone(), names.action(&c.action), c.agreement.clone(), names.channel(&c.channel), src, format!("№ {}", c.id)]
             })
             .collect();
         w.table(
@@ -382,7 +382,7 @@ fn render_person(
         let rows = f
             .requests
             .iter()
-            .map(|q| vec![format!("№ {}", q.id), names.kind(&q.kind), q.received.clone(), q.status.clone(), q.due.clone()])
+            .map(|q| vec![format!("№ {}", q.id), names.kind(&q.kind), q.received.clone(), names.status(&q.status), q.due.clone()])
             .collect();
         w.table(
             vec![l.col_seq.clone(), l.col_kind.clone(), l.col_received.clone(), l.col_status.clone(), l.col_due.clone()],

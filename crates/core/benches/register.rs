@@ -392,6 +392,13 @@ fn requests_figures(v: &mut Vault, n: usize) {
     let again = consent_ledger_core::documents::letters::issue(v, access_id, consent_ledger_core::documents::DocKind::Answer, None, today).unwrap();
     let again_time = t.elapsed();
     assert!(!again.new);
+    // The evidence pack of that person (issue 13): made, then checked without the vault.
+    let t = Instant::now();
+    let made = consent_ledger_core::documents::pack::person(v, &heavy, consent_ledger_core::agreements::model::Language::Ru, |_, _| true).unwrap();
+    let pack_time = t.elapsed();
+    let t = Instant::now();
+    let checked = consent_ledger_core::documents::pack::verify(&made.zip, None).unwrap();
+    let pack_verify = t.elapsed();
     let id = requests::open(v, NewRequest { kind: Kind::Erasure, subject: Some(heavy.clone()), ..Default::default() }, today).unwrap().request.id;
     requests::identity(v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
     let t = Instant::now();
@@ -408,6 +415,14 @@ fn requests_figures(v: &mut Vault, n: usize) {
         pdf.len() / 1024,
         ms(letter_time),
         ms(again_time)
+    );
+    println!(
+        "  that person's evidence pack ({} events, {} PDF pages, {} KB)  {:>8.2} ms  (target < 1 s and < 1 MB for 100 pages; pack verify {:.2} ms)",
+        checked.events,
+        made.pages,
+        made.zip.len() / 1024,
+        ms(pack_time),
+        ms(pack_verify)
     );
     println!("  erasing that person (request fulfilled, destruction act issued, WAL purged, sealed) {:>8.2} ms  (target < 1 s)", ms(erase));
 }

@@ -183,7 +183,7 @@ pub enum Command {
 
     /// Evidence packs: one ZIP (PDF, JSON, proofs, signed checkpoint, key) that an inspector checks without the vault.
     #[command(
-        after_help = "Examples:\n  consent-ledger --vault ./acme pack person s-0192a6f1c2d3e4f5a6b7c8d9 --out fedorov.zip\n  consent-ledger pack verify fedorov.zip --verifier-key \"consent-ledger/…+…+…\"   # no vault needed"
+        after_help = "Examples:\n  consent-ledger --vault ./acme pack person s-0192a6f1c2d3e4f5a6b7c8d9 --out fedorov.zip\n  consent-ledger --vault ./acme pack agreement 1 --out a1.zip\n  consent-ledger pack verify fedorov.zip --verifier-key \"consent-ledger/…+…+…\"   # no vault needed"
     )]
     Pack {
         #[command(subcommand)]
@@ -281,6 +281,16 @@ pub enum PackAction {
     /// Everything about one person: consents with their agreement texts, requests, and each event's proof.
     Person {
         subject: String,
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
+    },
+    /// Every published version of an agreement: texts, publication events, accepted warnings, changes, consents gathered.
+    Agreement {
+        /// The agreement's number (1 for A1).
+        id: u64,
         #[arg(long, value_name = "FILE.zip")]
         out: PathBuf,
         /// ru or en.

@@ -251,18 +251,19 @@ pub fn profile(vault: &mut Vault, action: OrgAction, out: Out) -> Result<ExitCod
 }
 
 pub fn pack(vault: &mut Vault, action: PackAction, out: Out) -> Result<ExitCode> {
-    let PackAction::Person { subject, out: file, lang } = action else {
-        return Err(Error::Invalid("`pack verify` needs no vault".into()));
-    };
-    let lang = Language::parse(&lang)?;
     let mut last = std::time::Instant::now();
-    let made = documents::pack::person(vault, &subject, lang, |done, total| {
+    let progress = |done: u64, total: u64| {
         if last.elapsed().as_millis() > 500 {
             eprintln!("reading events: {done} of {total}");
             last = std::time::Instant::now();
         }
         true
-    })?;
+    };
+    let (made, file) = match action {
+        PackAction::Person { subject, out, lang } => (documents::pack::person(vault, &subject, Language::parse(&lang)?, progress)?, out),
+        PackAction::Agreement { id, out, lang } => (documents::pack::agreement(vault, id, Language::parse(&lang)?, progress)?, out),
+        PackAction::Verify { .. } => return Err(Error::Invalid("`pack verify` needs no vault".into())),
+    };
     write_atomic(&file, &made.zip)?;
     out.print(
         &json!({ "id": made.id, "file": file.display().to_string(), "events": made.events, "pages": made.pages, "bytes": made.zip.len() }),

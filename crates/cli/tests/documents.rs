@@ -92,6 +92,11 @@ fn bad_letters_are_refused_and_record_nothing() {
     assert_eq!(events(&dir), 0);
 }
 
+fn ok_cli(dir: &Path, out: &Path) {
+    let made = json(&cli(dir, &["--json", "pack", "agreement", "1", "--out", out.to_str().unwrap(), "--lang", "en"]));
+    assert!(made["id"].as_str().unwrap().starts_with("P-A1-en"), "{made}");
+}
+
 #[test]
 fn a_person_pack_is_made_and_checked_without_the_vault() {
     let tmp = tempfile::tempdir().unwrap();
@@ -113,6 +118,9 @@ fn a_person_pack_is_made_and_checked_without_the_vault() {
     };
     let ok = verify(&zip, &key);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    let a1 = tmp.path().join("a1.zip");
+    ok_cli(&dir, &a1);
+    assert_eq!(verify(&a1, &key).status.code(), Some(0));
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&ok.stdout).unwrap()["ok"], true);
     // One byte changed: exit 3 and the reason.
     let mut bytes = std::fs::read(&zip).unwrap();

@@ -137,3 +137,47 @@ fn a_cancelled_pack_records_nothing_and_an_erased_person_shows_no_values() {
     assert!(!json.contains("d.fedorov@kvartirnik.ru") && !json.contains("Фёдоров"), "no value of an erased person");
     assert!(json.contains("subject.erased"));
 }
+
+#[test]
+fn an_agreement_pack_holds_every_version_its_changes_and_counts() {
+    use consent_ledger_core::agreements;
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, a) = vault_with_agreement(d.path());
+    let add = |v: &mut Vault, action: Action, email: &str| {
+        let t = consents::target(v.conn(), a, None, action).unwrap();
+        let intake = Intake { email: Some(email.into()), ..Default::default() };
+        v.with_tx(|tx, actor| consents::record(tx, actor, &t, action, Channel::WebForm, intake)).unwrap();
+    };
+    add(&mut v, Action::Given, "a@example.org");
+    add(&mut v, Action::Given, "b@example.org");
+    let mut c = agreements::view(v.conn(), a, None).unwrap().content;
+    c.purposes.push("Sending the newsletter the subject subscribed to".into());
+    v.with_tx(|tx, _| agreements::save_draft(tx, a, c)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, a, &[], Language::En)).unwrap();
+    add(&mut v, Action::Given, "c@example.org");
+    add(&mut v, Action::Refused, "d@example.org");
+    let made = pack::agreement(&mut v, a, Language::En, |_, _| true).unwrap();
+    let key = consent_ledger_core::checkpoint::verifier_key(v.vault_id(), &v.public_key());
+    let ok = pack::verify(&made.zip, Some(&key)).unwrap();
+    assert_eq!(ok.kind, "agreement");
+    let json: serde_json::Value = serde_json::from_slice(&files(&made.zip).into_iter().find(|(n, _)| n == "pack.json").unwrap().1).unwrap();
+    let versions = json["agreement"]["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!((versions[0]["consents"]["given"].as_u64(), versions[1]["consents"]["given"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(versions[1]["consents"]["refused"], 1);
+    let diff = versions[1]["diff"].as_array().unwrap();
+    assert!(diff.iter().any(|l| l["op"] == "insert" && l["text"].as_str().unwrap().contains("newsletter")), "{diff:?}");
+    assert_eq!(json["texts"].as_array().unwrap().len(), 2);
+    assert_eq!(json["events"].as_array().unwrap().len(), 2, "the two publication events");
+    // A text changed in the pack no longer matches its publication event.
+    let changed_text = changed(&made.zip, "pack.json", |b| {
+        let mut j: serde_json::Value = serde_json::from_slice(b).unwrap();
+        let t = j["texts"][0]["snapshot"].as_str().unwrap().replacen("enquiry", "data sale", 1);
+        j["texts"][0]["snapshot"] = t.into();
+        *b = serde_json::to_vec_pretty(&j).unwrap();
+    });
+    assert!(pack::verify(&changed_text, Some(&key)).is_err());
+    // No published version: nothing to prove.
+    let draft = v.with_tx(|tx, _| agreements::create(tx, agreements::TemplateKind::Custom, Language::En, None, None)).unwrap();
+    assert!(pack::agreement(&mut v, draft, Language::En, |_, _| true).unwrap_err().to_string().contains("no published version"));
+}

@@ -227,6 +227,11 @@ fn version_rows(conn: &Connection, id: u64) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// Every version of an agreement, oldest first.
+pub fn versions(conn: &Connection, id: u64) -> Result<Vec<VersionInfo>> {
+    Ok(version_rows(conn, id)?.into_iter().map(|r| r.info).collect())
+}
+
 fn draft_content(row: &Row) -> Result<Content> {
     serde_json::from_str(&row.content).map_err(corrupt(format!("draft {}", row.info.label)))
 }

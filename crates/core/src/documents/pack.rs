@@ -63,8 +63,12 @@ pub struct PackFacts {
     pub vault_id: String,
     pub language: String,
     pub made_at: String,
-    /// The person (access answer model, `consent-ledger/access/1`).
-    pub person: serde_json::Value,
+    /// A person pack: the person (access answer model, `consent-ledger/access/1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<serde_json::Value>,
+    /// An agreement pack: the agreement and each version's facts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<serde_json::Value>,
     pub texts: Vec<PackText>,
     pub events: Vec<PackEvent>,
 }
@@ -134,6 +138,15 @@ fn person_events(conn: &Connection, subjects: &[String], texts: &[PackText]) -> 
 struct Labels {
     language: String,
     person_title: String,
+    agreement_title: String,
+    agreement_intro: String,
+    versions_heading: String,
+    diff_heading: String,
+    col_published: String,
+    col_given: String,
+    col_refused: String,
+    col_withdrawn: String,
+    col_warnings: String,
     intro: String,
     made: String,
     person_heading: String,
@@ -180,27 +193,18 @@ pub struct Made {
     pub pages: usize,
 }
 
-/// Makes the evidence pack of the person `subject` belongs to: records it
-/// (`document.issued`, kind `evidence_pack`), signs a checkpoint over it,
-/// and returns the ZIP. `progress(done, total)` returning false cancels
-/// (nothing is recorded before the events are read).
-pub fn person(vault: &mut Vault, subject: &str, lang: Language, mut progress: impl FnMut(u64, u64) -> bool) -> Result<Made> {
-    let today = Utc::now().date_naive();
-    let conn = vault.conn();
-    let root = crate::consents::current_subject(conn, subject)?;
-    let facts = access::gather(conn, &root, None, today)?;
-    // Each version's snapshot, once.
-    let mut texts: Vec<PackText> = vec![];
-    for a in &facts.agreements {
-        let (id, version) = parse_label(&a.label)?;
-        let (snapshot, hash, seq): (String, String, i64) = conn.query_row(
-            "SELECT content, content_hash, published_seq FROM agreement_versions WHERE agreement_id = ?1 AND version = ?2 AND status = 'published'",
-            rusqlite::params![id as i64, version],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        texts.push(PackText { label: a.label.clone(), content_sha256: hash, published_seq: seq as u64, snapshot });
-    }
-    let seqs = person_events(conn, &facts.person.subjects, &texts)?;
+/// Each published version's stored snapshot, as a pack carries it.
+fn text_of(conn: &Connection, agreement: u64, version: u32) -> Result<PackText> {
+    let (snapshot, hash, seq): (String, String, i64) = conn.query_row(
+        "SELECT content, content_hash, published_seq FROM agreement_versions WHERE agreement_id = ?1 AND version = ?2 AND status = 'published'",
+        rusqlite::params![agreement as i64, version],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(PackText { label: crate::agreements::version_label(agreement, version), content_sha256: hash, published_seq: seq as u64, snapshot })
+}
+
+/// Reads the events, cancellably.
+fn read_events(conn: &Connection, seqs: &[u64], progress: &mut impl FnMut(u64, u64) -> bool) -> Result<Vec<PackEvent>> {
     let total = seqs.len() as u64;
     let mut events = Vec::with_capacity(seqs.len());
     for (i, s) in seqs.iter().enumerate() {
@@ -209,39 +213,57 @@ pub fn person(vault: &mut Vault, subject: &str, lang: Language, mut progress: im
             return Err(Error::Cancelled);
         }
     }
-    let key = format!("P-{root}-{}", lang.as_str());
+    Ok(events)
+}
+
+/// What a kind of pack puts in: its key, whom it names, its facts, and how its PDF reads.
+struct Contents<'a> {
+    kind: &'static str,
+    key: String,
+    subject: Option<String>,
+    person: Option<serde_json::Value>,
+    agreement: Option<serde_json::Value>,
+    texts: Vec<PackText>,
+    events: Vec<PackEvent>,
+    render: Box<dyn Fn(&Connection, &Labels, &PackFacts, NaiveDate) -> Result<Writer> + 'a>,
+}
+
+/// Records a pack (`document.issued`, kind `evidence_pack`), signs a
+/// checkpoint over it and writes the ZIP.
+fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
     let vault_id = vault.vault_id().to_string();
-    let person_json = serde_json::to_value(&facts).map_err(|e| Error::Invalid(e.to_string()))?;
     let spec = Spec {
-        key: key.clone(),
+        key: c.key.clone(),
         kind: DocKind::EvidencePack,
         language: lang,
         request: None,
-        subject: Some(root.clone()),
+        subject: c.subject.clone(),
         facts: None,
         retain_until: None,
     };
     let l = labels(lang)?;
+    let title = if c.kind == "person" { l.person_title.clone() } else { l.agreement_title.clone() };
     let issued = vault.with_tx(|tx, actor| {
         let build = |id: &str, at: &DateTime<Utc>| -> Result<Draft> {
             let pack = PackFacts {
                 schema: SCHEMA.into(),
-                kind: "person".into(),
+                kind: c.kind.into(),
                 id: id.to_string(),
                 vault_id: vault_id.clone(),
                 language: lang.as_str().into(),
                 made_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                person: person_json.clone(),
-                texts: texts.clone(),
-                events: events.clone(),
+                person: c.person.clone(),
+                agreement: c.agreement.clone(),
+                texts: c.texts.clone(),
+                events: c.events.clone(),
             };
             let json = serde_json::to_string_pretty(&pack).map_err(|e| Error::Invalid(e.to_string()))? + "\n";
-            let mut w = render_person(tx, &l, &pack, &facts, lang, at.date_naive())?;
+            let mut w = (c.render)(tx, &l, &pack, at.date_naive())?;
             // The pack's "plain text" is its JSON: the event's text_sha256 is the JSON's hash.
             w.text = json;
             let org = crate::organisation::get(tx)?;
             Ok(Draft {
-                title: l.person_title.clone(),
+                title: title.clone(),
                 footer_lead: if org.short_name.is_empty() { org.full_name } else { org.short_name },
                 body: w,
                 warnings: vec![],
@@ -254,7 +276,7 @@ pub fn person(vault: &mut Vault, subject: &str, lang: Language, mut progress: im
     let conn = vault.conn();
     let content = super::content(conn, &issued.id)?;
     let mut proofs = BTreeMap::new();
-    for e in events.iter().map(|e| e.seq).chain([issued.seq]) {
+    for e in c.events.iter().map(|e| e.seq).chain([issued.seq]) {
         let path = crate::ledger::inclusion_proof(conn, e, cp.tree_size)?;
         proofs.insert(e, path.iter().map(hex::encode).collect::<Vec<_>>());
     }
@@ -271,7 +293,126 @@ pub fn person(vault: &mut Vault, subject: &str, lang: Language, mut progress: im
         ("checkpoint.txt", cp.note.into_bytes()),
         ("verifier-key.txt", format!("{vkey}\n").into_bytes()),
     ])?;
-    Ok(Made { zip, id: issued.id, events: events.len(), pages })
+    Ok(Made { zip, id: issued.id, events: c.events.len(), pages })
+}
+
+/// Makes the evidence pack of the person `subject` belongs to: records it
+/// (`document.issued`, kind `evidence_pack`), signs a checkpoint over it,
+/// and returns the ZIP. `progress(done, total)` returning false cancels
+/// (nothing is recorded before the events are read).
+pub fn person(vault: &mut Vault, subject: &str, lang: Language, mut progress: impl FnMut(u64, u64) -> bool) -> Result<Made> {
+    let today = Utc::now().date_naive();
+    let conn = vault.conn();
+    let root = crate::consents::current_subject(conn, subject)?;
+    let facts = access::gather(conn, &root, None, today)?;
+    let texts = facts
+        .agreements
+        .iter()
+        .map(|a| {
+            let (id, version) = parse_label(&a.label)?;
+            text_of(conn, id, version)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let seqs = person_events(conn, &facts.person.subjects, &texts)?;
+    let events = read_events(conn, &seqs, &mut progress)?;
+    let person_json = serde_json::to_value(&facts).map_err(|e| Error::Invalid(e.to_string()))?;
+    make(
+        vault,
+        lang,
+        Contents {
+            kind: "person",
+            key: format!("P-{root}-{}", lang.as_str()),
+            subject: Some(root.clone()),
+            person: Some(person_json),
+            agreement: None,
+            texts,
+            events,
+            render: Box::new(move |conn, l, pack, day| render_person(conn, l, pack, &facts, lang, day)),
+        },
+    )
+}
+
+/// One version in an agreement pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackVersion {
+    pub label: String,
+    pub version: u32,
+    pub published_at: Option<String>,
+    pub published_seq: Option<u64>,
+    pub content_sha256: Option<String>,
+    /// Warnings of the compliance check acknowledged when publishing.
+    pub acknowledged: Vec<String>,
+    /// Register rows by action (given, refused, withdrawn, expired).
+    pub consents: BTreeMap<String, u64>,
+    /// The changes from the version before (published ones only).
+    pub diff: Vec<crate::agreements::DiffLine>,
+}
+
+/// Makes the evidence pack of agreement `id`: every published version with
+/// its text, publication event, acknowledged warnings, the diff from the
+/// version before and how many consents it gathered.
+pub fn agreement(vault: &mut Vault, id: u64, lang: Language, mut progress: impl FnMut(u64, u64) -> bool) -> Result<Made> {
+    let conn = vault.conn();
+    let view = crate::agreements::view(conn, id, None)?;
+    let published: Vec<crate::agreements::VersionInfo> = crate::agreements::versions(conn, id)?.into_iter().filter(|v| !v.draft).collect();
+    if published.is_empty() {
+        return Err(Error::Invalid(format!("A{id} has no published version: nothing to prove yet")));
+    }
+    let mut versions = vec![];
+    let mut texts = vec![];
+    let mut seqs: Vec<u64> = vec![];
+    let mut previous: Option<u32> = None;
+    for v in &published {
+        let mut consents = BTreeMap::new();
+        let mut stmt = conn.prepare_cached("SELECT action, count(*) FROM consents WHERE agreement_id = ?1 AND version = ?2 GROUP BY action")?;
+        for row in stmt.query_map(rusqlite::params![id as i64, v.version], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            let (a, n) = row?;
+            consents.insert(a, n as u64);
+        }
+        let diff = match previous {
+            Some(p) => crate::agreements::diff(conn, id, p, v.version)?.into_iter().filter(|d| d.op != crate::agreements::DiffOp::Equal).collect(),
+            None => vec![],
+        };
+        texts.push(text_of(conn, id, v.version)?);
+        seqs.extend(v.published_seq);
+        versions.push(PackVersion {
+            label: v.label.clone(),
+            version: v.version,
+            published_at: v.published_at.clone(),
+            published_seq: v.published_seq,
+            content_sha256: v.content_sha256.clone(),
+            acknowledged: v.acknowledged.clone(),
+            consents,
+            diff,
+        });
+        previous = Some(v.version);
+    }
+    seqs.extend(view.retired_seq);
+    seqs.sort_unstable();
+    let events = read_events(conn, &seqs, &mut progress)?;
+    let agreement_json = serde_json::json!({
+        "id": id,
+        "title": view.content.title,
+        "template": view.template,
+        "language": view.language,
+        "translation_of": view.translation_of,
+        "retired_at": view.retired_at,
+        "versions": versions,
+    });
+    make(
+        vault,
+        lang,
+        Contents {
+            kind: "agreement",
+            key: format!("P-A{id}-{}", lang.as_str()),
+            subject: None,
+            person: None,
+            agreement: Some(agreement_json),
+            texts,
+            events,
+            render: Box::new(move |conn, l, pack, day| render_agreement(conn, l, pack, &versions, day)),
+        },
+    )
 }
 
 fn pretty<T: Serialize>(v: &T) -> Result<Vec<u8>> {
@@ -397,17 +538,89 @@ fn render_person(
         .map(|e| vec![e.seq.to_string(), e.recorded_at.clone(), e.kind.clone(), e.leaf_hash.clone()])
         .collect();
     w.table(vec![l.col_seq.clone(), l.col_time.clone(), l.col_kind.clone(), l.col_hash.clone()], rows, vec![0.6, 1.6, 1.4, 2.6]);
-    if !pack.texts.is_empty() {
-        w.page_break();
-        w.heading(&l.texts_heading);
-        for t in &pack.texts {
-            let snap: Snapshot = serde_json::from_str(&t.snapshot).map_err(|e| Error::Invalid(format!("{}: {e}", t.label)))?;
-            w.heading(&format!("{} — {}", t.label, snap.content.title));
-            w.para(&fill(&l.text_hash, &[("hash", t.content_sha256.clone()), ("seq", t.published_seq.to_string())])?);
-            w.para(&crate::agreements::render::plain_text(&snap.document));
-        }
-    }
+    texts_appendix(&mut w, l, pack, &fill)?;
     Ok(w)
+}
+
+fn render_agreement(conn: &Connection, l: &Labels, pack: &PackFacts, versions: &[PackVersion], today: NaiveDate) -> Result<Writer> {
+    let org = crate::organisation::get(conn)?;
+    let a = pack.agreement.clone().unwrap_or_default();
+    let fill = |s: &str, extra: &[(&str, String)]| {
+        super::fill(s, &|k| match k {
+            "org_name" => Some(org.full_name.clone()),
+            "doc_id" => Some(pack.id.clone()),
+            "date" => Some(today.to_string()),
+            "title" => Some(a["title"].as_str().unwrap_or_default().to_string()),
+            "agreement" => Some(format!("A{}", a["id"])),
+            other => extra.iter().find(|(n, _)| *n == other).map(|(_, v)| v.clone()),
+        })
+    };
+    let mut w = Writer::default();
+    w.title(&fill(&l.agreement_title, &[])?);
+    w.para(&fill(&l.agreement_intro, &[])?);
+    w.para(&fill(&l.made, &[])?);
+    w.heading(&l.versions_heading);
+    let count = |v: &PackVersion, k: &str| v.consents.get(k).copied().unwrap_or(0).to_string();
+    w.table(
+        vec![
+            l.col_agreement.clone(),
+            l.col_published.clone(),
+            l.col_event.clone(),
+            l.col_given.clone(),
+            l.col_refused.clone(),
+            l.col_withdrawn.clone(),
+            l.col_warnings.clone(),
+        ],
+        versions
+            .iter()
+            .map(|v| {
+                vec![
+                    v.label.clone(),
+                    v.published_at.clone().unwrap_or_default(),
+                    v.published_seq.map(|s| format!("№ {s}")).unwrap_or_default(),
+                    count(v, "given"),
+                    count(v, "refused"),
+                    count(v, "withdrawn"),
+                    if v.acknowledged.is_empty() { "—".into() } else { v.acknowledged.join(", ") },
+                ]
+            })
+            .collect(),
+        vec![0.8, 1.4, 0.9, 0.9, 0.85, 0.85, 1.4],
+    );
+    for v in versions.iter().filter(|v| !v.diff.is_empty()) {
+        w.heading(&fill(&l.diff_heading, &[("label", v.label.clone())])?);
+        w.bullets(
+            v.diff
+                .iter()
+                .filter(|d| !d.text.trim().is_empty())
+                .map(|d| format!("{} {}", if d.op == crate::agreements::DiffOp::Insert { "+" } else { "−" }, d.text))
+                .collect(),
+        );
+    }
+    w.heading(&l.events_heading);
+    w.table(
+        vec![l.col_seq.clone(), l.col_time.clone(), l.col_kind.clone(), l.col_hash.clone()],
+        pack.events.iter().map(|e| vec![e.seq.to_string(), e.recorded_at.clone(), e.kind.clone(), e.leaf_hash.clone()]).collect(),
+        vec![0.6, 1.6, 1.4, 2.6],
+    );
+    texts_appendix(&mut w, l, pack, &fill)?;
+    Ok(w)
+}
+
+/// The appendix of every version's text, with the hash its publication event recorded.
+fn texts_appendix(w: &mut Writer, l: &Labels, pack: &PackFacts, fill: &dyn Fn(&str, &[(&str, String)]) -> Result<String>) -> Result<()> {
+    if pack.texts.is_empty() {
+        return Ok(());
+    }
+    w.page_break();
+    w.heading(&l.texts_heading);
+    for t in &pack.texts {
+        let snap: Snapshot = serde_json::from_str(&t.snapshot).map_err(|e| Error::Invalid(format!("{}: {e}", t.label)))?;
+        w.heading(&format!("{} — {}", t.label, snap.content.title));
+        w.para(&fill(&l.text_hash, &[("hash", t.content_sha256.clone()), ("seq", t.published_seq.to_string())])?);
+        w.para(&crate::agreements::render::plain_text(&snap.document));
+    }
+    Ok(())
 }
 
 /// What checking a pack found.

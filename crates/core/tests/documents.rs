@@ -231,7 +231,7 @@ fn each_letter_states_what_its_step_recorded() {
     let text = |v: &mut Vault, id: u64, k: DocKind, lang: Language| {
         let doc = letters::issue(v, id, k, Some(lang), today()).unwrap();
         let c = documents::content(v.conn(), &doc.id).unwrap();
-        assert_eq!(folded(&pdf_text(&c.pdf)).contains(&folded(&doc.title)), true, "{}: the PDF shows its title", doc.id);
+        assert!(folded(&pdf_text(&c.pdf)).contains(&folded(&doc.title)), "{}: the PDF shows its title", doc.id);
         c.text
     };
     // Extension.

@@ -490,7 +490,7 @@ fn build(
         );
         w.para(&t.extract.proof);
     }
-    w.text_only(&id.to_string());
+    w.text_only(id);
     warnings.sort();
     warnings.dedup();
     let org = crate::organisation::get(conn)?;

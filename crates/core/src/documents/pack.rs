@@ -216,6 +216,11 @@ fn read_events(conn: &Connection, seqs: &[u64], progress: &mut impl FnMut(u64, u
     Ok(events)
 }
 
+/// How a kind of pack lays out its PDF.
+type Render<'a> = Box<dyn Fn(&Connection, &Labels, &PackFacts, NaiveDate) -> Result<Writer> + 'a>;
+/// Fills a label's placeholders (and extra ones).
+type Fill<'a> = dyn Fn(&str, &[(&str, String)]) -> Result<String> + 'a;
+
 /// What a kind of pack puts in: its key, whom it names, its facts, and how its PDF reads.
 struct Contents<'a> {
     kind: &'static str,
@@ -225,7 +230,7 @@ struct Contents<'a> {
     agreement: Option<serde_json::Value>,
     texts: Vec<PackText>,
     events: Vec<PackEvent>,
-    render: Box<dyn Fn(&Connection, &Labels, &PackFacts, NaiveDate) -> Result<Writer> + 'a>,
+    render: Render<'a>,
 }
 
 /// Records a pack (`document.issued`, kind `evidence_pack`), signs a
@@ -608,7 +613,7 @@ fn render_agreement(conn: &Connection, l: &Labels, pack: &PackFacts, versions: &
 }
 
 /// The appendix of every version's text, with the hash its publication event recorded.
-fn texts_appendix(w: &mut Writer, l: &Labels, pack: &PackFacts, fill: &dyn Fn(&str, &[(&str, String)]) -> Result<String>) -> Result<()> {
+fn texts_appendix(w: &mut Writer, l: &Labels, pack: &PackFacts, fill: &Fill) -> Result<()> {
     if pack.texts.is_empty() {
         return Ok(());
     }

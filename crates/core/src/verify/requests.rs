@@ -27,6 +27,9 @@ struct Expected {
     outcome: Option<String>,
 }
 
+/// An issued document as its event states it: (id, text SHA-256, PDF SHA-256, subject, facts SHA-256).
+type IssuedDoc = (String, String, String, Option<String>, Option<String>);
+
 /// The request-related events of the log, replayed at the end of the pass.
 #[derive(Default)]
 pub(super) struct Replay {
@@ -39,7 +42,7 @@ pub(super) struct Replay {
     calendar: BTreeMap<(String, i64), (u64, String)>,
     settings: BTreeMap<String, (u64, serde_json::Value)>,
     /// Issued documents: seq → (id, text SHA-256, PDF SHA-256, subject, facts SHA-256).
-    documents: BTreeMap<u64, (String, String, String, Option<String>, Option<String>)>,
+    documents: BTreeMap<u64, IssuedDoc>,
     /// Documents destroyed at the end of their retention: id → seq of `document.destroyed`.
     destroyed: HashMap<String, u64>,
     /// The lowest seq of a step about a request the log never received.

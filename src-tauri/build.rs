@@ -87,5 +87,8 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "document_save",
         "documents_profile",
         "set_documents_profile",
+        "act_list",
+        "act_issue",
+        "act_destroy",
     ]
 }

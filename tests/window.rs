@@ -359,7 +359,9 @@ async fn create_lock_unlock_and_verify_in_the_window() {
     ui.wait("requests-empty").await;
     ui.shot("06-requests").await;
     ui.click("nav-evidence").await;
-    ui.wait("coming-soon").await;
+    ui.wait("evidence").await;
+    // Nobody was erased yet: no destruction act.
+    ui.wait("acts-none").await;
     ui.shot("07-evidence").await;
     ui.click("nav-settings").await;
     ui.wait("screen-settings").await;
@@ -739,8 +741,10 @@ async fn russian_interface_on_the_demo_vault() {
     };
     assert_eq!(ok.as_deref(), Some("true"), "{text}");
     ui.click("nav-evidence").await;
-    ui.wait("coming-soon").await;
-    ui.shot("ru-05-coming-soon").await;
+    ui.wait("evidence").await;
+    // The demo's erasure issued its destruction act.
+    ui.wait("act-row").await;
+    ui.shot("ru-05-evidence").await;
     ui.c.clone().close().await.unwrap();
 }
 
@@ -1448,9 +1452,10 @@ async fn letters_are_issued_saved_and_read() {
     )
     .await;
 
-    // Settings in Russian: the documents profile filled in and saved.
-    ui.click("nav-settings").await;
+    // Settings in Russian, opened from the warnings: the documents profile filled in and saved.
+    ui.click("btn-open-documents-settings").await;
     ui.wait("settings-documents").await;
+    assert_eq!(ui.attr("nav-settings", "aria-current").await.as_deref(), Some("page"));
     ui.select("settings-language", "ru").await;
     ui.until(
         "the interface in Russian",
@@ -1541,4 +1546,185 @@ async fn letters_are_issued_saved_and_read() {
     ui.c.clone().close().await.unwrap();
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
+}
+
+/// A person erased through the core before the window opens: Evidence lists
+/// the destruction act their erasure issued (order No. 179), kept three
+/// years. Its PDF and its log extract's are saved and name the organisation;
+/// its text is shown as text; it is issued again in English (a second row);
+/// in Russian it is destroyed early with a reason after the warning, and
+/// both rows show it destroyed. The vault still verifies; no CSP
+/// violation, uncaught error or unhandled rejection on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn destruction_act_is_kept_shown_and_destroyed() {
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
+    use consent_ledger_core::documents;
+
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("acts");
+    let opts = CreateOptions {
+        organisation: "ООО «Ромашка»".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "Общество с ограниченной ответственностью «Ромашка»".into();
+    r.short_name = "ООО «Ромашка»".into();
+    r.inn = "7707083893".into();
+    r.ogrn = "1027700132195".into();
+    r.legal_address = "117997, г. Москва, ул. Вавилова, д. 19".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let agreement = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &[], Language::Ru))
+        .unwrap();
+    let target = consents::target(v.conn(), agreement, None, Action::Given).unwrap();
+    let intake = Intake {
+        name: Some("Фёдоров Дмитрий <b>Иванович</b>".into()),
+        email: Some("d.fedorov@example.ru".into()),
+        ..Default::default()
+    };
+    let subject = v
+        .with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake))
+        .unwrap()
+        .subject;
+    let erased = v.erase_person(&subject, "the person asked by telephone").unwrap();
+    let act = erased.act.clone();
+    assert!(act.contains("-ACT-ru"), "{act}");
+    let log = act.replace("-ACT-", "-LOG-");
+    let act_en = act.replace("-ACT-ru", "-ACT-en");
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+    // Three years to go: nothing to destroy yet.
+    assert!(ui.c.find(Locator::Css(&tid("overview-acts-due"))).await.is_err());
+
+    // Evidence: the act, kept, until three years after the erasure.
+    ui.click("nav-evidence").await;
+    ui.wait("evidence").await;
+    let row = |id: &str| format!("[data-testid='act-row'][data-id='{id}']");
+    let press = |testid: &str, id: &str| format!("document.querySelector(\"{} [data-testid='{testid}']\").click(); return true", row(id));
+    ui.until("the act listed", &format!("return document.querySelector(\"{}\") !== null", row(&act))).await;
+    assert_eq!(ui.js(&format!("return document.querySelector(\"{}\").dataset.destroyed", row(&act)), vec![]).await, json!("false"));
+    let keep = ui.text("act-keep-until").await;
+    let until = (chrono::Datelike::year(&chrono::Utc::now()) + 3).to_string();
+    assert!(keep.contains(&until), "{keep}");
+
+    // The act's PDF, then its log extract's: the organisation, the person, the ids.
+    let pdf_text = |path: PathBuf| {
+        let out = Command::new("pdftotext")
+            .args([path.to_str().unwrap(), "-"])
+            .output()
+            .expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    ui.js(&press("btn-act-save", &act), vec![]).await;
+    ui.wait("act-notice").await;
+    let pdf = exports.join(format!("{act}.pdf"));
+    assert!(ui.text("act-notice").await.contains(&pdf.display().to_string()));
+    let text = pdf_text(pdf);
+    for want in ["Акт об уничтожении", "Общество с ограниченной ответственностью «Ромашка»", "ООО «Ромашка»", &act, "Фёдоров Дмитрий <b>Иванович</b>"] {
+        assert!(text.contains(want), "{want:?} not in the act: {text}");
+    }
+    ui.js(&press("btn-log-save", &act), vec![]).await;
+    let log_pdf = exports.join(format!("{log}.pdf"));
+    ui.until(
+        "the extract saved",
+        &format!("return (document.querySelector(\"{}\")?.textContent ?? '').includes('{log}.pdf')", tid("act-notice")),
+    )
+    .await;
+    let text = pdf_text(log_pdf);
+    for want in ["Выгрузка из журнала", &log, "ООО «Ромашка»"] {
+        assert!(text.contains(want), "{want:?} not in the extract: {text}");
+    }
+
+    // Its text, as text (the markup in the name is not markup).
+    ui.js(&press("btn-act-text", &act), vec![]).await;
+    ui.wait("act-text").await;
+    let shown = ui.text("act-text").await;
+    assert!(shown.contains(&act) && shown.contains("Фёдоров Дмитрий <b>Иванович</b>"), "{shown}");
+    assert_eq!(ui.js("return document.querySelector(\"[data-testid='act-text']\").children.length", vec![]).await, json!(0));
+
+    // Issued again in English: a second row, the act and its extract named.
+    ui.js(&press("btn-act-issue", &act), vec![]).await;
+    ui.until("the English act listed", &format!("return document.querySelector(\"{}\") !== null", row(&act_en))).await;
+    let notice = ui.text("act-notice").await;
+    assert!(notice.contains(&act_en) && notice.contains(&act_en.replace("-ACT-", "-LOG-")), "{notice}");
+    // The profile names no information system nor anyone who destroys data: said, with the way to Settings.
+    let warnings = ui.text("act-warnings").await;
+    assert!(warnings.contains("information system") && warnings.contains("destroys data"), "{warnings}");
+    ui.wait("btn-open-documents-settings").await;
+    // The text folded again: the whole card in view.
+    ui.js(&press("btn-act-text", &act), vec![]).await;
+    ui.gone("act-text").await;
+    ui.js(
+        "document.activeElement?.blur(); \
+         document.querySelector(\"[data-testid='evidence']\").scrollIntoView({ block: 'start' }); \
+         document.documentElement.scrollTop = 0; document.body.scrollTop = 0; return true",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("62-evidence-acts").await;
+
+    // In Russian: destroyed before its three years are over, with a reason.
+    ui.click("nav-settings").await;
+    ui.select("settings-language", "ru").await;
+    ui.until(
+        "the interface in Russian",
+        "return document.querySelector(\"[data-testid='nav-evidence']\").textContent.trim() === 'Доказательства'",
+    )
+    .await;
+    ui.click("nav-evidence").await;
+    ui.until("the act listed", &format!("return document.querySelector(\"{}\") !== null", row(&act))).await;
+    ui.js(&press("btn-act-destroy", &act), vec![]).await;
+    ui.wait("act-destroy-confirm").await;
+    assert_eq!(ui.attr("act-destroy-confirm", "data-early").await.as_deref(), Some("true"));
+    let early = ui.text("act-destroy-early").await;
+    assert!(early.contains("п. 8") && early.contains("три года"), "{early}");
+    // No reason, no destruction.
+    assert!(ui.disabled("btn-act-destroy-confirm").await);
+    ui.fill("act-destroy-reason", "Проверка: акт выпущен по ошибке").await;
+    assert!(!ui.disabled("btn-act-destroy-confirm").await);
+    ui.show("act-destroy-confirm").await;
+    ui.shot("ru-62-evidence-acts").await;
+    ui.click("btn-act-destroy-confirm").await;
+    ui.gone("act-destroy-confirm").await;
+    ui.until(
+        "both rows destroyed",
+        &format!(
+            "return document.querySelector(\"{}\")?.dataset.destroyed === 'true' && document.querySelector(\"{}\")?.dataset.destroyed === 'true'",
+            row(&act),
+            row(&act_en)
+        ),
+    )
+    .await;
+    assert!(ui.text("act-notice").await.contains(&act));
+    assert!(ui.c.find(Locator::Css(&tid("act-text"))).await.is_err(), "the text is gone with the act");
+    assert!(ui.c.find(Locator::Css(&tid("btn-act-save"))).await.is_err(), "nothing left to save");
+    ui.show("acts").await;
+    ui.shot("ru-63-evidence-destroyed").await;
+
+    let problems = ui.problems().await;
+    assert!(problems.is_empty(), "{problems:?}");
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
+    for id in [&act, &log, &act_en] {
+        assert!(documents::get(v.conn(), id).unwrap().erased, "{id}");
+    }
 }

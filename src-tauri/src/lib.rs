@@ -118,6 +118,9 @@ pub fn configure<R: Runtime>(
             commands::documents::document_save,
             commands::documents::documents_profile,
             commands::documents::set_documents_profile,
+            commands::documents::act_list,
+            commands::documents::act_issue,
+            commands::documents::act_destroy,
         ])
 }
 

@@ -9,6 +9,8 @@
 // calendar, a pending destruction deadline); gdpr=DE sets the GDPR country.
 // Letters: any request's letters can be issued; an answer warns about the
 // documents profile's empty statements until Settings → Documents fills them.
+// Evidence: two destruction acts (one past its three years of retention, in
+// the overview's reminder) and one more for each person erased here.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { CheckpointDto } from '../src/lib/bindings/CheckpointDto';
@@ -303,6 +305,7 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
         due_this_week: open.filter((r) => r.due >= t && r.due <= plusDays(t, 6)).length,
         followups: pending.map(followupOf), followups_pending: pending.length,
         by_status: count('status', requestsM), by_kind: count('kind', open), months, gdpr_country: gdprCountry,
+        acts_due: actsDue(t),
       };
     }
     case 'request_list': {
@@ -377,12 +380,14 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
         followupsM.push({ id: followupsM.length + 1, request: r.id, subject: r.subject, kind: 'destroy', due: plusDays(r.received, 30), due_basis: 'decreed', source: '152-FZ art. 21 part 5', source_ru: '152-ФЗ, ч. 5 ст. 21', done_seq: null });
       }
       if (r.kind === 'erasure') erasedSubjects.add(r.subject);
+      const act = r.kind === 'erasure' ? newAct(seq, r.name ?? '—', new Date()).id : null;
       Object.assign(r, { status: 'fulfilled', outcome, closed_on: todayM() });
       return {
         request: r.id, seq, outcome, consents_withdrawn: outcome === 'withdrawn' ? 2 : 0, records_destroyed: r.kind === 'erasure' ? 5 : 0,
         erased: r.kind === 'erasure' ? [r.subject] : [], followups: followupsM.filter((f) => f.request === r.id).map(followupOf),
         notify: ['rectification', 'erasure', 'restriction'].includes(r.kind) ? ['ООО «Рассылки»', 'Mailchimp <script>'] : [],
         answer_sha256: outcome === 'answered' ? 'c0ffee'.repeat(10) + 'abcd' : null,
+        act,
       };
     }
     case 'request_refuse': {
@@ -439,7 +444,8 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
       erasedSubjects.add(s);
       const seq = nextSeq++;
       for (const f of followupsM) if (f.subject === s && f.done_seq === null) f.done_seq = seq;
-      return { subject: s, erased: [s], records_destroyed: 4, event_seq: seq };
+      const act = newAct(seq, 'Фёдоров Дмитрий <b>Иванович</b>', new Date());
+      return { subject: s, erased: [s], records_destroyed: 4, event_seq: seq, act: act.id };
     }
     case 'subject_unrestrict':
       return nextSeq++;
@@ -541,6 +547,85 @@ function documentsMock(cmd: string, a: Record<string, unknown>): unknown {
       profileM = { ...p, destroyers: p.destroyers.filter((d) => d.name.trim() !== '') };
       nextSeq++;
       return profileM;
+    }
+    default:
+      return undefined;
+  }
+}
+// ---- destruction acts (Evidence) ------------------------------------------------------
+type MAct = { id: string; key: string; language: 'ru' | 'en'; issued_at: string; retain_until: string; erased: boolean; seq: number; erasure: number; who: string };
+const actsM: MAct[] = [];
+const ACT_TITLES = { ru: 'Акт об уничтожении персональных данных', en: 'Act of destruction of personal data' };
+function newAct(erasure: number, who: string, at: Date, language: 'ru' | 'en' = 'ru'): MAct {
+  const key = `E${erasure}-ACT-${language}`;
+  const retain = new Date(at);
+  retain.setFullYear(retain.getFullYear() + 3);
+  const a: MAct = { id: key, key, language, issued_at: at.toISOString().slice(0, 19) + 'Z', retain_until: iso(retain), erased: false, seq: nextSeq++, erasure, who };
+  actsM.push(a);
+  return a;
+}
+{
+  const old = new Date();
+  old.setFullYear(old.getFullYear() - 3);
+  old.setDate(old.getDate() - 12);
+  newAct(57, 'Смирнова Ольга', old);
+  const recent = new Date();
+  recent.setMonth(recent.getMonth() - 2);
+  newAct(212, 'O\'Brien <img src=x onerror=alert(1)>', recent);
+}
+function actDoc(a: MAct, kind: 'destruction_act' | 'log_extract' = 'destruction_act', fresh = false) {
+  const id = kind === 'destruction_act' ? a.id : a.id.replace('-ACT-', '-LOG-');
+  const title = kind === 'destruction_act' ? ACT_TITLES[a.language] : a.language === 'ru' ? 'Выгрузка из журнала регистрации событий' : 'Extract from the event log';
+  return {
+    id, key: id.split('/')[0], kind, language: a.language, request: null, issued_at: a.issued_at, title,
+    text_sha256: 'ef'.repeat(32), pdf_sha256: 'cd'.repeat(32), seq: a.seq, new: fresh, erased: a.erased, retain_until: a.retain_until,
+    warnings: fresh && String(profileM.information_system ?? '') === '' ? ['the documents profile does not name the information system: the act says so; fill it in (Settings → Documents, or `org documents`)'] : [],
+  };
+}
+function actsDue(today: string) {
+  const limit = plusDays(today, 60);
+  return actsM.filter((a) => !a.erased && a.retain_until <= limit).sort((x, y) => (x.retain_until < y.retain_until ? -1 : 1)).map((a) => actDoc(a));
+}
+function actOf(id: unknown): MAct | undefined {
+  return actsM.find((a) => a.id === String(id).replace('-LOG-', '-ACT-'));
+}
+function actsMock(cmd: string, a: Record<string, unknown>): unknown {
+  const need = (id: unknown) => {
+    const x = actOf(id);
+    if (!x) throw { code: 'not_found', message: `no document ${String(id)}` };
+    return x;
+  };
+  switch (cmd) {
+    case 'act_list':
+      return [...actsM].sort((x, y) => y.seq - x.seq).map((x) => actDoc(x));
+    case 'act_issue': {
+      const x = need(a.id);
+      if (x.erased) throw { code: 'erased', message: `document ${x.id} was erased` };
+      const language = a.language as 'ru' | 'en';
+      let y = actsM.find((b) => b.erasure === x.erasure && b.language === language);
+      const fresh = !y;
+      if (!y) y = newAct(x.erasure, x.who, new Date(Date.parse(x.retain_until) - 3 * 365 * 86_400_000), language);
+      return [actDoc(y, 'destruction_act', fresh), actDoc(y, 'log_extract', fresh)];
+    }
+    case 'act_destroy': {
+      const x = need(a.id);
+      if (x.erased) throw { code: 'invalid', message: `${x.id} was destroyed already` };
+      const reason = String(a.reason ?? '').trim();
+      if (reason === '') throw { code: 'invalid', message: x.retain_until > todayM() ? `${x.id} is to be kept until ${x.retain_until} (order 179 п. 8): say why it is destroyed earlier` : 'say why the act is destroyed (e.g. its three years of retention ended)' };
+      for (const b of actsM) if (b.erasure === x.erasure) b.erased = true;
+      return nextSeq++;
+    }
+    case 'document_text': {
+      const x = need(a.id);
+      if (x.erased) throw { code: 'erased', message: `document ${String(a.id)} was erased` };
+      const log = String(a.id).includes('-LOG-');
+      const title = log ? actDoc(x, 'log_extract').title : ACT_TITLES[x.language];
+      return `${title}\n\n${x.language === 'ru' ? 'Оператор' : 'Operator'}: ООО «Ромашка» <script>alert(1)</script>\n${x.language === 'ru' ? 'Субъект' : 'Data subject'}: ${x.who}\n\n${String(a.id)}\n`;
+    }
+    case 'document_save': {
+      const x = need(a.id);
+      if (x.erased) throw { code: 'erased', message: `document ${String(a.id)} was erased` };
+      return `/home/anna/Документы/${String(a.id).replace(/\//g, '-')}.pdf`;
     }
     default:
       return undefined;
@@ -778,6 +863,14 @@ mockIPC(
         importCancelled = true;
         return null;
       default: {
+        if (cmd.startsWith('act_') || (cmd.startsWith('document_') && /-(ACT|LOG)-/.test(String(a.id)))) {
+          await sleep(40);
+          try {
+            return actsMock(cmd, a);
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        }
         if (cmd.startsWith('letter_') || cmd.startsWith('document_') || cmd === 'documents_profile' || cmd === 'set_documents_profile') {
           await sleep(40);
           try {

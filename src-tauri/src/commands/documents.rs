@@ -1,9 +1,11 @@
 //! The documents `#[tauri::command]`s: a request's letters (those it can have
 //! now and those issued), issuing one, an issued document's text and PDF
-//! (saved through the native dialog), and the documents profile of Settings.
+//! (saved through the native dialog), the documents profile of Settings,
+//! and the destruction acts of the Evidence screen (list, render again in
+//! the other language, destroy at the end of their retention).
 
 use consent_ledger_core::agreements::model::Language;
-use consent_ledger_core::documents::{self, letters, profile, DocKind, Issued};
+use consent_ledger_core::documents::{self, act, letters, profile, DocKind, Issued};
 use consent_ledger_core::requests;
 use serde::Serialize;
 use tauri::{Runtime, Window};
@@ -89,4 +91,31 @@ pub async fn set_documents_profile(state: AppStateArc<'_>, profile: profile::Pro
         Ok(profile::get(v.conn())?)
     })
     .await
+}
+
+/// The destruction acts (not their extracts), newest first; destroyed ones too.
+#[tauri::command]
+pub async fn act_list(state: AppStateArc<'_>) -> IpcResult<Vec<Issued>> {
+    on_vault(state, move |v| Ok(act::list(v.conn())?)).await
+}
+
+/// Renders an act and its log extract again from the facts the act keeps,
+/// in `language` (the same documents when nothing changed; new revisions
+/// when the profile did). The act, then the extract.
+#[tauri::command]
+pub async fn act_issue(state: AppStateArc<'_>, id: String, language: Language) -> IpcResult<Vec<Issued>> {
+    on_vault(state, move |v| {
+        let facts = act::facts_of(v.conn(), &id)?;
+        let (a, l) = v.with_tx(|tx, actor| act::issue_pair(tx, actor, &facts, language))?;
+        Ok(vec![a, l])
+    })
+    .await
+}
+
+/// Destroys an act and its extract (every revision and language of that
+/// erasure) with a reason, required also before the end of the three years
+/// (then an early destruction); the seq of `document.destroyed`.
+#[tauri::command]
+pub async fn act_destroy(state: AppStateArc<'_>, id: String, reason: String) -> IpcResult<u64> {
+    on_vault(state, move |v| Ok(v.destroy_act(&id, &reason, today())?)).await
 }

@@ -3,17 +3,23 @@ import type { IssuedDocument } from './bindings/IssuedDocument';
 import en from './i18n/en.json';
 import ru from './i18n/ru.json';
 import {
+  ACT_MISSING,
+  actWarningOf,
+  destroyedEarly,
   DOCUMENT_KINDS,
   emptyProfile,
   kindKey,
   languagesFor,
   latestIssued,
   LETTER_LANGUAGES,
+  logIdOf,
   mentionsProfile,
+  otherLanguage,
   pdfFileName,
   profileForm,
   profileProblems,
   PROFILE_STATEMENTS,
+  retentionOverdue,
   revisionOf,
   sameProfile,
   toProfile,
@@ -147,5 +153,46 @@ describe('the documents profile form', () => {
     expect(at(en, 'documents.settings.measures_hint')).toMatch(/item 9\.1/);
     expect(at(en, 'documents.settings.other_hint')).toMatch(/item 10/);
     expect(at(en, 'documents.settings.automated_hint')).toMatch(/15\(1\)\(h\)/);
+  });
+});
+
+describe('destruction acts', () => {
+  it('names the log extract issued with an act, revisions included', () => {
+    expect(logIdOf('E57-ACT-ru')).toBe('E57-LOG-ru');
+    expect(logIdOf('E57-ACT-en/2')).toBe('E57-LOG-en/2');
+  });
+
+  it('issues an act again in the other language', () => {
+    expect(otherLanguage('ru')).toBe('en');
+    expect(otherLanguage('en')).toBe('ru');
+  });
+
+  it('calls a destruction before the last day of retention early, on that day and after not', () => {
+    expect(destroyedEarly('2029-03-02', '2026-03-02')).toBe(true);
+    expect(destroyedEarly('2029-03-02', '2029-03-01')).toBe(true);
+    expect(destroyedEarly('2029-03-02', '2029-03-02')).toBe(false);
+    expect(destroyedEarly('2029-03-02', '2029-04-01')).toBe(false);
+    expect(destroyedEarly(null, '2026-03-02')).toBe(false);
+  });
+
+  it('marks an act kept past its last day as overdue, a destroyed one never', () => {
+    const kept = { retain_until: '2029-03-02', erased: false };
+    expect(retentionOverdue(kept, '2029-03-02')).toBe(false);
+    expect(retentionOverdue(kept, '2029-03-03')).toBe(true);
+    expect(retentionOverdue({ ...kept, erased: true }, '2029-03-03')).toBe(false);
+    expect(retentionOverdue({ retain_until: null, erased: false }, '2029-03-03')).toBe(false);
+  });
+
+  it('reads the act warnings the core gives, anything else as written', () => {
+    const sys = 'the documents profile does not name the information system: the act says so; fill it in (Settings → Documents, or `org documents`)';
+    const who = 'the documents profile names nobody who destroys data: the act says so; fill it in (Settings → Documents, or `org documents`)';
+    expect(actWarningOf(sys)).toEqual({ missing: 'information_system' });
+    expect(actWarningOf(who)).toEqual({ missing: 'destroyers' });
+    expect(actWarningOf('<b>other</b>')).toEqual({ text: '<b>other</b>' });
+    expect(mentionsProfile([sys])).toBe(true);
+    for (const m of ACT_MISSING) {
+      expect(typeof at(en, `documents.acts.warning.${m}`)).toBe('string');
+      expect(typeof at(ru, `documents.acts.warning.${m}`)).toBe('string');
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Pure helpers of the documents screens: a request's letters (which kinds,
 // in which language, already issued or not), the warnings issuing returns,
-// and the documents profile form of Settings.
+// the documents profile form of Settings, and the destruction acts of the
+// Evidence screen.
 import type { DocumentKind } from './bindings/DocumentKind';
 import type { DocumentsProfile } from './bindings/DocumentsProfile';
 import type { IssuedDocument } from './bindings/IssuedDocument';
@@ -139,4 +140,41 @@ export function profileProblems(f: DocumentsProfile): ProfileProblem[] {
 /** True when the two profiles would be stored the same (unsaved changes otherwise). */
 export function sameProfile(a: DocumentsProfile, b: DocumentsProfile): boolean {
   return JSON.stringify(toProfile(a)) === JSON.stringify(toProfile(b));
+}
+
+// ---- destruction acts (the Evidence screen) ----------------------------------------------
+
+/** The log extract issued with an act: the act's id with `-ACT-` → `-LOG-` (`E57-ACT-ru/2` → `E57-LOG-ru/2`). */
+export function logIdOf(actId: string): string {
+  return actId.replace('-ACT-', '-LOG-');
+}
+
+/** The other of the two languages documents are written in (an act is issued again in it). */
+export function otherLanguage(l: Language): Language {
+  return l === 'ru' ? 'en' : 'ru';
+}
+
+/** True when destroying on `today` (YYYY-MM-DD) comes before the last day of retention: an early destruction (order No. 179 п. 8). */
+export function destroyedEarly(retainUntil: string | null, today: string): boolean {
+  return retainUntil !== null && today < retainUntil;
+}
+
+/** True when the last day of retention has passed and the act is still kept (shown as overdue). */
+export function retentionOverdue(d: Pick<IssuedDocument, 'retain_until' | 'erased'>, today: string): boolean {
+  return !d.erased && d.retain_until !== null && d.retain_until < today;
+}
+
+/** What the documents profile lacks, as an act's warning names it. */
+export const ACT_MISSING = ['information_system', 'destroyers'] as const;
+export type ActMissing = (typeof ACT_MISSING)[number];
+
+/**
+ * A warning of `act_issue` as the UI shows it: what the documents profile
+ * lacks (the act says "not stated") has its own localised sentence; any
+ * other warning is shown as the core wrote it.
+ */
+export function actWarningOf(w: string): { missing: ActMissing } | { text: string } {
+  if (/documents profile does not name the information system/i.test(w)) return { missing: 'information_system' };
+  if (/documents profile names nobody who destroys data/i.test(w)) return { missing: 'destroyers' };
+  return { text: w };
 }

@@ -115,6 +115,9 @@ describe('IPC wrappers', () => {
     await ipc.documentSave('R9-ANS-ru/2', 'Save the PDF');
     await ipc.documentsProfile();
     await ipc.setDocumentsProfile(profile);
+    await ipc.actList();
+    await ipc.actIssue('E57-ACT-ru', 'en');
+    await ipc.actDestroy('E57-ACT-ru', 'three years of retention ended');
     expect(seen).toEqual([
       ['letter_list', { request: 9 }],
       ['letter_issue', { request: 9, kind: 'answer', language: 'ru' }],
@@ -122,6 +125,9 @@ describe('IPC wrappers', () => {
       ['document_save', { id: 'R9-ANS-ru/2', title: 'Save the PDF' }],
       ['documents_profile', {}],
       ['set_documents_profile', { profile }],
+      ['act_list', {}],
+      ['act_issue', { id: 'E57-ACT-ru', language: 'en' }],
+      ['act_destroy', { id: 'E57-ACT-ru', reason: 'three years of retention ended' }],
     ]);
   });
 

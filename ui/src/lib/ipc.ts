@@ -297,6 +297,12 @@ export const ipc = {
   documentsProfile: () => call<DocumentsProfile>('documents_profile'),
   /** Stores the documents profile (checked and trimmed by the core); the profile as stored. */
   setDocumentsProfile: (profile: DocumentsProfile) => call<DocumentsProfile>('set_documents_profile', { profile }),
+  /** The destruction acts (not their extracts), newest first, destroyed ones included. */
+  actList: () => call<IssuedDocument[]>('act_list'),
+  /** Renders an act and its log extract again in `language` from the facts the act keeps; [act, extract]. */
+  actIssue: (id: string, language: Language) => call<IssuedDocument[]>('act_issue', { id, language }),
+  /** Destroys an act and its extract (every revision and language) with a reason; the seq of `document.destroyed`. */
+  actDestroy: (id: string, reason: string) => call<number>('act_destroy', { id, reason }),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';

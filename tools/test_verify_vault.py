@@ -243,6 +243,15 @@ class SampleVault(unittest.TestCase):
                              (expected["events"], expected["checkpoints"], expected["root"], expected["vault_id"]), backend)
         self.assertEqual(snapshot(root / "vault"), before)
 
+    def test_sample_pack_checks_with_the_vaults_key(self):
+        root = HERE.parent / "docs" / "sample-vault"
+        expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+        py = run([sys.executable, str(HERE / "verify_pack.py"), str(root / expected["pack"]["file"]), "--json",
+                  "--verifier-key", expected["verifier_key"]])
+        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+        got = json.loads(py.stdout)["pack"]
+        self.assertEqual((got["id"], got["events"]), (expected["pack"]["id"], expected["pack"]["events"]))
+
 
 def raw(dst, script):
     """Runs SQL on a vault with its key, as someone holding the passphrase

@@ -206,6 +206,11 @@ fn sample_vault() {
     let after: Vec<_> = ["keys.json", "vault.db"].iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect();
     assert!(before == after, "verifying changed the sample vault");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "only keys.json and vault.db");
+    // The sample pack checks without the vault, against the vault's key.
+    let zip = std::fs::read(root.join(expected["pack"]["file"].as_str().unwrap())).unwrap();
+    let checked = consent_ledger_core::documents::pack::verify(&zip, expected["verifier_key"].as_str()).unwrap();
+    assert_eq!(checked.id, expected["pack"]["id"].as_str().unwrap());
+    assert_eq!(checked.events as u64, expected["pack"]["events"].as_u64().unwrap());
 }
 
 /// Requests in the sample vault: an access request extended and answered,
@@ -308,6 +313,9 @@ fn write_sample_vault(root: &std::path::Path) {
     v.with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Withdrawn, Channel::Email, withdrawal)).unwrap();
     v.erase_subject(&subjects[3], "sample: erasure request").unwrap();
     sample_requests(&mut v, &subjects);
+    // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
+    let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
+    std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();
     let vault_id = v.vault_id().to_string();
     let verifier_key = v.info().unwrap().verifier_key;
     v.lock().unwrap();
@@ -323,6 +331,7 @@ fn write_sample_vault(root: &std::path::Path) {
         "checkpoints": rep.checkpoints,
         "root": hex::encode(rep.root),
         "witness_note": format!("witness/{}", consent_ledger_core::witness::file_name(&vault_id)),
+        "pack": { "file": "person-pack.zip", "id": made.id, "events": made.events + 1 },
     });
     std::fs::write(root.join("expected.json"), serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();
 }

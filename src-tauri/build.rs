@@ -90,5 +90,10 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "act_list",
         "act_issue",
         "act_destroy",
+        "pack_person",
+        "pack_agreement",
+        "pack_cancel",
+        "pack_pick_file",
+        "pack_verify",
     ]
 }

@@ -1728,3 +1728,234 @@ async fn destruction_act_is_kept_shown_and_destroyed() {
         assert!(documents::get(v.conn(), id).unwrap().erased, "{id}");
     }
 }
+
+/// Evidence packs: a vault with requisites, a published agreement and a
+/// person with a consent and a fulfilled access request. On Evidence the
+/// person is found by searching the register and their pack is made (saved
+/// where the test's save folder says); the real `consent-ledger pack verify`
+/// checks the file with the vault's verifier key, and its PDF names the
+/// organisation. "Check a pack file" finds the same file intact, and a
+/// damaged copy not intact with the reason. The agreement's pack is made
+/// too, and in Russian the person's pack again. The vault still verifies; no
+/// CSP violation, uncaught error or unhandled rejection on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn evidence_pack_is_made_and_checked() {
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
+    use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
+
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("packs");
+    let opts = CreateOptions {
+        organisation: "ООО «Ромашка»".into(),
+        operator: "owner".into(),
+        kdf: KdfParams::insecure_for_tests(),
+    };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = "Общество с ограниченной ответственностью «Ромашка»".into();
+    r.short_name = "ООО «Ромашка»".into();
+    r.inn = "7707083893".into();
+    r.ogrn = "1027700132195".into();
+    r.legal_address = "117997, г. Москва, ул. Вавилова, д. 19".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let agreement = v
+        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
+        .unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &[], Language::Ru))
+        .unwrap();
+    let target = consents::target(v.conn(), agreement, None, Action::Given).unwrap();
+    let intake = Intake {
+        name: Some("Фёдоров Дмитрий <b>Иванович</b>".into()),
+        email: Some("d.fedorov@example.ru".into()),
+        ..Default::default()
+    };
+    let subject = v
+        .with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake))
+        .unwrap()
+        .subject;
+    let today = chrono::Local::now().date_naive();
+    let request = requests::open(
+        &mut v,
+        NewRequest {
+            kind: Kind::Access,
+            subject: Some(subject.clone()),
+            name: Some("Фёдоров Дмитрий".into()),
+            text: Some("Прошу сообщить, какие мои данные вы обрабатываете.".into()),
+            ..Default::default()
+        },
+        today,
+    )
+    .unwrap()
+    .request
+    .id;
+    requests::identity(&mut v, request, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    fulfil::fulfil(&mut v, request, Default::default(), today).unwrap();
+    let key = consent_ledger_core::checkpoint::verifier_key(v.vault_id(), &v.public_key());
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+
+    // The real command-line tool, built beside this test (built now if it is not).
+    let target_dir = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
+    let cli = target_dir.join("consent-ledger");
+    if !cli.exists() {
+        let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-p", "consent-ledger-cli", "--bin", "consent-ledger"])
+            .status()
+            .unwrap();
+        assert!(built.success(), "building the consent-ledger CLI");
+    }
+    let pack_verify = |file: &Path| {
+        let out = Command::new(&cli)
+            .args(["pack", "verify", file.to_str().unwrap(), "--verifier-key", &key])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "pack verify {}: {}{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let pdf_of = |file: &Path| {
+        let pdf = file.with_extension("pdf");
+        let out = Command::new("unzip").args(["-p", file.to_str().unwrap(), "pack.pdf"]).output().expect("unzip is needed");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::write(&pdf, &out.stdout).unwrap();
+        let out = Command::new("pdftotext")
+            .args([pdf.to_str().unwrap(), "-"])
+            .output()
+            .expect("pdftotext (poppler-utils) is installed by `cargo xtask test`");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+
+    // Evidence → the person, found by searching the register.
+    ui.click("nav-evidence").await;
+    ui.wait("packs").await;
+    ui.fill("pack-person-search", "Фёдоров").await;
+    ui.wait("pack-person-hit").await;
+    let hit = ui.text("pack-person-hit").await;
+    assert!(hit.contains("Фёдоров Дмитрий <b>Иванович</b>"), "{hit}");
+    assert_eq!(ui.attr("pack-person-hit", "data-subject").await.as_deref(), Some(subject.as_str()));
+    assert!(ui.disabled("btn-pack-person").await, "nobody chosen yet");
+    ui.click("pack-person-hit").await;
+    ui.click("btn-pack-person").await;
+    ui.wait("pack-made").await;
+    let id = ui.attr("pack-made", "data-id").await.unwrap();
+    let file = exports.join(format!("evidence-{subject}.zip"));
+    assert!(file.exists(), "{} not written", file.display());
+    assert!(ui.text("pack-made-path").await.contains(&file.display().to_string()));
+    assert_eq!(ui.text("pack-made-id").await, id);
+    let events: u64 = ui.text("pack-made-events").await.trim().parse().unwrap();
+    assert!(events >= 4, "{events} events");
+    assert_eq!(ui.attr("pack-made-size", "data-bytes").await, Some(std::fs::metadata(&file).unwrap().len().to_string()));
+    assert!(!std::fs::read_dir(&exports).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp")), "nothing else left behind");
+
+    // The command-line tool checks it without the vault, against the vault's key; its PDF names the organisation.
+    pack_verify(&file);
+    let text = pdf_of(&file);
+    for want in ["Общество с ограниченной ответственностью «Ромашка»", &id] {
+        assert!(text.contains(want), "{want:?} not in the pack's PDF: {text}");
+    }
+
+    // "Check a pack file": the same file, intact, signed with the vault's key.
+    ui.fill("pack-check-path", file.to_str().unwrap()).await;
+    ui.fill("pack-check-key", &key).await;
+    ui.click("btn-pack-check").await;
+    ui.wait("pack-checked").await;
+    assert_eq!(ui.attr("pack-checked", "data-ok").await.as_deref(), Some("true"), "{}", ui.text("pack-checked").await);
+    assert_eq!(ui.text("pack-checked-key").await, key);
+    assert!(ui.text("pack-checked").await.contains(&id));
+    ui.js(
+        "document.activeElement?.blur(); \
+         document.querySelector(\"[data-testid='pack-made']\").scrollIntoView({ block: 'start' }); \
+         document.documentElement.scrollTop = 0; document.body.scrollTop = 0; return true",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("64-evidence-packs").await;
+
+    // A damaged copy: not intact, with the reason.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    let damaged = exports.join("damaged.zip");
+    std::fs::write(&damaged, &bytes).unwrap();
+    ui.fill("pack-check-path", damaged.to_str().unwrap()).await;
+    ui.click("btn-pack-check").await;
+    ui.until(
+        "the damaged copy checked",
+        "return document.querySelector(\"[data-testid='pack-checked']\")?.dataset.ok === 'false'",
+    )
+    .await;
+    assert!(!ui.text("pack-checked-reason").await.trim().is_empty());
+
+    // The agreement's pack: every published version.
+    ui.select("pack-agreement-select", &agreement.to_string()).await;
+    ui.click("btn-pack-agreement").await;
+    let agreement_file = exports.join(format!("evidence-A{agreement}.zip"));
+    ui.until(
+        "the agreement's pack made",
+        &format!("return (document.querySelector(\"{}\")?.textContent ?? '').includes('evidence-A{agreement}.zip')", tid("pack-made-path")),
+    )
+    .await;
+    assert_ne!(ui.attr("pack-made", "data-id").await.unwrap(), id);
+    pack_verify(&agreement_file);
+
+    // In Russian: the person's pack again, in Russian, checked in the window.
+    ui.click("nav-settings").await;
+    ui.select("settings-language", "ru").await;
+    ui.until(
+        "the interface in Russian",
+        "return document.querySelector(\"[data-testid='nav-evidence']\").textContent.trim() === 'Доказательства'",
+    )
+    .await;
+    ui.click("nav-evidence").await;
+    ui.wait("packs").await;
+    assert_eq!(ui.js("return document.querySelector(\"[data-testid='pack-language']\").value", vec![]).await, json!("ru"));
+    ui.fill("pack-person-search", "d.fedorov").await;
+    ui.wait("pack-person-hit").await;
+    ui.click("pack-person-hit").await;
+    ui.click("btn-pack-person").await;
+    ui.wait("pack-made").await;
+    let id_ru = ui.attr("pack-made", "data-id").await.unwrap();
+    assert_ne!(id_ru, id);
+    pack_verify(&file);
+    ui.click("btn-pack-check").await;
+    ui.until(
+        "the Russian pack checked",
+        "return document.querySelector(\"[data-testid='pack-checked']\")?.dataset.ok === 'true'",
+    )
+    .await;
+    assert!(ui.text("pack-checked").await.contains("Не изменён"));
+    ui.js(
+        "document.activeElement?.blur(); \
+         document.querySelector(\"[data-testid='pack-made']\").scrollIntoView({ block: 'start' }); \
+         document.documentElement.scrollTop = 0; document.body.scrollTop = 0; return true",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("ru-64-evidence-packs").await;
+
+    let problems = ui.problems().await;
+    assert!(problems.is_empty(), "{problems:?}");
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}

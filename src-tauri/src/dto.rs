@@ -480,6 +480,9 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consent_ledger_core::documents::Issued>(),
         one::<consent_ledger_core::documents::profile::Official>(),
         one::<consent_ledger_core::documents::profile::Profile>(),
+        one::<crate::commands::documents::PackProgress>(),
+        one::<crate::commands::documents::PackMade>(),
+        one::<crate::commands::documents::PackChecked>(),
     ]
 }
 

@@ -121,6 +121,11 @@ pub fn configure<R: Runtime>(
             commands::documents::act_list,
             commands::documents::act_issue,
             commands::documents::act_destroy,
+            commands::documents::pack_person,
+            commands::documents::pack_agreement,
+            commands::documents::pack_cancel,
+            commands::documents::pack_pick_file,
+            commands::documents::pack_verify,
         ])
 }
 

@@ -1,6 +1,6 @@
 //! What the shell keeps between commands: the open vault (if any), the
 //! app-data folder, settings and recent vaults (paths only, no secrets),
-//! the idle clock and the verify cancel flag.
+//! the idle clock and the cancel flags (verify, import, evidence pack).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,6 +59,8 @@ pub struct AppState {
     pub cancel_verify: Arc<AtomicBool>,
     /// Set to stop a running import (also by locking).
     pub cancel_import: Arc<AtomicBool>,
+    /// Set to stop the making of an evidence pack (also by locking).
+    pub cancel_pack: Arc<AtomicBool>,
     pub settings: Mutex<Settings>,
 }
 
@@ -79,6 +81,7 @@ impl AppState {
             last_activity: Mutex::new(Activity::now()),
             cancel_verify: Arc::new(AtomicBool::new(false)),
             cancel_import: Arc::new(AtomicBool::new(false)),
+            cancel_pack: Arc::new(AtomicBool::new(false)),
             settings: Mutex::new(settings),
         }
     }
@@ -106,6 +109,7 @@ impl AppState {
     pub fn lock(&self) -> IpcResult<bool> {
         self.cancel_verify.store(true, Ordering::SeqCst);
         self.cancel_import.store(true, Ordering::SeqCst);
+        self.cancel_pack.store(true, Ordering::SeqCst);
         let taken = guard(&self.vault).take();
         match taken {
             Some(v) => {

@@ -10,7 +10,9 @@
 // Letters: any request's letters can be issued; an answer warns about the
 // documents profile's empty statements until Settings → Documents fills them.
 // Evidence: two destruction acts (one past its three years of retention, in
-// the overview's reminder) and one more for each person erased here.
+// the overview's reminder) and one more for each person erased here; evidence
+// packs are made with progress (Cancel works), and a pack path containing
+// "changed" checks as not intact.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { CheckpointDto } from '../src/lib/bindings/CheckpointDto';
@@ -632,6 +634,7 @@ function actsMock(cmd: string, a: Record<string, unknown>): unknown {
   }
 }
 let importCancelled = false;
+let packCancelled = false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fail = (code: string, message: string) => Promise.reject({ code, message });
@@ -862,6 +865,34 @@ mockIPC(
       case 'import_cancel':
         importCancelled = true;
         return null;
+      // ---- evidence packs: a progress run with Cancel; a path with "changed" in it checks as not intact.
+      case 'pack_person':
+      case 'pack_agreement': {
+        packCancelled = false;
+        const person = cmd === 'pack_person';
+        const name = person ? String(a.subject).replace(/[^A-Za-z0-9_-]/g, '-') : `A${String(a.id)}`;
+        const total = person ? 24 : 9;
+        for (let i = 1; i <= total; i++) {
+          await sleep(120);
+          if (packCancelled) return fail('cancelled', 'the evidence pack was cancelled: nothing was recorded');
+          await emit('pack-progress', { done: i, total });
+        }
+        const id = `${person ? 'P' : 'AP'}${nextSeq}-PACK-${String(a.language)}`;
+        nextSeq++;
+        return { id, path: `/home/anna/Документы/evidence-${name}.zip`, events: total, pages: person ? 6 : 11, bytes: person ? 48_213 : 131_977 };
+      }
+      case 'pack_cancel':
+        packCancelled = true;
+        return null;
+      case 'pack_pick_file':
+        return '/home/anna/Загрузки/evidence-from-inspector.zip';
+      case 'pack_verify': {
+        await sleep(200);
+        const path = String(a.path);
+        if (!path.endsWith('.zip')) return fail('invalid', `not an evidence pack (ZIP): ${path}`);
+        if (path.includes('changed')) return { path, intact: false, reason: 'pack.pdf is not the file the pack\'s event recorded (changed)', id: null, kind: null, vaultId: null, treeSize: null, root: null, events: null, verifierKey: null };
+        return { path, intact: true, reason: null, id: 'P812-PACK-ru', kind: path.includes('-A') ? 'agreement' : 'person', vaultId: 'ca2a0ba1f018a13d20a97b6d6daaae43', treeSize: 1240, root: 'e27099a2'.repeat(8), events: 24, verifierKey: 'consent-ledger/ca2a0ba1f018a13d20a97b6d6daaae43+e27099a2+AVcku5BbiBvOj1eC9JJpDUzsIkpHkJ7nGU6JvIzJzl3O' };
+      }
       default: {
         if (cmd.startsWith('act_') || (cmd.startsWith('document_') && /-(ACT|LOG)-/.test(String(a.id)))) {
           await sleep(40);

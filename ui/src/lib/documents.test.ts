@@ -8,6 +8,7 @@ import {
   destroyedEarly,
   DOCUMENT_KINDS,
   emptyProfile,
+  formatBytes,
   kindKey,
   languagesFor,
   latestIssued,
@@ -15,7 +16,9 @@ import {
   logIdOf,
   mentionsProfile,
   otherLanguage,
+  packableAgreements,
   pdfFileName,
+  percentOf,
   profileForm,
   profileProblems,
   PROFILE_STATEMENTS,
@@ -194,5 +197,31 @@ describe('destruction acts', () => {
       expect(typeof at(en, `documents.acts.warning.${m}`)).toBe('string');
       expect(typeof at(ru, `documents.acts.warning.${m}`)).toBe('string');
     }
+  });
+});
+
+describe('evidence packs', () => {
+  it('offers only agreements with a published version, by title', () => {
+    const list = [
+      { id: 3, title: 'Маркетинг', published_version: 2 },
+      { id: 1, title: 'Draft only', published_version: null },
+      { id: 2, title: 'Cookies', published_version: 1 },
+    ];
+    expect(packableAgreements(list).map((a) => a.id)).toEqual([2, 3]);
+  });
+
+  it('gives a whole percentage, zero before the total is known', () => {
+    expect(percentOf(0, 0)).toBe(0);
+    expect(percentOf(5, 0)).toBe(0);
+    expect(percentOf(1, 3)).toBe(33);
+    expect(percentOf(3, 3)).toBe(100);
+    expect(percentOf(7, 3)).toBe(100);
+  });
+
+  it('formats sizes in the interface language', () => {
+    expect(formatBytes(812, 'en')).toBe('812 B');
+    expect(formatBytes(14_540, 'en')).toBe('14.2 KB');
+    expect(formatBytes(14_540, 'ru')).toBe('14,2 КБ');
+    expect(formatBytes(3 * 1024 * 1024, 'en')).toBe('3.0 MB');
   });
 });

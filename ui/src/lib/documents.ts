@@ -178,3 +178,33 @@ export function actWarningOf(w: string): { missing: ActMissing } | { text: strin
   if (/documents profile names nobody who destroys data/i.test(w)) return { missing: 'destroyers' };
   return { text: w };
 }
+
+// ---- evidence packs ----------------------------------------------------------------------
+
+/** The agreements a pack can be made of: those with a published version (retired ones too), by title. */
+export function packableAgreements<A extends { id: number; title: string; published_version: number | null }>(list: readonly A[]): A[] {
+  return list.filter((a) => a.published_version !== null).sort((x, y) => x.title.localeCompare(y.title) || x.id - y.id);
+}
+
+/** A whole percentage of `done` out of `total` (0 when nothing is known yet), never above 100. */
+export function percentOf(done: number, total: number): number {
+  if (!(total > 0) || !(done > 0)) return 0;
+  return Math.min(100, Math.floor((done * 100) / total));
+}
+
+/** A file size in the interface's language: 812 B, 14.2 KB, 3.1 MB (1 KB = 1024 bytes). */
+export function formatBytes(bytes: number, lang: string): string {
+  const ru = lang.startsWith('ru');
+  const units = ru ? ['Б', 'КБ', 'МБ', 'ГБ'] : ['B', 'KB', 'MB', 'GB'];
+  let v = Math.max(0, bytes);
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const n = u === 0 ? String(Math.round(v)) : new Intl.NumberFormat(ru ? 'ru-RU' : 'en-GB', { maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(v);
+  return `${n} ${units[u]}`;
+}
+
+/** What an evidence pack is made of: one person (their subject id) or one agreement. */
+export type PackTarget = { subject: string } | { agreement: number };

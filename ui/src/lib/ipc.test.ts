@@ -118,6 +118,12 @@ describe('IPC wrappers', () => {
     await ipc.actList();
     await ipc.actIssue('E57-ACT-ru', 'en');
     await ipc.actDestroy('E57-ACT-ru', 'three years of retention ended');
+    await ipc.packPerson('subj-1', 'ru', 'Save the evidence pack');
+    await ipc.packAgreement(3, 'en', 'Save the evidence pack');
+    await ipc.packCancel();
+    await ipc.packPickFile('Choose a pack');
+    await ipc.packVerify('/home/anna/evidence-subj-1.zip', null);
+    await ipc.packVerify('/home/anna/evidence-A3.zip', 'consent-ledger/ab+cd+ef');
     expect(seen).toEqual([
       ['letter_list', { request: 9 }],
       ['letter_issue', { request: 9, kind: 'answer', language: 'ru' }],
@@ -128,6 +134,12 @@ describe('IPC wrappers', () => {
       ['act_list', {}],
       ['act_issue', { id: 'E57-ACT-ru', language: 'en' }],
       ['act_destroy', { id: 'E57-ACT-ru', reason: 'three years of retention ended' }],
+      ['pack_person', { subject: 'subj-1', language: 'ru', title: 'Save the evidence pack' }],
+      ['pack_agreement', { id: 3, language: 'en', title: 'Save the evidence pack' }],
+      ['pack_cancel', {}],
+      ['pack_pick_file', { title: 'Choose a pack' }],
+      ['pack_verify', { path: '/home/anna/evidence-subj-1.zip', verifierKey: null }],
+      ['pack_verify', { path: '/home/anna/evidence-A3.zip', verifierKey: 'consent-ledger/ab+cd+ef' }],
     ]);
   });
 

@@ -41,6 +41,9 @@ import type { LockedEvent } from './bindings/LockedEvent';
 import type { NewRequest } from './bindings/NewRequest';
 import type { Opened } from './bindings/Opened';
 import type { Outcome } from './bindings/Outcome';
+import type { PackChecked } from './bindings/PackChecked';
+import type { PackMade } from './bindings/PackMade';
+import type { PackProgress } from './bindings/PackProgress';
 import type { Overview } from './bindings/Overview';
 import type { Published } from './bindings/Published';
 import type { RefusalReason } from './bindings/RefusalReason';
@@ -85,6 +88,9 @@ export type {
   LedgerPage,
   LockedEvent,
   Outcome,
+  PackChecked,
+  PackMade,
+  PackProgress,
   Published,
   RegisterPage,
   Settings,
@@ -303,6 +309,22 @@ export const ipc = {
   actIssue: (id: string, language: Language) => call<IssuedDocument[]>('act_issue', { id, language }),
   /** Destroys an act and its extract (every revision and language) with a reason; the seq of `document.destroyed`. */
   actDestroy: (id: string, reason: string) => call<number>('act_destroy', { id, reason }),
+  // ---- evidence packs ------------------------------------------------------------------
+  /**
+   * Asks where to save (native dialog titled `title`), then makes a person's
+   * evidence pack, emitting `pack-progress`; null when the dialog was
+   * cancelled; rejects with code `cancelled` after `packCancel` (nothing recorded, no file).
+   */
+  packPerson: (subject: string, language: Language, title: string) =>
+    call<PackMade | null>('pack_person', { subject, language, title }),
+  /** Like `packPerson`, for every published version of agreement `id`. */
+  packAgreement: (id: number, language: Language, title: string) =>
+    call<PackMade | null>('pack_agreement', { id, language, title }),
+  packCancel: () => call<null>('pack_cancel'),
+  /** Opens a native file dialog for a ZIP titled `title`; null when the user cancelled it. */
+  packPickFile: (title: string) => call<string | null>('pack_pick_file', { title }),
+  /** Checks the pack file at `path` without the vault (against `verifierKey` when given); not intact is a result, not an error. */
+  packVerify: (path: string, verifierKey: string | null) => call<PackChecked>('pack_verify', { path, verifierKey }),
 };
 
 export type ExportFormat = 'pdf' | 'html' | 'txt';
@@ -310,6 +332,7 @@ export type ExportFormat = 'pdf' | 'html' | 'txt';
 export const EVENT_VERIFY_PROGRESS = 'verify-progress';
 export const EVENT_VAULT_LOCKED = 'vault-locked';
 export const EVENT_IMPORT_PROGRESS = 'import-progress';
+export const EVENT_PACK_PROGRESS = 'pack-progress';
 
 export function onVerifyProgress(handler: (p: VerifyProgress) => void): Promise<UnlistenFn> {
   return listen<VerifyProgress>(EVENT_VERIFY_PROGRESS, (e) => handler(e.payload));
@@ -321,6 +344,10 @@ export function onVaultLocked(handler: (e: LockedEvent) => void): Promise<Unlist
 
 export function onImportProgress(handler: (p: ImportProgress) => void): Promise<UnlistenFn> {
   return listen<ImportProgress>(EVENT_IMPORT_PROGRESS, (e) => handler(e.payload));
+}
+
+export function onPackProgress(handler: (p: PackProgress) => void): Promise<UnlistenFn> {
+  return listen<PackProgress>(EVENT_PACK_PROGRESS, (e) => handler(e.payload));
 }
 
 /**

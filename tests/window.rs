@@ -168,6 +168,14 @@ impl Ui {
             ),
         )
         .await;
+        // Into view first, as a user would scroll to it: WebKit's driver does
+        // not scroll nested scroll containers far enough for every element
+        // (a button in a header scrolled under the title bar is "not interactable").
+        self.js(
+            &format!("document.querySelector(\"{}\").scrollIntoView({{ block: 'center' }}); return true", tid(id)),
+            vec![],
+        )
+        .await;
         self.c
             .find(Locator::Css(&tid(id)))
             .await

@@ -1289,23 +1289,13 @@ async fn withdrawal_request_from_intake_to_destruction() {
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
 
-/// The letters of a request: an access request fulfilled through the core
-/// (the person found, identity passed) has its answer issued in Russian from
-/// the request's page (the English interface), with the profile's missing
-/// statements as warnings; the PDF is saved (pdftotext finds the
-/// organisation and the document's id in it) and the text shown. Settings →
-/// Documents fills the profile in Russian, and issuing again makes a second
-/// revision without the warning. No CSP violation, uncaught error or
-/// unhandled rejection on the way.
-#[tokio::test(flavor = "multi_thread")]
-async fn letters_are_issued_saved_and_read() {
+/// A vault for the documents tests: full requisites, a published 152-FZ
+/// agreement, a person who consented (a name with markup in it) and their
+/// access request, identity checked and fulfilled: (vault, subject, request, agreement).
+fn documents_vault(dir: &Path) -> (Vault, String, u64, u64) {
     use consent_ledger_core::agreements::{self, Language, TemplateKind};
     use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
     use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
-
-    let _serial = SERIAL.lock().await;
-    let data = tempfile::tempdir().unwrap();
-    let dir = data.path().join("letters");
     let opts = CreateOptions {
         organisation: "ООО «Ромашка»".into(),
         operator: "owner".into(),
@@ -1336,7 +1326,7 @@ async fn letters_are_issued_saved_and_read() {
         .unwrap()
         .subject;
     let today = chrono::Local::now().date_naive();
-    let id = requests::open(
+    let request = requests::open(
         &mut v,
         NewRequest {
             kind: Kind::Access,
@@ -1350,8 +1340,25 @@ async fn letters_are_issued_saved_and_read() {
     .unwrap()
     .request
     .id;
-    requests::identity(&mut v, id, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
-    fulfil::fulfil(&mut v, id, Default::default(), today).unwrap();
+    requests::identity(&mut v, request, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
+    fulfil::fulfil(&mut v, request, Default::default(), today).unwrap();
+    (v, subject, request, agreement)
+}
+
+/// The letters of a request: an access request fulfilled through the core
+/// (the person found, identity passed) has its answer issued in Russian from
+/// the request's page (the English interface), with the profile's missing
+/// statements as warnings; the PDF is saved (pdftotext finds the
+/// organisation and the document's id in it) and the text shown. Settings →
+/// Documents fills the profile in Russian, and issuing again makes a second
+/// revision without the warning. No CSP violation, uncaught error or
+/// unhandled rejection on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn letters_are_issued_saved_and_read() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("letters");
+    let (v, _, id, _) = documents_vault(&dir);
     v.lock().unwrap();
     remember(data.path(), &dir);
 
@@ -1748,59 +1755,10 @@ async fn destruction_act_is_kept_shown_and_destroyed() {
 /// CSP violation, uncaught error or unhandled rejection on the way.
 #[tokio::test(flavor = "multi_thread")]
 async fn evidence_pack_is_made_and_checked() {
-    use consent_ledger_core::agreements::{self, Language, TemplateKind};
-    use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
-    use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
-
     let _serial = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("packs");
-    let opts = CreateOptions {
-        organisation: "ООО «Ромашка»".into(),
-        operator: "owner".into(),
-        kdf: KdfParams::insecure_for_tests(),
-    };
-    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
-    let mut r = v.requisites().unwrap();
-    r.full_name = "Общество с ограниченной ответственностью «Ромашка»".into();
-    r.short_name = "ООО «Ромашка»".into();
-    r.inn = "7707083893".into();
-    r.ogrn = "1027700132195".into();
-    r.legal_address = "117997, г. Москва, ул. Вавилова, д. 19".into();
-    r.withdrawal_email = "privacy@romashka.example".into();
-    v.set_requisites(r).unwrap();
-    let agreement = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
-        .unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &[], Language::Ru))
-        .unwrap();
-    let target = consents::target(v.conn(), agreement, None, Action::Given).unwrap();
-    let intake = Intake {
-        name: Some("Фёдоров Дмитрий <b>Иванович</b>".into()),
-        email: Some("d.fedorov@example.ru".into()),
-        ..Default::default()
-    };
-    let subject = v
-        .with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake))
-        .unwrap()
-        .subject;
-    let today = chrono::Local::now().date_naive();
-    let request = requests::open(
-        &mut v,
-        NewRequest {
-            kind: Kind::Access,
-            subject: Some(subject.clone()),
-            name: Some("Фёдоров Дмитрий".into()),
-            text: Some("Прошу сообщить, какие мои данные вы обрабатываете.".into()),
-            ..Default::default()
-        },
-        today,
-    )
-    .unwrap()
-    .request
-    .id;
-    requests::identity(&mut v, request, IdentityCheck { method: IdentityMethod::Email, passed: true, details: None }).unwrap();
-    fulfil::fulfil(&mut v, request, Default::default(), today).unwrap();
+    let (v, subject, _, agreement) = documents_vault(&dir);
     let key = consent_ledger_core::checkpoint::verifier_key(v.vault_id(), &v.public_key());
     v.lock().unwrap();
     remember(data.path(), &dir);

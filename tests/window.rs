@@ -1290,12 +1290,11 @@ async fn withdrawal_request_from_intake_to_destruction() {
 }
 
 /// A vault for the documents tests: full requisites, a published 152-FZ
-/// agreement, a person who consented (a name with markup in it) and their
-/// access request, identity checked and fulfilled: (vault, subject, request, agreement).
-fn documents_vault(dir: &Path) -> (Vault, String, u64, u64) {
+/// agreement and a person who consented (a name with markup in it):
+/// (vault, subject, agreement).
+fn documents_person(dir: &Path) -> (Vault, String, u64) {
     use consent_ledger_core::agreements::{self, Language, TemplateKind};
     use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
-    use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
     let opts = CreateOptions {
         organisation: "ООО «Ромашка»".into(),
         operator: "owner".into(),
@@ -1325,6 +1324,14 @@ fn documents_vault(dir: &Path) -> (Vault, String, u64, u64) {
         .with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake))
         .unwrap()
         .subject;
+    (v, subject, agreement)
+}
+
+/// [`documents_person`] with the person's access request, identity checked
+/// and fulfilled: (vault, subject, request, agreement).
+fn documents_vault(dir: &Path) -> (Vault, String, u64, u64) {
+    use consent_ledger_core::requests::{self, fulfil, IdentityCheck, IdentityMethod, Kind, NewRequest};
+    let (mut v, subject, agreement) = documents_person(dir);
     let today = chrono::Local::now().date_naive();
     let request = requests::open(
         &mut v,
@@ -1572,42 +1579,12 @@ async fn letters_are_issued_saved_and_read() {
 /// violation, uncaught error or unhandled rejection on the way.
 #[tokio::test(flavor = "multi_thread")]
 async fn destruction_act_is_kept_shown_and_destroyed() {
-    use consent_ledger_core::agreements::{self, Language, TemplateKind};
-    use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
     use consent_ledger_core::documents;
 
     let _serial = SERIAL.lock().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("acts");
-    let opts = CreateOptions {
-        organisation: "ООО «Ромашка»".into(),
-        operator: "owner".into(),
-        kdf: KdfParams::insecure_for_tests(),
-    };
-    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
-    let mut r = v.requisites().unwrap();
-    r.full_name = "Общество с ограниченной ответственностью «Ромашка»".into();
-    r.short_name = "ООО «Ромашка»".into();
-    r.inn = "7707083893".into();
-    r.ogrn = "1027700132195".into();
-    r.legal_address = "117997, г. Москва, ул. Вавилова, д. 19".into();
-    r.withdrawal_email = "privacy@romashka.example".into();
-    v.set_requisites(r).unwrap();
-    let agreement = v
-        .with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None))
-        .unwrap();
-    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &[], Language::Ru))
-        .unwrap();
-    let target = consents::target(v.conn(), agreement, None, Action::Given).unwrap();
-    let intake = Intake {
-        name: Some("Фёдоров Дмитрий <b>Иванович</b>".into()),
-        email: Some("d.fedorov@example.ru".into()),
-        ..Default::default()
-    };
-    let subject = v
-        .with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake))
-        .unwrap()
-        .subject;
+    let (mut v, subject, _) = documents_person(&dir);
     let erased = v.erase_person(&subject, "the person asked by telephone").unwrap();
     let act = erased.act.clone();
     assert!(act.contains("-ACT-ru"), "{act}");

@@ -288,7 +288,7 @@ fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
     let proofs = Proofs { tree_size: cp.tree_size, root: hex::encode(cp.root), proofs };
     let issued_event = IssuedEvent { event: event_of(conn, issued.seq)? };
     let vkey = crate::checkpoint::verifier_key(vault.vault_id(), &vault.public_key());
-    let pages = content.pdf.windows(b"/Type/Page/".len()).filter(|w| *w == b"/Type/Page/").count();
+    let pages = crate::pdf::page_count(&content.pdf);
     let zip = write_zip(&[
         ("README.txt", readme(lang, &issued.id, cp.tree_size, &hex::encode(cp.root)).into_bytes()),
         ("pack.pdf", content.pdf),

@@ -282,6 +282,18 @@ fn deterministic_id(bytes: &mut [u8]) {
     }
 }
 
+/// The number of pages of a PDF this module wrote, from its page tree's `/Count`.
+pub fn page_count(pdf: &[u8]) -> usize {
+    let Some(at) = memchr::memmem::find(pdf, b"/Count") else { return 0 };
+    let digits: String = pdf[at + 6..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect();
+    digits.parse().unwrap_or(0)
+}
+
 /// Lays out and writes the document: A4, 20 mm margins, 10.5 pt body text,
 /// footer and page number on every page.
 pub fn render(doc: &PdfDoc) -> Result<Vec<u8>, Error> {

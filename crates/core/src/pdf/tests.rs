@@ -126,18 +126,7 @@ fn twenty_pages(lang: &str) -> PdfDoc {
     sample(lang, if lang == "ru" { 37 } else { 55 })
 }
 
-/// Number of pages written, from the page tree's `/Count`.
-fn page_count(pdf: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(pdf);
-    let at = text.find("/Count").expect("/Count in the PDF");
-    text[at + 6..]
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .expect("page count")
-}
+
 
 fn laid_out_pages(doc: &PdfDoc) -> usize {
     layout::paginate(&doc.blocks, fonts().unwrap(), &Geometry::a4())

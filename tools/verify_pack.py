@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Checks a Consent Ledger evidence pack (a ZIP) without the program or the
 vault, from docs/FORMAT.md §15 alone: the checkpoint's Ed25519 signature by
-the verifier key, the pack's own event (whose body holds the SHA-256 of
-pack.pdf and pack.json), and every event of pack.json, each by its leaf hash
-and RFC 9162 inclusion proof against the signed root; each agreement text by
-the hash its publication event recorded.
+the verifier key; every event of pack.json by its leaf hash and RFC 9162
+inclusion proof against that signed root; the pack's own event (whose body
+holds the SHA-256 of pack.pdf and pack.json) against a later signed
+checkpoint, proven consistent with the first; each agreement text by the hash
+its publication event recorded.
 
 Usage: python3 tools/verify_pack.py PACK.zip [--verifier-key KEY] [--json]
 Exit codes: 0 the pack checks, 3 it does not, 1 error (not a pack, …).
@@ -57,6 +58,45 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], roo
     return sn == 0 and r == root
 
 
+def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes, proof: list[bytes]) -> bool:
+    """RFC 9162 §2.1.4.2 (old >= 1)."""
+    if old < 1 or old > new:
+        return False
+    if old == new:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    path = ([old_root] if old & (old - 1) == 0 else []) + list(proof)
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == old_root and sr == new_root and sn == 0
+
+
+def hashes_of(path: Any, what: str) -> list[bytes]:
+    if not isinstance(path, list):
+        raise Bad(f"{what}: no proof")
+    try:
+        return [bytes.fromhex(h) for h in path]
+    except (TypeError, ValueError):
+        raise Bad(f"{what}: its proof is not hex") from None
+
+
 def check_pack(data: bytes, expected_key: Optional[str]) -> dict[str, Any]:
     try:
         z = zipfile.ZipFile(__import__("io").BytesIO(data))
@@ -81,7 +121,8 @@ def check_pack(data: bytes, expected_key: Optional[str]) -> dict[str, Any]:
     try:
         facts = json.loads(files["pack.json"])
         proofs = json.loads(files["proofs.json"])
-        issued = json.loads(files["issued.json"])["event"]
+        issued_file = json.loads(files["issued.json"])
+        issued = issued_file["event"]
     except (ValueError, KeyError, TypeError) as e:
         raise Bad(f"a JSON file of the pack cannot be read: {e}") from None
     if facts.get("schema") != SCHEMA:
@@ -90,9 +131,12 @@ def check_pack(data: bytes, expected_key: Optional[str]) -> dict[str, Any]:
         raise Bad("pack.json names another vault than the verifier key")
     if proofs.get("tree_size") != size or proofs.get("root") != root.hex():
         raise Bad("proofs.json is not against the signed checkpoint")
+    anchor = facts.get("checkpoint") or {}
+    if (anchor.get("tree_size"), anchor.get("root"), anchor.get("verifier_key")) != (size, root.hex(), key_line):
+        raise Bad("pack.json names another checkpoint or key than checkpoint.txt and verifier-key.txt")
     paths = proofs.get("proofs") or {}
 
-    def check(e: dict) -> None:
+    def proven(e: dict, hashes: list[bytes], tree_size: int, tree_root: bytes) -> int:
         try:
             seq = int(e["seq"])
             subject = e.get("subject")
@@ -102,17 +146,25 @@ def check_pack(data: bytes, expected_key: Optional[str]) -> dict[str, Any]:
             raise Bad(f"an event cannot be read: {x}") from None
         if leaf.hex() != e.get("leaf_hash"):
             raise Bad(f"event #{seq}: its fields do not give its leaf hash (changed)")
-        path = paths.get(str(seq))
-        if not isinstance(path, list):
-            raise Bad(f"event #{seq}: no inclusion proof")
-        try:
-            hashes = [bytes.fromhex(h) for h in path]
-        except (TypeError, ValueError):
-            raise Bad(f"event #{seq}: its proof is not hex") from None
-        if seq < 1 or not verify_inclusion(leaf, seq - 1, size, hashes, root):
+        if seq < 1 or not verify_inclusion(leaf, seq - 1, tree_size, hashes, tree_root):
             raise Bad(f"event #{seq}: its inclusion proof does not lead to the signed root")
+        return seq
 
-    check(issued)
+    def check(e: dict) -> None:
+        seq = e.get("seq") if isinstance(e, dict) else None
+        proven(e, hashes_of(paths.get(str(seq)), f"event #{seq}"), size, root)
+
+    # The pack's own event: under a later checkpoint that must extend checkpoint.txt's log.
+    try:
+        size2, root2, _ = open_note(issued_file["checkpoint"], vault_id, public)
+    except (KeyError, TypeError, ValueError) as e:
+        raise Bad(f"issued.json's checkpoint: {e}") from None
+    consistency = hashes_of(issued_file.get("consistency"), "issued.json's consistency")
+    if size2 <= size or not verify_consistency(size, size2, root, root2, consistency):
+        raise Bad("issued.json's checkpoint does not extend checkpoint.txt's log (consistency proof fails)")
+    seq = proven(issued, hashes_of(issued_file.get("inclusion"), "issued.json's event"), size2, root2)
+    if seq <= size:
+        raise Bad("issued.json's event is older than checkpoint.txt")
     body = json.loads(issued["body"])
     if issued.get("kind") != "document.issued" or body.get("id") != facts.get("id"):
         raise Bad("issued.json is not the event that recorded this pack")

@@ -181,3 +181,116 @@ fn an_agreement_pack_holds_every_version_its_changes_and_counts() {
     let draft = v.with_tx(|tx, _| agreements::create(tx, agreements::TemplateKind::Custom, Language::En, None, None)).unwrap();
     assert!(pack::agreement(&mut v, draft, Language::En, |_, _| true).unwrap_err().to_string().contains("no published version"));
 }
+
+fn json_of(zip: &[u8], name: &str) -> serde_json::Value {
+    serde_json::from_slice(&files(zip).into_iter().find(|(n, _)| n == name).unwrap().1).unwrap()
+}
+
+/// The inspection pack: requisites, verification with the signed root its
+/// PDF prints, the register summarised, requests with their deadlines,
+/// withdrawals followed (or not) by destruction within 30 days, the acts.
+#[test]
+fn an_inspection_pack_summarises_the_register_and_proves_its_checkpoint() {
+    use consent_ledger_core::documents::inspection::{self, Scope};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, s) = person(dir.path());
+    let a = 1;
+    let given = consents::target(v.conn(), a, None, Action::Given).unwrap();
+    let withdrawn = consents::target(v.conn(), a, None, Action::Withdrawn).unwrap();
+    let ago = |days: i64| Some(chrono::Utc::now() - chrono::Duration::days(days));
+    // Withdrew 40 days ago and kept: overdue. Withdrew 35 days ago, erased now: late.
+    let mut people = vec![];
+    for (name, email, days) in [("Overdue Olga", "olga@example.org", 40), ("Late Lev", "lev@example.org", 35)] {
+        let intake = |at| Intake { name: Some(name.into()), email: Some(email.into()), acted_at: at, ..Default::default() };
+        let p = v.with_tx(|tx, actor| consents::record(tx, actor, &given, Action::Given, Channel::Paper, intake(ago(days + 10)))).unwrap().subject;
+        v.with_tx(|tx, actor| consents::record(tx, actor, &withdrawn, Action::Withdrawn, Channel::Paper, intake(ago(days)))).unwrap();
+        people.push(p);
+    }
+    v.with_tx(|tx, actor| consent_ledger_core::subjects::erase_all(tx, actor, &people[1], "withdrawal by letter")).unwrap();
+
+    let made = inspection::inspection(&mut v, Scope::default(), Language::Ru, |_, _| true).unwrap();
+    let key = consent_ledger_core::checkpoint::verifier_key(v.vault_id(), &v.public_key());
+    let ok = pack::verify(&made.zip, Some(&key)).unwrap();
+    assert_eq!(ok.kind, "inspection");
+    let facts = json_of(&made.zip, "pack.json");
+    let i = &facts["inspection"];
+    let org = consent_ledger_core::organisation::get(v.conn()).unwrap().full_name;
+    assert_eq!(i["requisites"]["full_name"], org.as_str());
+    assert_eq!(i["register"]["total"], 6, "{}", i["register"]);
+    assert_eq!(i["register"]["by_channel"].as_array().unwrap().len(), 4, "web form given/withdrawn, paper given/withdrawn: {}", i["register"]);
+    let months = i["register"]["by_month"].as_array().unwrap();
+    let per_month = |m: &serde_json::Value| ["given", "refused", "withdrawn", "expired"].iter().map(|k| m[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(months.iter().map(per_month).sum::<u64>(), 6);
+    let wd = &i["destruction"]["withdrawals"];
+    assert_eq!((wd["total"].as_u64(), wd["overdue"].as_u64(), wd["erased_late"].as_u64(), wd["within_30_days"].as_u64()), (Some(3), Some(1), Some(1), Some(1)), "{wd}");
+    assert_eq!(wd["exceptions"][0]["subject"], people[0].as_str());
+    assert_eq!(i["requests"]["deadlines"]["met"], 1);
+    assert_eq!(i["acts"].as_array().unwrap().len(), 1);
+    assert!(i["verification"]["events"].as_u64().unwrap() > 10);
+    // The PDF names the operator and the very checkpoint checkpoint.txt signs.
+    let pdf = files(&made.zip).into_iter().find(|(n, _)| n == "pack.pdf").unwrap().1;
+    let text = pdf_text(&pdf);
+    assert!(text.contains(&org), "{text}");
+    assert!(text.contains(ok.root.as_str()), "the checkpoint's root {} is printed", ok.root);
+    assert!(text.replace(' ', "").contains(&key), "the verifier key is printed (a line may break it)");
+    for item in ["Проверка журнала", "Действующие согласия", "По месяцам", "Обращения субъектов", "30 дней", "Акты об уничтожении"] {
+        assert!(text.contains(item), "{item}");
+    }
+    assert!(!text.contains("olga@example.org"), "the pack names people by their journal id only");
+    // A period before everything: nothing in it, still a valid pack.
+    let long_ago = chrono::NaiveDate::from_ymd_opt(2001, 1, 1);
+    let empty = inspection::inspection(&mut v, Scope { from: long_ago, to: long_ago }, Language::En, |_, _| true).unwrap();
+    pack::verify(&empty.zip, Some(&key)).unwrap();
+    assert_eq!(json_of(&empty.zip, "pack.json")["inspection"]["register"]["total"], 0);
+    assert!(inspection::inspection(&mut v, Scope { from: ago(1).map(|d| d.date_naive()), to: long_ago }, Language::En, |_, _| true).is_err());
+    assert_eq!(inspection::inspection(&mut v, Scope::default(), Language::En, |_, _| false).unwrap_err().code(), "cancelled");
+    let _ = s;
+}
+
+/// The pack's own event is proven against a later checkpoint that must
+/// extend checkpoint.txt's: a replaced checkpoint, consistency or inclusion
+/// proof is found.
+#[test]
+fn the_packs_own_event_needs_a_checkpoint_that_extends_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, s) = person(dir.path());
+    let made = pack::person(&mut v, &s, Language::En, |_, _| true).unwrap();
+    let issued = json_of(&made.zip, "issued.json");
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut j = issued.clone();
+        f(&mut j);
+        changed(&made.zip, "issued.json", |b| *b = serde_json::to_vec(&j).unwrap())
+    };
+    let first = String::from_utf8(files(&made.zip).into_iter().find(|(n, _)| n == "checkpoint.txt").unwrap().1).unwrap();
+    let same = edit(&|j| j["checkpoint"] = first.clone().into());
+    assert!(pack::verify(&same, None).unwrap_err().to_string().contains("consistency"));
+    let no_consistency = edit(&|j| j["consistency"] = serde_json::json!([]));
+    assert!(pack::verify(&no_consistency, None).unwrap_err().to_string().contains("consistency"));
+    let bad_inclusion = edit(&|j| j["inclusion"][0] = "00".repeat(32).into());
+    assert!(pack::verify(&bad_inclusion, None).unwrap_err().to_string().contains("inclusion proof"));
+    // pack.json naming another checkpoint than the one signed is found too.
+    let other_root = changed(&made.zip, "pack.json", |b| {
+        let mut j: serde_json::Value = serde_json::from_slice(b).unwrap();
+        j["checkpoint"]["root"] = "11".repeat(32).into();
+        *b = serde_json::to_vec(&j).unwrap();
+    });
+    assert!(pack::verify(&other_root, None).is_err());
+}
+
+/// A vault whose ledger does not verify gets no inspection pack.
+#[test]
+fn a_damaged_ledger_gets_no_inspection_pack() {
+    use consent_ledger_core::documents::inspection::{self, Scope};
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _) = person(dir.path());
+    v.lock().unwrap();
+    let c = raw_conn(dir.path());
+    c.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory' WHERE seq = 3;").unwrap();
+    drop(c);
+    let mut v = Vault::unlock(dir.path(), PASS).unwrap();
+    let docs: i64 = v.conn().query_row("SELECT count(*) FROM documents", [], |r| r.get(0)).unwrap();
+    let e = inspection::inspection(&mut v, Scope::default(), Language::Ru, |_, _| true).unwrap_err();
+    assert!(e.to_string().contains("does not verify"), "{e}");
+    let after: i64 = v.conn().query_row("SELECT count(*) FROM documents", [], |r| r.get(0)).unwrap();
+    assert_eq!(docs, after, "nothing was recorded");
+}

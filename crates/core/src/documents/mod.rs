@@ -12,6 +12,7 @@
 
 pub mod act;
 pub mod letters;
+pub mod inspection;
 pub mod pack;
 pub mod profile;
 
@@ -122,6 +123,20 @@ impl Writer {
         }
         self.text.push('\n');
         self.blocks.push(Block::Table { headers, rows, widths });
+    }
+
+    /// A bar chart in the PDF (one bar per series in each group); the plain
+    /// text lists the same figures.
+    pub fn bars(&mut self, series: Vec<String>, groups: Vec<(String, Vec<u64>)>) {
+        if groups.is_empty() {
+            return;
+        }
+        for (label, values) in &groups {
+            let parts: Vec<String> = series.iter().zip(values).map(|(s, v)| format!("{s} {v}")).collect();
+            self.text.push_str(&format!("{label}: {}\n", parts.join(", ")));
+        }
+        self.text.push('\n');
+        self.blocks.push(Block::Bars { series, groups });
     }
 
     /// Starts a new page of the PDF (an appendix).

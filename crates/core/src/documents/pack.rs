@@ -69,8 +69,25 @@ pub struct PackFacts {
     /// An agreement pack: the agreement and each version's facts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement: Option<serde_json::Value>,
+    /// An inspection pack: the register, requests and destruction summarised
+    /// (kept as its JSON text: at a million consents it is tens of MB as a tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspection: Option<Box<serde_json::value::RawValue>>,
+    /// The checkpoint every event is proven against (`checkpoint.txt`),
+    /// signed before the pack was written, so that its PDF can print it.
+    pub checkpoint: Anchor,
     pub texts: Vec<PackText>,
     pub events: Vec<PackEvent>,
+}
+
+/// A signed checkpoint's size and root, as the pack names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub tree_size: u64,
+    /// Hex.
+    pub root: String,
+    /// The vault's verifier key.
+    pub verifier_key: String,
 }
 
 /// `proofs.json`: the checkpoint every proof is against, and one proof per event.
@@ -82,10 +99,18 @@ pub struct Proofs {
     pub proofs: BTreeMap<u64, Vec<String>>,
 }
 
-/// `issued.json`: the pack's own `document.issued` event.
+/// `issued.json`: the pack's own `document.issued` event, recorded after
+/// `checkpoint.txt` was signed, proven against a second checkpoint signed
+/// right after it, which extends the first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IssuedEvent {
     pub event: PackEvent,
+    /// The signed note of the checkpoint made after the event.
+    pub checkpoint: String,
+    /// RFC 9162 inclusion proof of the event in that checkpoint's tree (hex).
+    pub inclusion: Vec<String>,
+    /// RFC 9162 consistency proof from `checkpoint.txt`'s tree to that one (hex).
+    pub consistency: Vec<String>,
 }
 
 fn event_of(conn: &Connection, seq: u64) -> Result<PackEvent> {
@@ -135,47 +160,50 @@ fn person_events(conn: &Connection, subjects: &[String], texts: &[PackText]) -> 
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Labels {
-    language: String,
-    person_title: String,
-    agreement_title: String,
-    agreement_intro: String,
-    versions_heading: String,
-    diff_heading: String,
-    col_published: String,
-    col_given: String,
-    col_refused: String,
-    col_withdrawn: String,
-    col_warnings: String,
-    intro: String,
-    made: String,
-    person_heading: String,
-    erased: String,
-    consents_heading: String,
-    requests_heading: String,
-    events_heading: String,
-    texts_heading: String,
-    none: String,
-    col_time: String,
-    col_action: String,
-    col_agreement: String,
-    col_channel: String,
-    col_source: String,
-    col_event: String,
-    col_kind: String,
-    col_received: String,
-    col_status: String,
-    col_due: String,
-    col_seq: String,
-    col_hash: String,
-    names: String,
-    emails: String,
-    phones: String,
-    subjects: String,
-    text_hash: String,
+pub(super) struct Labels {
+    pub(super) language: String,
+    pub(super) person_title: String,
+    pub(super) agreement_title: String,
+    pub(super) agreement_intro: String,
+    pub(super) versions_heading: String,
+    pub(super) diff_heading: String,
+    pub(super) col_published: String,
+    pub(super) col_given: String,
+    pub(super) col_refused: String,
+    pub(super) col_withdrawn: String,
+    pub(super) col_warnings: String,
+    pub(super) intro: String,
+    pub(super) made: String,
+    pub(super) person_heading: String,
+    pub(super) erased: String,
+    pub(super) consents_heading: String,
+    pub(super) requests_heading: String,
+    pub(super) events_heading: String,
+    pub(super) texts_heading: String,
+    pub(super) none: String,
+    pub(super) col_time: String,
+    pub(super) col_action: String,
+    pub(super) col_agreement: String,
+    pub(super) col_channel: String,
+    pub(super) col_source: String,
+    pub(super) col_event: String,
+    pub(super) col_kind: String,
+    pub(super) col_received: String,
+    pub(super) col_status: String,
+    pub(super) col_due: String,
+    pub(super) col_seq: String,
+    pub(super) col_hash: String,
+    pub(super) names: String,
+    pub(super) emails: String,
+    pub(super) phones: String,
+    pub(super) subjects: String,
+    pub(super) text_hash: String,
+    pub(super) anchor_heading: String,
+    pub(super) anchor: String,
+    pub(super) inspection: super::inspection::InspectionLabels,
 }
 
-fn labels(lang: Language) -> Result<Labels> {
+pub(super) fn labels(lang: Language) -> Result<Labels> {
     let l: Labels = serde_json::from_str(if lang == Language::Ru { RU } else { EN })
         .map_err(|e| Error::Invalid(format!("the pack templates are not valid: {e}")))?;
     if l.language != lang.as_str() {
@@ -194,7 +222,7 @@ pub struct Made {
 }
 
 /// Each published version's stored snapshot, as a pack carries it.
-fn text_of(conn: &Connection, agreement: u64, version: u32) -> Result<PackText> {
+pub(super) fn text_of(conn: &Connection, agreement: u64, version: u32) -> Result<PackText> {
     let (snapshot, hash, seq): (String, String, i64) = conn.query_row(
         "SELECT content, content_hash, published_seq FROM agreement_versions WHERE agreement_id = ?1 AND version = ?2 AND status = 'published'",
         rusqlite::params![agreement as i64, version],
@@ -204,7 +232,7 @@ fn text_of(conn: &Connection, agreement: u64, version: u32) -> Result<PackText> 
 }
 
 /// Reads the events, cancellably.
-fn read_events(conn: &Connection, seqs: &[u64], progress: &mut impl FnMut(u64, u64) -> bool) -> Result<Vec<PackEvent>> {
+pub(super) fn read_events(conn: &Connection, seqs: &[u64], progress: &mut impl FnMut(u64, u64) -> bool) -> Result<Vec<PackEvent>> {
     let total = seqs.len() as u64;
     let mut events = Vec::with_capacity(seqs.len());
     for (i, s) in seqs.iter().enumerate() {
@@ -217,25 +245,28 @@ fn read_events(conn: &Connection, seqs: &[u64], progress: &mut impl FnMut(u64, u
 }
 
 /// How a kind of pack lays out its PDF.
-type Render<'a> = Box<dyn Fn(&Connection, &Labels, &PackFacts, NaiveDate) -> Result<Writer> + 'a>;
+pub(super) type Render<'a> = Box<dyn Fn(&Connection, &Labels, &PackFacts, NaiveDate) -> Result<Writer> + 'a>;
 /// Fills a label's placeholders (and extra ones).
-type Fill<'a> = dyn Fn(&str, &[(&str, String)]) -> Result<String> + 'a;
+pub(super) type Fill<'a> = dyn Fn(&str, &[(&str, String)]) -> Result<String> + 'a;
 
 /// What a kind of pack puts in: its key, whom it names, its facts, and how its PDF reads.
-struct Contents<'a> {
-    kind: &'static str,
-    key: String,
-    subject: Option<String>,
-    person: Option<serde_json::Value>,
-    agreement: Option<serde_json::Value>,
-    texts: Vec<PackText>,
-    events: Vec<PackEvent>,
-    render: Render<'a>,
+pub(super) struct Contents<'a> {
+    pub(super) kind: &'static str,
+    pub(super) title: String,
+    pub(super) key: String,
+    pub(super) subject: Option<String>,
+    pub(super) person: Option<serde_json::Value>,
+    pub(super) agreement: Option<serde_json::Value>,
+    pub(super) inspection: Option<Box<serde_json::value::RawValue>>,
+    pub(super) texts: Vec<PackText>,
+    pub(super) events: Vec<PackEvent>,
+    pub(super) render: Render<'a>,
 }
 
-/// Records a pack (`document.issued`, kind `evidence_pack`), signs a
-/// checkpoint over it and writes the ZIP.
-fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
+/// Records a pack: signs a checkpoint (`checkpoint.txt`, which the PDF
+/// names), records the pack as `document.issued` (kind `evidence_pack`),
+/// signs a second checkpoint over that event and writes the ZIP.
+pub(super) fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
     let vault_id = vault.vault_id().to_string();
     let spec = Spec {
         key: c.key.clone(),
@@ -247,7 +278,12 @@ fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
         retain_until: None,
     };
     let l = labels(lang)?;
-    let title = if c.kind == "person" { l.person_title.clone() } else { l.agreement_title.clone() };
+    let cp = vault.checkpoint()?;
+    let anchor = Anchor {
+        tree_size: cp.tree_size,
+        root: hex::encode(cp.root),
+        verifier_key: crate::checkpoint::verifier_key(vault.vault_id(), &vault.public_key()),
+    };
     let issued = vault.with_tx(|tx, actor| {
         let build = |id: &str, at: &DateTime<Utc>| -> Result<Draft> {
             let pack = PackFacts {
@@ -259,6 +295,8 @@ fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
                 made_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 person: c.person.clone(),
                 agreement: c.agreement.clone(),
+                inspection: c.inspection.clone(),
+                checkpoint: anchor.clone(),
                 texts: c.texts.clone(),
                 events: c.events.clone(),
             };
@@ -268,7 +306,7 @@ fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
             w.text = json;
             let org = crate::organisation::get(tx)?;
             Ok(Draft {
-                title: title.clone(),
+                title: c.title.clone(),
                 footer_lead: if org.short_name.is_empty() { org.full_name } else { org.short_name },
                 body: w,
                 warnings: vec![],
@@ -276,27 +314,31 @@ fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
         };
         super::issue(tx, actor, &spec, build)
     })?;
-    // Every event, the pack's own included, under a checkpoint signed now.
-    let cp = vault.checkpoint()?;
+    // The pack's own event, under a checkpoint signed now that extends the first.
+    let after = vault.checkpoint()?;
     let conn = vault.conn();
     let content = super::content(conn, &issued.id)?;
+    let hexes = |v: Vec<crate::merkle::Hash>| v.iter().map(hex::encode).collect::<Vec<_>>();
     let mut proofs = BTreeMap::new();
-    for e in c.events.iter().map(|e| e.seq).chain([issued.seq]) {
-        let path = crate::ledger::inclusion_proof(conn, e, cp.tree_size)?;
-        proofs.insert(e, path.iter().map(hex::encode).collect::<Vec<_>>());
+    for e in &c.events {
+        proofs.insert(e.seq, hexes(crate::ledger::inclusion_proof(conn, e.seq, cp.tree_size)?));
     }
-    let proofs = Proofs { tree_size: cp.tree_size, root: hex::encode(cp.root), proofs };
-    let issued_event = IssuedEvent { event: event_of(conn, issued.seq)? };
-    let vkey = crate::checkpoint::verifier_key(vault.vault_id(), &vault.public_key());
+    let proofs = Proofs { tree_size: cp.tree_size, root: anchor.root.clone(), proofs };
+    let issued_event = IssuedEvent {
+        event: event_of(conn, issued.seq)?,
+        checkpoint: after.note.clone(),
+        inclusion: hexes(crate::ledger::inclusion_proof(conn, issued.seq, after.tree_size)?),
+        consistency: hexes(crate::ledger::consistency_proof(conn, cp.tree_size, after.tree_size)?),
+    };
     let pages = crate::pdf::page_count(&content.pdf);
     let zip = write_zip(&[
-        ("README.txt", readme(lang, &issued.id, cp.tree_size, &hex::encode(cp.root)).into_bytes()),
+        ("README.txt", readme(lang, &issued.id, cp.tree_size, &anchor.root).into_bytes()),
         ("pack.pdf", content.pdf),
         ("pack.json", content.text.into_bytes()),
         ("issued.json", pretty(&issued_event)?),
         ("proofs.json", pretty(&proofs)?),
         ("checkpoint.txt", cp.note.into_bytes()),
-        ("verifier-key.txt", format!("{vkey}\n").into_bytes()),
+        ("verifier-key.txt", format!("{}\n", anchor.verifier_key).into_bytes()),
     ])?;
     Ok(Made { zip, id: issued.id, events: c.events.len(), pages })
 }
@@ -326,10 +368,12 @@ pub fn person(vault: &mut Vault, subject: &str, lang: Language, mut progress: im
         lang,
         Contents {
             kind: "person",
+            title: labels(lang)?.person_title,
             key: format!("P-{root}-{}", lang.as_str()),
             subject: Some(root.clone()),
             person: Some(person_json),
             agreement: None,
+            inspection: None,
             texts,
             events,
             render: Box::new(move |conn, l, pack, day| render_person(conn, l, pack, &facts, lang, day)),
@@ -409,10 +453,16 @@ pub fn agreement(vault: &mut Vault, id: u64, lang: Language, mut progress: impl 
         lang,
         Contents {
             kind: "agreement",
+            title: super::fill(&labels(lang)?.agreement_title, &|k| match k {
+                "agreement" => Some(format!("A{id}")),
+                "title" => Some(view.content.title.clone()),
+                _ => None,
+            })?,
             key: format!("P-A{id}-{}", lang.as_str()),
             subject: None,
             person: None,
             agreement: Some(agreement_json),
+            inspection: None,
             texts,
             events,
             render: Box::new(move |conn, l, pack, day| render_agreement(conn, l, pack, &versions, day)),
@@ -424,7 +474,7 @@ fn pretty<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     Ok((serde_json::to_string_pretty(v).map_err(|e| Error::Invalid(e.to_string()))? + "\n").into_bytes())
 }
 
-fn parse_label(label: &str) -> Result<(u64, u32)> {
+pub(super) fn parse_label(label: &str) -> Result<(u64, u32)> {
     let bad = || Error::Invalid(format!("{label:?} is not a version label"));
     let (a, v) = label.strip_prefix('A').and_then(|r| r.split_once("-v")).ok_or_else(bad)?;
     Ok((a.parse().map_err(|_| bad())?, v.parse().map_err(|_| bad())?))
@@ -489,6 +539,7 @@ fn render_person(
     w.title(&l.person_title);
     w.para(&fill(&l.intro, &[])?);
     w.para(&fill(&l.made, &[])?);
+    anchor(&mut w, l, pack, &fill)?;
     w.heading(&l.person_heading);
     if f.person.erased {
         w.para(&l.erased);
@@ -564,6 +615,7 @@ fn render_agreement(conn: &Connection, l: &Labels, pack: &PackFacts, versions: &
     w.title(&fill(&l.agreement_title, &[])?);
     w.para(&fill(&l.agreement_intro, &[])?);
     w.para(&fill(&l.made, &[])?);
+    anchor(&mut w, l, pack, &fill)?;
     w.heading(&l.versions_heading);
     let count = |v: &PackVersion, k: &str| v.consents.get(k).copied().unwrap_or(0).to_string();
     w.table(
@@ -612,8 +664,21 @@ fn render_agreement(conn: &Connection, l: &Labels, pack: &PackFacts, versions: &
     Ok(w)
 }
 
+/// The checkpoint the pack's proofs are against, and the key that checks it.
+pub(super) fn anchor(w: &mut Writer, l: &Labels, pack: &PackFacts, fill: &Fill) -> Result<()> {
+    w.heading(&l.anchor_heading);
+    let c = &pack.checkpoint;
+    use base64::Engine as _;
+    let b64 = hex::decode(&c.root).map(|r| base64::engine::general_purpose::STANDARD.encode(r)).unwrap_or_default();
+    w.para(&fill(
+        &l.anchor,
+        &[("size", c.tree_size.to_string()), ("root", c.root.clone()), ("root_b64", b64), ("key", c.verifier_key.clone())],
+    )?);
+    Ok(())
+}
+
 /// The appendix of every version's text, with the hash its publication event recorded.
-fn texts_appendix(w: &mut Writer, l: &Labels, pack: &PackFacts, fill: &Fill) -> Result<()> {
+pub(super) fn texts_appendix(w: &mut Writer, l: &Labels, pack: &PackFacts, fill: &Fill) -> Result<()> {
     if pack.texts.is_empty() {
         return Ok(());
     }
@@ -696,23 +761,42 @@ pub fn verify(zip_bytes: &[u8], expected_key: Option<&str>) -> Result<Checked> {
         return Err(Error::Invalid("pack.json names another vault than the verifier key".into()));
     }
     let proofs: Proofs = serde_json::from_slice(file("proofs.json")?).map_err(|e| Error::Invalid(format!("proofs.json: {e}")))?;
-    if proofs.tree_size != cp.tree_size || proofs.root != hex::encode(cp.root) {
+    let root = hex::encode(cp.root);
+    if proofs.tree_size != cp.tree_size || proofs.root != root {
         return Err(Error::Invalid("proofs.json is not against the signed checkpoint".into()));
     }
+    if facts.checkpoint.tree_size != cp.tree_size || facts.checkpoint.root != root || facts.checkpoint.verifier_key != key_line {
+        return Err(Error::Invalid("pack.json names another checkpoint or key than checkpoint.txt and verifier-key.txt".into()));
+    }
     let issued: IssuedEvent = serde_json::from_slice(file("issued.json")?).map_err(|e| Error::Invalid(format!("issued.json: {e}")))?;
-    let check = |e: &PackEvent| -> Result<()> {
+    let proven = |e: &PackEvent, path: &[String], size: u64, root: &[u8; 32]| -> Result<()> {
         let leaf = leaf_of(e);
         if hex::encode(leaf) != e.leaf_hash {
             return Err(Error::Invalid(format!("event #{}: its fields do not give its leaf hash (changed)", e.seq)));
         }
-        let path = proofs.proofs.get(&e.seq).ok_or_else(|| Error::Invalid(format!("event #{}: no inclusion proof", e.seq)))?;
         let path = path.iter().map(|h| hash32(h, "a proof hash")).collect::<Result<Vec<_>>>()?;
-        if e.seq == 0 || !crate::merkle::verify_inclusion(&leaf, e.seq - 1, cp.tree_size, &path, &cp.root) {
+        if e.seq == 0 || !crate::merkle::verify_inclusion(&leaf, e.seq - 1, size, &path, root) {
             return Err(Error::Invalid(format!("event #{}: its inclusion proof does not lead to the signed root", e.seq)));
         }
         Ok(())
     };
-    check(&issued.event)?;
+    let check = |e: &PackEvent| -> Result<()> {
+        let path = proofs.proofs.get(&e.seq).ok_or_else(|| Error::Invalid(format!("event #{}: no inclusion proof", e.seq)))?;
+        proven(e, path, cp.tree_size, &cp.root)
+    };
+    // The pack's own event, under the later checkpoint, which must extend checkpoint.txt's tree.
+    let after = crate::checkpoint::open_note(&issued.checkpoint, &vault_id, &public)
+        .map_err(|e| Error::Invalid(format!("issued.json's checkpoint: {e}")))?;
+    let consistency = issued.consistency.iter().map(|h| hash32(h, "a proof hash")).collect::<Result<Vec<_>>>()?;
+    if after.tree_size <= cp.tree_size
+        || !crate::merkle::verify_consistency(cp.tree_size, after.tree_size, &cp.root, &after.root, &consistency)
+    {
+        return Err(Error::Invalid("issued.json's checkpoint does not extend checkpoint.txt's log (consistency proof fails)".into()));
+    }
+    proven(&issued.event, &issued.inclusion, after.tree_size, &after.root)?;
+    if issued.event.seq <= cp.tree_size {
+        return Err(Error::Invalid("issued.json's event is older than checkpoint.txt".into()));
+    }
     let body: serde_json::Value = serde_json::from_str(&issued.event.body).map_err(|e| Error::Invalid(format!("issued.json: {e}")))?;
     if issued.event.kind != "document.issued" || body["id"].as_str() != Some(facts.id.as_str()) {
         return Err(Error::Invalid("issued.json is not the event that recorded this pack".into()));
@@ -744,7 +828,7 @@ pub fn verify(zip_bytes: &[u8], expected_key: Option<&str>) -> Result<Checked> {
         kind: facts.kind,
         vault_id,
         tree_size: cp.tree_size,
-        root: hex::encode(cp.root),
+        root,
         events: facts.events.len() + 1,
         verifier_key: key_line,
     })

@@ -37,6 +37,13 @@ pub enum Block {
     },
     /// Small text for hashes and ids; breaks anywhere.
     Mono(String),
+    /// A bar chart kept whole on one page: for each group (e.g. a month,
+    /// labelled under its bars) one bar per series, each series in its own
+    /// shade of gray named in the legend, over a scale from 0.
+    Bars {
+        series: Vec<String>,
+        groups: Vec<(String, Vec<u64>)>,
+    },
     /// Vertical space in millimetres (dropped at the top of a page).
     Spacer(f32),
     /// Start a new page (ignored when the current page is still empty).
@@ -219,6 +226,10 @@ const GRID_GRAY: f32 = 0.55;
 const HEADER_FILL_GRAY: f32 = 0.9;
 /// Relative widths of the label and value columns of [`Block::KeyValues`].
 const KEY_VALUE_WIDTHS: [f32; 2] = [1.0, 2.0];
+const CHART_HEIGHT: f32 = 62.0 * MM;
+/// The shades of the series of a bar chart, darkest first.
+const SERIES_GRAYS: [f32; 4] = [0.15, 0.55, 0.8, 0.35];
+const CHART_GRID_GRAY: f32 = 0.8;
 const FOOTER_RULE_FROM_BOTTOM: f32 = 17.0 * MM;
 const FOOTER_TEXT_GRAY: f32 = 0.3;
 const FOOTER_GAP: f32 = 12.0;
@@ -643,6 +654,7 @@ impl<'a> Flow<'a> {
             Block::Heading(_) => HEADING.line_height,
             Block::Paragraph(_) | Block::Bullets(_) => BODY.line_height,
             Block::Mono(_) => MONO.line_height,
+            Block::Bars { .. } => CHART_HEIGHT,
             Block::KeyValues(_) | Block::Table { .. } => {
                 grid(self.m, self.g, block, 1)?.map_or(0.0, |grid| grid.start_height(self.g))
             }
@@ -715,6 +727,10 @@ impl<'a> Flow<'a> {
                 }
                 self.space(PARAGRAPH_AFTER);
             }
+            Block::Bars { series, groups } => {
+                self.bars(series, groups)?;
+                self.space(TABLE_AFTER);
+            }
             Block::KeyValues(_) | Block::Table { .. } => {
                 if let Some(grid) = grid(self.m, self.g, block, usize::MAX)? {
                     self.table(&grid);
@@ -735,6 +751,73 @@ impl<'a> Flow<'a> {
                 }
             }
         }
+        Ok(())
+    }
+
+    fn small(&mut self, x: f32, top: f32, text: String) {
+        self.text(x, top, text, FOOTER);
+    }
+
+    /// A bar chart (see [`Block::Bars`]).
+    fn bars(&mut self, series: &[String], groups: &[(String, Vec<u64>)]) -> Result<(), String> {
+        if series.is_empty() || groups.is_empty() {
+            return Ok(());
+        }
+        if let Some((label, _)) = groups.iter().find(|(_, v)| v.len() != series.len()) {
+            return Err(format!("PDF chart: group {label:?} has not one value per series"));
+        }
+        self.reserve(CHART_HEIGHT);
+        let (top, left, right) = (self.y, self.g.margin_left, self.g.right());
+        // The legend.
+        let mut x = left;
+        for (i, s) in series.iter().enumerate() {
+            let box_top = top + (CELL.line_height - 7.0) / 2.0;
+            self.push(Item::Fill { x, y: box_top, width: 7.0, height: 7.0, gray: SERIES_GRAYS[i % SERIES_GRAYS.len()] });
+            self.text(x + 10.0, top, s.clone(), CELL);
+            x += 10.0 + self.m.width(s, CELL.font, CELL.size) + 14.0;
+        }
+        // The scale: 0, half and a round maximum (1, 2 or 5 × 10^k).
+        let most = groups.iter().flat_map(|(_, v)| v.iter().copied()).max().unwrap_or(0).max(1);
+        let mut step = 1u64;
+        let max = loop {
+            if let Some(m) = [1, 2, 5].iter().map(|k| k * step).find(|m| *m >= most) {
+                break m;
+            }
+            step = step.saturating_mul(10);
+        };
+        let marks = [max, max / 2, 0];
+        let gutter = marks.iter().map(|v| self.m.width(&v.to_string(), FOOTER.font, FOOTER.size)).fold(0.0, f32::max) + 6.0;
+        let plot_top = top + CELL.line_height + 8.0;
+        let plot_bottom = top + CHART_HEIGHT - FOOTER.line_height - 6.0;
+        let plot_h = plot_bottom - plot_top;
+        let x0 = left + gutter;
+        for v in marks {
+            let y = plot_bottom - plot_h * (v as f32 / max as f32);
+            self.push(Item::Rule { x1: x0, y1: y, x2: right, y2: y, thickness: GRID_THICKNESS, gray: CHART_GRID_GRAY });
+            let label = v.to_string();
+            let w = self.m.width(&label, FOOTER.font, FOOTER.size);
+            self.small(x0 - 4.0 - w, y - FOOTER.line_height / 2.0, label);
+        }
+        // The bars, and as many group labels as fit without touching.
+        let gw = (right - x0) / groups.len() as f32;
+        let bw = gw * 0.8 / series.len() as f32;
+        let widest = groups.iter().map(|(l, _)| self.m.width(l, FOOTER.font, FOOTER.size)).fold(0.0, f32::max);
+        let every = ((widest + 4.0) / gw).ceil().max(1.0) as usize;
+        for (i, (label, values)) in groups.iter().enumerate() {
+            let gx = x0 + i as f32 * gw;
+            for (j, v) in values.iter().enumerate() {
+                let h = plot_h * (*v as f32 / max as f32);
+                if h > 0.0 {
+                    let gray = SERIES_GRAYS[j % SERIES_GRAYS.len()];
+                    self.push(Item::Fill { x: gx + gw * 0.1 + j as f32 * bw, y: plot_bottom - h, width: bw, height: h, gray });
+                }
+            }
+            if i % every == 0 {
+                let w = self.m.width(label, FOOTER.font, FOOTER.size);
+                self.small(gx + (gw - w) / 2.0, plot_bottom + 3.0, label.clone());
+            }
+        }
+        self.y = top + CHART_HEIGHT;
         Ok(())
     }
 

@@ -297,6 +297,20 @@ pub enum PackAction {
         #[arg(long, default_value = "ru")]
         lang: String,
     },
+    /// For an inspector: requisites, agreements in force, the register summarised with charts, requests and their deadlines, destruction after withdrawals, acts, and the ledger verified with its signed checkpoint.
+    Inspection {
+        /// First day of the period (YYYY-MM-DD); default: the register's start.
+        #[arg(long, value_parser = parse_day)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day of the period (YYYY-MM-DD); default: today.
+        #[arg(long, value_parser = parse_day)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
+    },
     /// Check a pack without the vault: signature, every proof, the PDF and JSON against the pack's event.
     Verify {
         file: PathBuf,
@@ -855,4 +869,9 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// A day as YYYY-MM-DD.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a day as YYYY-MM-DD"))
 }

@@ -254,7 +254,7 @@ pub fn pack(vault: &mut Vault, action: PackAction, out: Out) -> Result<ExitCode>
     let mut last = std::time::Instant::now();
     let progress = |done: u64, total: u64| {
         if last.elapsed().as_millis() > 500 {
-            eprintln!("reading events: {done} of {total}");
+            eprintln!("working: {done} of {total}");
             last = std::time::Instant::now();
         }
         true
@@ -262,6 +262,10 @@ pub fn pack(vault: &mut Vault, action: PackAction, out: Out) -> Result<ExitCode>
     let (made, file) = match action {
         PackAction::Person { subject, out, lang } => (documents::pack::person(vault, &subject, Language::parse(&lang)?, progress)?, out),
         PackAction::Agreement { id, out, lang } => (documents::pack::agreement(vault, id, Language::parse(&lang)?, progress)?, out),
+        PackAction::Inspection { from, to, out, lang } => {
+            let scope = documents::inspection::Scope { from, to };
+            (documents::inspection::inspection(vault, scope, Language::parse(&lang)?, progress)?, out)
+        }
         PackAction::Verify { .. } => return Err(Error::Invalid("`pack verify` needs no vault".into())),
     };
     write_atomic(&file, &made.zip)?;

@@ -132,3 +132,74 @@ fn a_person_pack_is_made_and_checked_without_the_vault() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["ok"], false);
 }
+
+/// How many documents (letters, acts, packs) the ledger has recorded.
+fn documents_issued(dir: &Path) -> usize {
+    let log = json(&cli(dir, &["--json", "log", "--limit", "10000"]));
+    log["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "document.issued").count()
+}
+
+/// `pack inspection`: made for a period, checked without the vault; a
+/// period that runs backwards or is no day is refused and records nothing.
+#[test]
+fn an_inspection_pack_is_made_for_a_period_and_bad_periods_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    fulfilled(&dir, "withdrawal");
+    let zip = tmp.path().join("inspection.zip");
+    let made = json(&cli(&dir, &["--json", "pack", "inspection", "--from", "2020-01-01", "--lang", "en", "--out", zip.to_str().unwrap()]));
+    assert!(made["id"].as_str().unwrap().starts_with("P-INS-2020-01-01.."), "{made}");
+    let checked = json(&cli(&dir, &["--json", "pack", "verify", zip.to_str().unwrap()]));
+    assert_eq!((checked["ok"].as_bool(), checked["pack"]["kind"].as_str()), (Some(true), Some("inspection")));
+    let issued = documents_issued(&dir);
+    for bad in [&["--from", "2026-02-01", "--to", "2026-01-01"][..], &["--from", "01.02.2026"][..]] {
+        let out = tmp.path().join("bad.zip");
+        let mut args = vec!["pack", "inspection", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(bad);
+        let o = cli(&dir, &args);
+        assert!(!o.status.success(), "{bad:?}");
+        let err = text(&o.stderr);
+        assert!(err.contains("period") || err.contains("YYYY-MM-DD"), "{err}");
+        assert!(!out.exists());
+    }
+    assert_eq!(documents_issued(&dir), issued, "nothing recorded");
+}
+
+/// A full disk while making a pack (simulated with a file-size limit, which
+/// makes every write past it fail as a full disk does): a clear error, no
+/// file, nothing recorded, and the vault intact; with room again it works.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_making_a_pack_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    fulfilled(&dir, "access");
+    let issued = documents_issued(&dir);
+    let zip = tmp.path().join("inspection.zip");
+    let c = command(&dir, &["pack", "inspection", "--out", zip.to_str().unwrap()]);
+    let program = c.get_program().to_owned();
+    let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG instead of killing.
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 32; exec \"$@\"")
+        .arg("bash")
+        .arg(program)
+        .args(args)
+        .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))))
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    // Whichever write failed first (the vault's, or the pack's file at 32 KiB), it is named.
+    assert!(
+        (err.contains("disk may be full") && err.contains("nothing saved before is lost")) || err.contains("File too large"),
+        "{err}"
+    );
+    assert!(!zip.exists());
+    assert!(std::fs::read_dir(tmp.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+    assert_eq!(documents_issued(&dir), issued, "nothing recorded");
+    ok(&cli(&dir, &["verify"]));
+    ok(&cli(&dir, &["pack", "inspection", "--out", zip.to_str().unwrap()]));
+    assert!(zip.exists());
+}

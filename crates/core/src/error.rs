@@ -113,13 +113,22 @@ impl Error {
     }
 
     /// Turns SQLite's "not a database" / "malformed" into [`Error::Corrupt`]
-    /// naming `file`; other errors pass through.
+    /// naming `file`, and a failed write (full disk, a file that may not
+    /// grow, a folder made read-only) into [`Error::Io`] saying so; other
+    /// errors pass through. SQLite rolls the transaction back in both cases.
     pub(crate) fn from_db(file: &std::path::Path, e: rusqlite::Error) -> Self {
-        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        use rusqlite::ErrorCode::{DatabaseCorrupt, DiskFull, NotADatabase, ReadOnly, SystemIoFailure};
         match e.sqlite_error_code() {
             Some(NotADatabase) | Some(DatabaseCorrupt) => Error::Corrupt {
                 file: file.to_path_buf(),
                 detail: e.to_string(),
+            },
+            Some(DiskFull) | Some(SystemIoFailure) | Some(ReadOnly) => Error::Io {
+                context: format!(
+                    "writing the vault ({}) failed: the disk may be full or the folder not writable; this change was not saved, and nothing saved before is lost",
+                    file.display()
+                ),
+                source: std::io::Error::other(e.to_string()),
             },
             _ => Error::Db(e),
         }

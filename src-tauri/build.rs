@@ -92,6 +92,7 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "act_destroy",
         "pack_person",
         "pack_agreement",
+        "pack_inspection",
         "pack_cancel",
         "pack_pick_file",
         "pack_verify",

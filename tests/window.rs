@@ -218,6 +218,21 @@ impl Ui {
         .await;
     }
 
+    /// Sets a date field (`YYYY-MM-DD`, or "" to clear) as its picker would:
+    /// WebKit's driver cannot type into a date input.
+    async fn set_date(&self, id: &str, value: &str) {
+        self.wait(id).await;
+        self.js(
+            &format!(
+                "const e = document.querySelector(\"{}\"); e.value = arguments[0]; \
+                 e.dispatchEvent(new Event('input', {{ bubbles: true }})); e.dispatchEvent(new Event('change', {{ bubbles: true }})); return e.value",
+                tid(id)
+            ),
+            vec![json!(value)],
+        )
+        .await;
+    }
+
     async fn gone(&self, id: &str) {
         self.until(
             &format!("{id} gone"),
@@ -1859,6 +1874,44 @@ async fn evidence_pack_is_made_and_checked() {
     .await;
     assert_ne!(ui.attr("pack-made", "data-id").await.unwrap(), id);
     pack_verify(&agreement_file);
+
+    // The inspection pack of the whole history: checked by the CLI, its PDF
+    // names the organisation and prints the root of the checkpoint in checkpoint.txt.
+    assert!(!ui.disabled("btn-pack-inspection").await);
+    ui.set_date("pack-inspection-from", "2026-02-01").await;
+    ui.set_date("pack-inspection-to", "2026-01-01").await;
+    assert!(ui.disabled("btn-pack-inspection").await, "a period that runs backwards");
+    ui.set_date("pack-inspection-from", "").await;
+    ui.set_date("pack-inspection-to", "").await;
+    ui.click("btn-pack-inspection").await;
+    ui.until(
+        "the inspection pack made",
+        &format!("return (document.querySelector(\"{}\")?.textContent ?? '').includes('inspection-')", tid("pack-made-path")),
+    )
+    .await;
+    let inspection_file = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("inspection-"))
+        .expect("the inspection pack's file");
+    pack_verify(&inspection_file);
+    let text = pdf_of(&inspection_file);
+    let out = Command::new("unzip").args(["-p", inspection_file.to_str().unwrap(), "checkpoint.txt"]).output().unwrap();
+    let note = String::from_utf8(out.stdout).unwrap();
+    let root_b64 = note.lines().nth(2).expect("checkpoint.txt's root line");
+    let out = Command::new("unzip").args(["-p", inspection_file.to_str().unwrap(), "proofs.json"]).output().unwrap();
+    let root_hex = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["root"].as_str().unwrap().to_string();
+    for want in ["Общество с ограниченной ответственностью «Ромашка»", root_b64, &root_hex] {
+        assert!(text.contains(want), "{want:?} not in the inspection pack's PDF: {text}");
+    }
+    ui.js(
+        "document.activeElement?.blur(); \
+         document.querySelector(\"[data-testid='btn-pack-inspection']\").scrollIntoView({ block: 'center' }); return true",
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("65-inspection-pack").await;
 
     // In Russian: the person's pack again, in Russian, checked in the window.
     ui.click("nav-settings").await;

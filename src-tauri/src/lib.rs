@@ -123,6 +123,7 @@ pub fn configure<R: Runtime>(
             commands::documents::act_destroy,
             commands::documents::pack_person,
             commands::documents::pack_agreement,
+            commands::documents::pack_inspection,
             commands::documents::pack_cancel,
             commands::documents::pack_pick_file,
             commands::documents::pack_verify,

@@ -867,10 +867,11 @@ mockIPC(
         return null;
       // ---- evidence packs: a progress run with Cancel; a path with "changed" in it checks as not intact.
       case 'pack_person':
-      case 'pack_agreement': {
+      case 'pack_agreement':
+      case 'pack_inspection': {
         packCancelled = false;
         const person = cmd === 'pack_person';
-        const name = person ? String(a.subject).replace(/[^A-Za-z0-9_-]/g, '-') : `A${String(a.id)}`;
+        const name = person ? String(a.subject).replace(/[^A-Za-z0-9_-]/g, '-') : cmd === 'pack_inspection' ? `inspection-${String(a.to ?? 'today')}` : `A${String(a.id)}`;
         const total = person ? 24 : 9;
         for (let i = 1; i <= total; i++) {
           await sleep(120);

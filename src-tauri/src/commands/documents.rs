@@ -9,7 +9,7 @@
 use std::sync::atomic::Ordering;
 
 use consent_ledger_core::agreements::model::Language;
-use consent_ledger_core::documents::{self, act, letters, pack, profile, DocKind, Issued};
+use consent_ledger_core::documents::{self, act, inspection, letters, pack, profile, DocKind, Issued};
 use consent_ledger_core::requests;
 use serde::Serialize;
 use tauri::{Emitter, Runtime, Window};
@@ -254,6 +254,31 @@ pub async fn pack_agreement<R: Runtime>(
 ) -> IpcResult<Option<PackMade>> {
     let name = format!("evidence-A{id}.zip");
     make_pack(window, state, name, title, move |v, progress| pack::agreement(v, id, language, progress)).await
+}
+
+/// Makes the inspection pack of the days `from`..=`to` (YYYY-MM-DD; None:
+/// the register's start / today) into a ZIP the user chooses (suggested
+/// `inspection-<date>.zip`); None if cancelled.
+#[tauri::command]
+pub async fn pack_inspection<R: Runtime>(
+    window: Window<R>,
+    state: AppStateArc<'_>,
+    from: Option<String>,
+    to: Option<String>,
+    language: Language,
+    title: String,
+) -> IpcResult<Option<PackMade>> {
+    let day = |d: Option<String>| -> IpcResult<Option<chrono::NaiveDate>> {
+        d.filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                    .map_err(|_| consent_ledger_core::Error::Invalid(format!("{s:?} is not a day as YYYY-MM-DD")).into())
+            })
+            .transpose()
+    };
+    let scope = inspection::Scope { from: day(from)?, to: day(to)? };
+    let name = format!("inspection-{}.zip", scope.to.unwrap_or_else(|| chrono::Utc::now().date_naive()));
+    make_pack(window, state, name, title, move |v, progress| inspection::inspection(v, scope, language, progress)).await
 }
 
 /// Stops the pack being made (it records nothing and writes no file).

@@ -207,4 +207,5 @@ export function formatBytes(bytes: number, lang: string): string {
 }
 
 /** What an evidence pack is made of: one person (their subject id) or one agreement. */
-export type PackTarget = { subject: string } | { agreement: number };
+/** What a pack is of: a person, an agreement, or the inspection pack of a period (YYYY-MM-DD days; null: open-ended). */
+export type PackTarget = { subject: string } | { agreement: number } | { inspection: { from: string | null; to: string | null } };

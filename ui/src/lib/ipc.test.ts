@@ -120,6 +120,7 @@ describe('IPC wrappers', () => {
     await ipc.actDestroy('E57-ACT-ru', 'three years of retention ended');
     await ipc.packPerson('subj-1', 'ru', 'Save the evidence pack');
     await ipc.packAgreement(3, 'en', 'Save the evidence pack');
+    await ipc.packInspection('2026-01-01', null, 'ru', 'Save the evidence pack');
     await ipc.packCancel();
     await ipc.packPickFile('Choose a pack');
     await ipc.packVerify('/home/anna/evidence-subj-1.zip', null);
@@ -136,6 +137,7 @@ describe('IPC wrappers', () => {
       ['act_destroy', { id: 'E57-ACT-ru', reason: 'three years of retention ended' }],
       ['pack_person', { subject: 'subj-1', language: 'ru', title: 'Save the evidence pack' }],
       ['pack_agreement', { id: 3, language: 'en', title: 'Save the evidence pack' }],
+      ['pack_inspection', { from: '2026-01-01', to: null, language: 'ru', title: 'Save the evidence pack' }],
       ['pack_cancel', {}],
       ['pack_pick_file', { title: 'Choose a pack' }],
       ['pack_verify', { path: '/home/anna/evidence-subj-1.zip', verifierKey: null }],

@@ -320,6 +320,9 @@ export const ipc = {
   /** Like `packPerson`, for every published version of agreement `id`. */
   packAgreement: (id: number, language: Language, title: string) =>
     call<PackMade | null>('pack_agreement', { id, language, title }),
+  /** Like `packPerson`, for the inspection pack of the days `from`..`to` (YYYY-MM-DD; null: the register's start / today). */
+  packInspection: (from: string | null, to: string | null, language: Language, title: string) =>
+    call<PackMade | null>('pack_inspection', { from, to, language, title }),
   packCancel: () => call<null>('pack_cancel'),
   /** Opens a native file dialog for a ZIP titled `title`; null when the user cancelled it. */
   packPickFile: (title: string) => call<string | null>('pack_pick_file', { title }),

@@ -133,8 +133,10 @@ class VerifyWithoutConsentLedger(unittest.TestCase):
 
 class EvidencePack(unittest.TestCase):
     """tools/verify_pack.py checks a pack made by the CLI as `pack verify`
-    does, and finds a changed byte of its PDF or JSON, a swapped proof and
-    another vault's key."""
+    does (a person pack and an inspection pack, docs/FORMAT.md §15), and
+    both find a changed byte of its PDF or JSON, a swapped proof, another
+    vault's key, an issued.json whose later checkpoint does not extend
+    checkpoint.txt, and a pack.json naming another checkpoint."""
 
     @classmethod
     def setUpClass(cls):
@@ -156,8 +158,15 @@ class EvidencePack(unittest.TestCase):
         r = cli("request", "new", "--kind", "access", "--subject", s)["id"]
         cli("request", "identity", str(r), "--method", "email")
         cli("request", "fulfil", str(r))
+        # A withdrawal long past, its data neither erased nor kept on another ground: overdue.
+        cli("consent", "add", "--agreement", "A1", "--name", "Пётр Иванов", "--email", "petr@example.org",
+            "--at", "2025-01-10T10:00:00Z")
+        cls.withdrawal = cli("consent", "withdraw", "--agreement", "A1", "--email", "petr@example.org",
+                             "--at", "2025-01-15T10:00:00Z")["subject"]
         cls.pack = root / "pack.zip"
         cli("pack", "person", s, "--out", str(cls.pack))
+        cls.inspection = root / "inspection.zip"
+        cli("pack", "inspection", "--lang", "en", "--out", str(cls.inspection))
         cls.key = cli("info")["verifier_key"]
         other = root / "other"
         cls.other_key = json.loads(run([BIN, "--vault", str(other), "--json", "init", "--org", "Другая"], env).stdout)["verifier_key"]
@@ -167,26 +176,96 @@ class EvidencePack(unittest.TestCase):
         cls.tmp.cleanup()
 
     def both(self, path, key):
+        """(exit, Python's JSON); the CLI must exit alike and, for an intact pack, report the same facts."""
         py = run([sys.executable, str(HERE / "verify_pack.py"), str(path), "--json", "--verifier-key", key])
         cl = run([BIN, "--json", "pack", "verify", str(path), "--verifier-key", key])
-        self.assertEqual(py.returncode, cl.returncode, py.stdout + py.stderr + cl.stdout + cl.stderr)
-        return py.returncode, json.loads(py.stdout)
+        both = py.stdout + py.stderr + cl.stdout + cl.stderr
+        self.assertEqual(py.returncode, cl.returncode, both)
+        got, cli_got = json.loads(py.stdout), json.loads(cl.stdout)
+        self.assertEqual(got["ok"], cli_got["ok"], both)
+        if got["ok"]:
+            self.assertEqual(got["pack"], cli_got["pack"], both)
+        return py.returncode, got
 
-    def changed(self, name, f):
+    def fails(self, path, *words, key=None):
+        """Both checkers reject the pack, each naming every one of `words`."""
+        key = key or self.key
+        py = run([sys.executable, str(HERE / "verify_pack.py"), str(path), "--json", "--verifier-key", key])
+        cl = run([BIN, "--json", "pack", "verify", str(path), "--verifier-key", key])
+        for who, r in (("verify_pack.py", py), ("pack verify", cl)):
+            self.assertEqual(r.returncode, 3, f"{who}: {r.stdout}{r.stderr}")
+            out = json.loads(r.stdout)
+            self.assertFalse(out["ok"], who)
+            for w in words:
+                self.assertIn(w, out["problem"], who)
+
+    def files(self, pack):
         import zipfile
-        src = zipfile.ZipFile(self.pack)
-        dst_path = Path(self.tmp.name) / f"changed-{name}.zip"
+        with zipfile.ZipFile(pack) as z:
+            return {n: z.read(n) for n in z.namelist()}
+
+    def changed(self, name, f, pack=None):
+        import zipfile
+        pack = pack or self.pack
+        dst_path = Path(self.tmp.name) / f"changed-{pack.stem}-{name}-{len(list(Path(self.tmp.name).glob('changed-*')))}.zip"
         with zipfile.ZipFile(dst_path, "w") as dst:
-            for n in src.namelist():
-                data = src.read(n)
+            for n, data in self.files(pack).items():
                 dst.writestr(n, f(data) if n == name else data)
         return dst_path
+
+    def changed_issued(self, f, pack=None):
+        """The pack with issued.json's object passed through `f`."""
+        def edit(b):
+            issued = json.loads(b)
+            f(issued)
+            return json.dumps(issued, ensure_ascii=False, indent=2).encode()
+        return self.changed("issued.json", edit, pack)
+
+    def anchors(self, pack):
+        """checkpoint.txt's size and root (hex), pack.json, issued.json."""
+        import base64
+        files = self.files(pack)
+        lines = files["checkpoint.txt"].decode().split("\n")
+        size, root = int(lines[1]), base64.b64decode(lines[2]).hex()
+        return size, root, json.loads(files["pack.json"]), json.loads(files["issued.json"])
 
     def test_an_intact_pack_checks_alike(self):
         code, out = self.both(self.pack, self.key)
         self.assertEqual(code, 0, out)
         self.assertTrue(out["ok"])
+        self.assertEqual(out["pack"]["kind"], "person")
         self.assertGreaterEqual(out["pack"]["events"], 4)
+        size, root, facts, issued = self.anchors(self.pack)
+        self.assertEqual(facts["checkpoint"], {"tree_size": size, "root": root, "verifier_key": self.key})
+        self.assertEqual((out["pack"]["tree_size"], out["pack"]["root"]), (size, root))
+        self.assertEqual(set(issued), {"event", "checkpoint", "inclusion", "consistency"})
+        self.assertGreater(issued["event"]["seq"], size, "the pack's event comes after checkpoint.txt")
+        self.assertGreater(int(issued["checkpoint"].split("\n")[1]), size)
+        self.assertNotIn(str(issued["event"]["seq"]), json.loads(self.files(self.pack)["proofs.json"])["proofs"])
+
+    def test_an_intact_inspection_pack_checks_alike(self):
+        code, out = self.both(self.inspection, self.key)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out["pack"]["kind"], "inspection")
+        size, root, facts, issued = self.anchors(self.inspection)
+        self.assertEqual(facts["checkpoint"], {"tree_size": size, "root": root, "verifier_key": self.key})
+        i = facts["inspection"]
+        # The whole log was verified just before checkpoint.txt was signed.
+        self.assertEqual((i["verification"]["events"], i["verification"]["root"]), (size, root))
+        self.assertEqual(i["period"], {"from": None, "to": None})
+        self.assertEqual([a["label"] for a in i["agreements"]], ["A1-v1"])
+        self.assertEqual([t["label"] for t in facts["texts"]], ["A1-v1"])
+        self.assertEqual([e["kind"] for e in facts["events"]], ["agreement.published"])
+        self.assertEqual(out["pack"]["events"], 2)
+        self.assertEqual(i["register"]["total"], 3)
+        self.assertEqual(sorted((t["name"], t["action"], t["n"]) for t in i["register"]["by_version"]),
+                         [("A1-v1", "given", 2), ("A1-v1", "withdrawn", 1)])
+        self.assertEqual(i["requests"]["deadlines"], {"met": 1})
+        w = i["destruction"]["withdrawals"]
+        self.assertEqual((w["total"], w["overdue"], w["erased_in_time"], w["kept_consent_in_force"]), (1, 1, 0, 0))
+        self.assertEqual([(x["subject"], x["due"], x["deadline"], x["erased_on"]) for x in w["exceptions"]],
+                         [(self.withdrawal, "2025-02-14", "overdue", None)])
+        self.assertEqual(i["acts"], [])
 
     def test_a_changed_pdf_byte(self):
         code, out = self.both(self.changed("pack.pdf", lambda b: b[:100] + bytes([b[100] ^ 1]) + b[101:]), self.key)
@@ -197,6 +276,8 @@ class EvidencePack(unittest.TestCase):
         code, out = self.both(self.changed("pack.json", lambda b: b.replace(b"anna@example.org", b"anna@example.com", 1)), self.key)
         self.assertEqual(code, 3)
         self.assertIn("pack.json", out["problem"])
+        self.fails(self.changed("pack.json", lambda b: b.replace(b'"register":{"total":3', b'"register":{"total":4', 1), self.inspection),
+                   "pack.json", "changed")
 
     def test_a_swapped_proof(self):
         def swap(b):
@@ -215,6 +296,37 @@ class EvidencePack(unittest.TestCase):
         swapped = self.changed("verifier-key.txt", lambda b: (self.other_key + "\n").encode())
         code, _ = self.both(swapped, self.other_key)
         self.assertEqual(code, 3, "the checkpoint is not signed by the other vault's key")
+
+    def test_issued_under_checkpoint_txt_itself(self):
+        # The pack's event proven against checkpoint.txt's own note: that tree does not hold it.
+        for pack in (self.pack, self.inspection):
+            note = self.files(pack)["checkpoint.txt"].decode()
+            dst = self.changed_issued(lambda i: i.update(checkpoint=note), pack)
+            self.assertEqual(self.both(dst, self.key)[0], 3)
+            self.fails(dst, "consistency")
+
+    def test_issued_without_its_consistency_proof(self):
+        dst = self.changed_issued(lambda i: i.update(consistency=[]))
+        self.assertEqual(self.both(dst, self.key)[0], 3)
+        self.fails(dst, "consistency")
+
+    def test_issued_with_a_changed_consistency_hash(self):
+        def flip(i):
+            h = i["consistency"][0]
+            i["consistency"][0] = ("0" if h[0] != "0" else "1") + h[1:]
+        self.fails(self.changed_issued(flip, self.inspection), "consistency")
+
+    def test_pack_json_names_another_checkpoint_root(self):
+        size, root, _, _ = self.anchors(self.pack)
+        other = ("0" if root[0] != "0" else "1") + root[1:]
+
+        def edit(b):
+            before = f'"root": "{root}"'.encode()
+            self.assertEqual(b.count(before), 1, "pack.json's checkpoint.root")
+            return b.replace(before, f'"root": "{other}"'.encode())
+        dst = self.changed("pack.json", edit)
+        self.assertEqual(self.both(dst, self.key)[0], 3)
+        self.fails(dst, "pack.json", "checkpoint")
 
 
 class VerifierKey(unittest.TestCase):
@@ -246,11 +358,12 @@ class SampleVault(unittest.TestCase):
     def test_sample_pack_checks_with_the_vaults_key(self):
         root = HERE.parent / "docs" / "sample-vault"
         expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
-        py = run([sys.executable, str(HERE / "verify_pack.py"), str(root / expected["pack"]["file"]), "--json",
-                  "--verifier-key", expected["verifier_key"]])
-        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
-        got = json.loads(py.stdout)["pack"]
-        self.assertEqual((got["id"], got["events"]), (expected["pack"]["id"], expected["pack"]["events"]))
+        for pack in ("pack", "inspection_pack"):
+            py = run([sys.executable, str(HERE / "verify_pack.py"), str(root / expected[pack]["file"]), "--json",
+                      "--verifier-key", expected["verifier_key"]])
+            self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+            got = json.loads(py.stdout)["pack"]
+            self.assertEqual((got["id"], got["events"]), (expected[pack]["id"], expected[pack]["events"]))
 
 
 def raw(dst, script):

@@ -207,10 +207,12 @@ fn sample_vault() {
     assert!(before == after, "verifying changed the sample vault");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "only keys.json and vault.db");
     // The sample pack checks without the vault, against the vault's key.
-    let zip = std::fs::read(root.join(expected["pack"]["file"].as_str().unwrap())).unwrap();
-    let checked = consent_ledger_core::documents::pack::verify(&zip, expected["verifier_key"].as_str()).unwrap();
-    assert_eq!(checked.id, expected["pack"]["id"].as_str().unwrap());
-    assert_eq!(checked.events as u64, expected["pack"]["events"].as_u64().unwrap());
+    for pack in ["pack", "inspection_pack"] {
+        let zip = std::fs::read(root.join(expected[pack]["file"].as_str().unwrap())).unwrap();
+        let checked = consent_ledger_core::documents::pack::verify(&zip, expected["verifier_key"].as_str()).unwrap();
+        assert_eq!(checked.id, expected[pack]["id"].as_str().unwrap());
+        assert_eq!(checked.events as u64, expected[pack]["events"].as_u64().unwrap());
+    }
 }
 
 /// Requests in the sample vault: an access request extended and answered,
@@ -316,6 +318,10 @@ fn write_sample_vault(root: &std::path::Path) {
     // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
     let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
     std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();
+    // And the inspection pack of the whole register (§15.3).
+    let scope = consent_ledger_core::documents::inspection::Scope::default();
+    let inspection = consent_ledger_core::documents::inspection::inspection(&mut v, scope, Language::Ru, |_, _| true).unwrap();
+    std::fs::write(root.join("inspection-pack.zip"), &inspection.zip).unwrap();
     let vault_id = v.vault_id().to_string();
     let verifier_key = v.info().unwrap().verifier_key;
     v.lock().unwrap();
@@ -332,6 +338,7 @@ fn write_sample_vault(root: &std::path::Path) {
         "root": hex::encode(rep.root),
         "witness_note": format!("witness/{}", consent_ledger_core::witness::file_name(&vault_id)),
         "pack": { "file": "person-pack.zip", "id": made.id, "events": made.events + 1 },
+        "inspection_pack": { "file": "inspection-pack.zip", "id": inspection.id, "events": inspection.events + 1 },
     });
     std::fs::write(root.join("expected.json"), serde_json::to_string_pretty(&expected).unwrap() + "\n").unwrap();
 }

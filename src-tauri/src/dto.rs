@@ -478,6 +478,7 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<crate::commands::documents::LetterList>(),
         one::<consent_ledger_core::documents::DocKind>(),
         one::<consent_ledger_core::documents::Issued>(),
+        one::<consent_ledger_core::documents::Warning>(),
         one::<consent_ledger_core::documents::profile::Official>(),
         one::<consent_ledger_core::documents::profile::Profile>(),
         one::<crate::commands::documents::PackProgress>(),

@@ -486,7 +486,7 @@ function lettersOf(r: MRequest): string[] {
   if (['erasure', 'withdrawal', 'objection'].includes(r.kind) && r.found && erasedSubjects.has(r.subject)) out.push('destruction_notice');
   return out;
 }
-function docOf(d: MDoc, fresh = false, warnings: string[] = []) {
+function docOf(d: MDoc, fresh = false, warnings: { code: string; message: string }[] = []) {
   const { text: _t, stamp: _s, subject: _u, ...rest } = d;
   return { ...rest, new: fresh, erased: erasedSubjects.has(d.subject), retain_until: null, warnings };
 }
@@ -516,7 +516,7 @@ function documentsMock(cmd: string, a: Record<string, unknown>): unknown {
         kind === 'answer'
           ? (['cross_border', 'measures', 'automated'] as const)
               .filter((k) => String(profileM[k] ?? '') === '')
-              .map((k) => `the documents profile does not state ${k.replace('_', '-')}: the answer says so; fill it in (Settings → Documents, or \`org documents\`)`)
+              .map((k) => ({ code: `profile.${k}`, message: `the documents profile does not state ${k.replace('_', '-')}: the answer says so; fill it in (Settings → Documents, or \`org documents\`)` }))
           : [];
       const key = `R${r.id}-${DOC_CODES[kind]}-${language}`;
       const stamp = r.history.length * 1000 + JSON.stringify(profileM).length;
@@ -581,7 +581,7 @@ function actDoc(a: MAct, kind: 'destruction_act' | 'log_extract' = 'destruction_
   return {
     id, key: id.split('/')[0], kind, language: a.language, request: null, issued_at: a.issued_at, title,
     text_sha256: 'ef'.repeat(32), pdf_sha256: 'cd'.repeat(32), seq: a.seq, new: fresh, erased: a.erased, retain_until: a.retain_until,
-    warnings: fresh && String(profileM.information_system ?? '') === '' ? ['the documents profile does not name the information system: the act says so; fill it in (Settings → Documents, or `org documents`)'] : [],
+    warnings: fresh && String(profileM.information_system ?? '') === '' ? [{ code: 'profile.information_system', message: 'the documents profile does not name the information system: the act says so; fill it in (Settings → Documents, or `org documents`)' }] : [],
   };
 }
 function actsDue(today: string) {

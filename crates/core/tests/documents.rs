@@ -124,7 +124,7 @@ fn the_access_answer_states_every_mandatory_item_in_both_languages() {
         assert!(c.text.contains("d.fedorov@kvartirnik.ru") && c.text.contains(&doc.id));
         assert!(!c.text.contains(&doc.text_sha256));
         // The profile states nothing yet: the answer says so and the operator is told.
-        assert!(doc.warnings.iter().any(|w| w.contains("cross-border")), "{:?}", doc.warnings);
+        assert!(doc.warnings.iter().any(|w| w.code == "profile.cross_border" && w.message.contains("cross-border")), "{:?}", doc.warnings);
     }
     verified(&v);
 }
@@ -156,7 +156,7 @@ fn issuing_again_gives_the_same_bytes_and_a_changed_fact_a_new_revision() {
     assert!(second.new);
     assert_eq!(second.id, format!("{}/2", first.id));
     assert!(pdf_text(&documents::content(v.conn(), &second.id).unwrap().pdf).contains("Трансграничная передача не осуществляется."));
-    assert!(!second.warnings.iter().any(|w| w.contains("cross-border")));
+    assert!(!second.warnings.iter().any(|w| w.code == "profile.cross_border"));
     // The first stays as it was issued.
     assert_eq!(documents::content(v.conn(), &first.id).unwrap(), bytes);
     assert_eq!(documents::of_request(v.conn(), id).unwrap().len(), 2);

@@ -87,14 +87,17 @@ describe('letters', () => {
   });
 
   it('reads the profile warnings the core gives, anything else as written', () => {
-    const w = 'the documents profile does not state cross-border: the answer says so; fill it in (Settings → Documents, or `org documents`)';
+    const w = { code: 'profile.cross_border', message: 'the documents profile does not state cross-border: the answer says so; fill it in (Settings → Documents, or `org documents`)' };
     expect(warningOf(w)).toEqual({ statement: 'cross_border' });
-    expect(warningOf('the documents profile does not state measures: …')).toEqual({ statement: 'measures' });
-    expect(warningOf('the documents profile does not state automated: …')).toEqual({ statement: 'automated' });
-    expect(warningOf('the documents profile does not state colour: …')).toEqual({ text: 'the documents profile does not state colour: …' });
-    expect(warningOf('<b>something else</b>')).toEqual({ text: '<b>something else</b>' });
+    expect(warningOf({ code: 'profile.measures', message: '…' })).toEqual({ statement: 'measures' });
+    expect(warningOf({ code: 'profile.automated', message: '…' })).toEqual({ statement: 'automated' });
+    // A code this interface does not know yet: the core's message, as text.
+    expect(warningOf({ code: 'profile.colour', message: 'the documents profile does not state colour' })).toEqual({ text: 'the documents profile does not state colour' });
+    expect(warningOf({ code: 'other', message: '<b>something else</b>' })).toEqual({ text: '<b>something else</b>' });
+    // The message's wording does not decide: the code does.
+    expect(warningOf({ code: 'profile.measures', message: 'reworded later' })).toEqual({ statement: 'measures' });
     expect(mentionsProfile([w])).toBe(true);
-    expect(mentionsProfile(['the requisites lack an address'])).toBe(false);
+    expect(mentionsProfile([{ code: 'requisites.address', message: 'the requisites lack an address (Settings → Documents)' }])).toBe(false);
     expect(mentionsProfile([])).toBe(false);
     for (const s of PROFILE_STATEMENTS) {
       expect(typeof at(en, `documents.letters.warning.${s}`)).toBe('string');
@@ -187,11 +190,12 @@ describe('destruction acts', () => {
   });
 
   it('reads the act warnings the core gives, anything else as written', () => {
-    const sys = 'the documents profile does not name the information system: the act says so; fill it in (Settings → Documents, or `org documents`)';
-    const who = 'the documents profile names nobody who destroys data: the act says so; fill it in (Settings → Documents, or `org documents`)';
+    const sys = { code: 'profile.information_system', message: 'the documents profile does not name the information system: the act says so' };
+    const who = { code: 'profile.destroyers', message: 'the documents profile names nobody who destroys data: the act says so' };
     expect(actWarningOf(sys)).toEqual({ missing: 'information_system' });
     expect(actWarningOf(who)).toEqual({ missing: 'destroyers' });
-    expect(actWarningOf('<b>other</b>')).toEqual({ text: '<b>other</b>' });
+    expect(actWarningOf({ code: 'profile.cross_border', message: 'not an act field' })).toEqual({ text: 'not an act field' });
+    expect(actWarningOf({ code: 'x', message: '<b>other</b>' })).toEqual({ text: '<b>other</b>' });
     expect(mentionsProfile([sys])).toBe(true);
     for (const m of ACT_MISSING) {
       expect(typeof at(en, `documents.acts.warning.${m}`)).toBe('string');

@@ -4,6 +4,7 @@
 // Evidence screen.
 import type { DocumentKind } from './bindings/DocumentKind';
 import type { DocumentsProfile } from './bindings/DocumentsProfile';
+import type { DocumentWarning } from './bindings/DocumentWarning';
 import type { IssuedDocument } from './bindings/IssuedDocument';
 import type { Language } from './bindings/Language';
 import type { Official } from './bindings/Official';
@@ -56,9 +57,14 @@ export function languagesFor(
   return out;
 }
 
-/** What the profile lacks, as a warning names it (`cross-border`, `measures`, `automated`). */
+/** The statements of the documents profile an answer letter warns about (`profile.<statement>`). */
 export const PROFILE_STATEMENTS = ['cross_border', 'measures', 'automated', 'other'] as const;
 export type ProfileStatement = (typeof PROFILE_STATEMENTS)[number];
+
+/** The field of the documents profile a warning's code (`profile.<field>`) names, if any. */
+function profileField(w: DocumentWarning): string | null {
+  return w.code.startsWith('profile.') ? w.code.slice('profile.'.length) : null;
+}
 
 /**
  * A warning of `letter_issue` as the UI shows it: the statements the
@@ -66,18 +72,15 @@ export type ProfileStatement = (typeof PROFILE_STATEMENTS)[number];
  * user to Settings → Documents); any other warning is shown as the core
  * wrote it.
  */
-export function warningOf(w: string): { statement: ProfileStatement } | { text: string } {
-  const m = /documents profile does not state ([a-z0-9.-]+)/i.exec(w);
-  if (m) {
-    const s = m[1].toLowerCase().replace(/-/g, '_');
-    if ((PROFILE_STATEMENTS as readonly string[]).includes(s)) return { statement: s as ProfileStatement };
-  }
-  return { text: w };
+export function warningOf(w: DocumentWarning): { statement: ProfileStatement } | { text: string } {
+  const f = profileField(w);
+  if (f !== null && (PROFILE_STATEMENTS as readonly string[]).includes(f)) return { statement: f as ProfileStatement };
+  return { text: w.message };
 }
 
 /** True when any warning is about the documents profile (the hint to Settings is shown). */
-export function mentionsProfile(warnings: readonly string[]): boolean {
-  return warnings.some((w) => 'statement' in warningOf(w) || /Settings → Documents/.test(w));
+export function mentionsProfile(warnings: readonly DocumentWarning[]): boolean {
+  return warnings.some((w) => profileField(w) !== null);
 }
 
 export function emptyOfficial(): Official {
@@ -173,10 +176,10 @@ export type ActMissing = (typeof ACT_MISSING)[number];
  * lacks (the act says "not stated") has its own localised sentence; any
  * other warning is shown as the core wrote it.
  */
-export function actWarningOf(w: string): { missing: ActMissing } | { text: string } {
-  if (/documents profile does not name the information system/i.test(w)) return { missing: 'information_system' };
-  if (/documents profile names nobody who destroys data/i.test(w)) return { missing: 'destroyers' };
-  return { text: w };
+export function actWarningOf(w: DocumentWarning): { missing: ActMissing } | { text: string } {
+  const f = profileField(w);
+  if (f !== null && (ACT_MISSING as readonly string[]).includes(f)) return { missing: f as ActMissing };
+  return { text: w.message };
 }
 
 // ---- evidence packs ----------------------------------------------------------------------

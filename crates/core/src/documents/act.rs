@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
-use super::{profile, DocKind, Draft, Issued, Spec, Writer};
+use super::{profile, DocKind, Draft, Issued, Spec, Warning, Writer};
 use crate::agreements::model::{Language, Role};
 use crate::error::{Error, Result};
 use crate::requests::access;
@@ -391,9 +391,12 @@ fn build(
         super::fill(s, &|k| m.get(k).cloned())
     };
     let mut warnings = vec![];
-    let not_stated = |v: &str, what: &str, warnings: &mut Vec<String>| {
+    let not_stated = |v: &str, field: &str, what: &str, warnings: &mut Vec<Warning>| {
         if v.trim().is_empty() {
-            warnings.push(format!("the documents profile does not name {what}: the act says so; fill it in (Settings → Documents, or `org documents`)"));
+            warnings.push(Warning::profile(
+                field,
+                format!("the documents profile does not name {what}: the act says so; fill it in (Settings → Documents, or `org documents`)"),
+            ));
             t.act.not_stated.clone()
         } else {
             v.to_string()
@@ -426,7 +429,7 @@ fn build(
         )?,
         None => fill(&t.reasons["other"], &[("reason", f.reason.clone())])?,
     };
-    let system = not_stated(&f.information_system, "the information system", &mut warnings);
+    let system = not_stated(&f.information_system, "information_system", "the information system", &mut warnings);
     let item = |items: &BTreeMap<String, String>, k: &str| items.get(k).cloned().ok_or_else(|| Error::Invalid(format!("the act templates lack the item {k:?}")));
 
     let mut w = Writer::default();
@@ -436,7 +439,10 @@ fn build(
         w.title(&title);
         w.para(&fill(&t.act.intro, &[])?);
         let destroyers = if f.destroyers.is_empty() {
-            warnings.push("the documents profile names nobody who destroys data: the act says so; fill it in (Settings → Documents, or `org documents`)".into());
+            warnings.push(Warning::profile(
+                "destroyers",
+                "the documents profile names nobody who destroys data: the act says so; fill it in (Settings → Documents, or `org documents`)".into(),
+            ));
             t.act.not_stated.clone()
         } else {
             f.destroyers.iter().map(|d| format!("{}, {}", d.name, d.position)).collect::<Vec<_>>().join("\n")

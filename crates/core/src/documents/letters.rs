@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, Transaction};
 use serde::Deserialize;
 
-use super::{profile, DocKind, Draft, Issued, Spec, Writer};
+use super::{profile, DocKind, Draft, Issued, Spec, Warning, Writer};
 use crate::agreements::model::{Language, Role};
 use crate::error::{Error, Result};
 use crate::requests::{self, access, rules, Kind, Law, Status};
@@ -445,7 +445,7 @@ fn access_section(
     prof: &profile::Profile,
     lang: Language,
     fill: &dyn Fn(&str) -> Result<String>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<()> {
     w.heading(&fill(&t.access.heading)?);
     let agreement_name = |a: &access::Agreement| format!("«{}» ({})", a.title, a.label);
@@ -522,9 +522,12 @@ fn access_section(
                     _ => &prof.other,
                 };
                 if stated.is_empty() && *key != "other" {
-                    warnings.push(format!(
-                        "the documents profile does not state {}: the answer says so; fill it in (Settings → Documents, or `org documents`)",
-                        key.replace('_', "-")
+                    warnings.push(Warning::profile(
+                        key,
+                        format!(
+                            "the documents profile does not state {}: the answer says so; fill it in (Settings → Documents, or `org documents`)",
+                            key.replace('_', "-")
+                        ),
                     ));
                 }
                 if stated.is_empty() { vec![] } else { vec![stated.clone()] }

@@ -166,7 +166,31 @@ pub struct Draft {
     pub body: Writer,
     /// What the operator should know before sending it (e.g. a statement
     /// the profile does not give yet).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Something a document could not state: a stable code for programs
+/// (`profile.<field>`: the documents profile lacks that field) and the
+/// message for people.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "DocumentWarning"))]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Warning {
+    pub code: String,
+    pub message: String,
+}
+
+impl Warning {
+    /// The documents profile lacks `field` (a field of [`profile::Profile`]).
+    pub fn profile(field: &str, message: String) -> Self {
+        Warning { code: format!("profile.{field}"), message }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// What a document is, before it is built.
@@ -207,7 +231,7 @@ pub struct Issued {
     pub erased: bool,
     /// A retained record's last day of retention.
     pub retain_until: Option<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// The id of a document's revision `n` (1 is the key itself).

@@ -294,3 +294,28 @@ fn a_damaged_ledger_gets_no_inspection_pack() {
     let after: i64 = v.conn().query_row("SELECT count(*) FROM documents", [], |r| r.get(0)).unwrap();
     assert_eq!(docs, after, "nothing was recorded");
 }
+
+/// A requester the register does not know (no consents, no agreement text):
+/// their pack says so, checks, and holds only their request's events.
+#[test]
+fn a_person_with_no_consents_gets_a_pack_that_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = vault_with_agreement(dir.path());
+    let req = NewRequest {
+        kind: Kind::Access,
+        name: Some("Незнакомов <script>alert(1)</script> Пётр".into()),
+        email: Some("stranger@example.org".into()),
+        ..Default::default()
+    };
+    let opened = requests::open(&mut v, req, today()).unwrap();
+    let subject = opened.request.subject.clone();
+    let made = pack::person(&mut v, &subject, Language::Ru, |_, _| true).unwrap();
+    pack::verify(&made.zip, None).unwrap();
+    let facts = json_of(&made.zip, "pack.json");
+    assert_eq!(facts["texts"].as_array().unwrap().len(), 0);
+    assert!(facts["events"].as_array().unwrap().iter().all(|e| e["kind"].as_str().unwrap().starts_with("request.")), "{}", facts["events"]);
+    let pdf = files(&made.zip).into_iter().find(|(n, _)| n == "pack.pdf").unwrap().1;
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Согласия, отказы и отзывы Нет."), "{text}");
+    assert!(text.contains("Незнакомов <script>alert(1)</script> Пётр"), "hostile text is shown as text");
+}

@@ -190,6 +190,33 @@ pub enum Command {
         action: PackAction,
     },
 
+    /// Back the vault up into one file, opened later with the same passphrase or recovery code; checked before it replaces the previous one.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  consent-ledger --vault ./acme backup --out /media/usb/acme.clbackup\n  consent-ledger backup check /media/usb/acme.clbackup          # no vault needed\n  consent-ledger restore /media/usb/acme.clbackup --into ./acme-restored"
+    )]
+    Backup {
+        /// The backup file to write (replaced only once the new one checks).
+        #[arg(long, value_name = "FILE.clbackup")]
+        out: Option<PathBuf>,
+        #[command(subcommand)]
+        action: Option<BackupAction>,
+    },
+
+    /// Restore a backup into a new folder (never over a vault), verified first, also against the witness notes.
+    Restore {
+        file: PathBuf,
+        /// The new vault folder (must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        into: PathBuf,
+        /// Open it with the recovery code (CONSENT_LEDGER_RECOVERY_CODE, else asked) instead of the passphrase.
+        #[arg(long)]
+        recovery_code: bool,
+        /// Restore a backup older than a witness note (events recorded after it are missing).
+        #[arg(long)]
+        accept_missing: bool,
+    },
+
     /// The production calendar that 152-FZ deadlines count working days on, and the GDPR country.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme calendar show 2026\n  consent-ledger --vault ./acme calendar load ru-2027.json\n  consent-ledger --vault ./acme calendar country DE"
@@ -317,6 +344,17 @@ pub enum PackAction {
         /// The vault's verifier key as received from the operator (else the pack's own is used, which only shows the pack is whole).
         #[arg(long)]
         verifier_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// Check a backup file without restoring it: it opens with the secret, its log verifies, and how many events a witness saw that it lacks.
+    Check {
+        file: PathBuf,
+        /// Open it with the recovery code instead of the passphrase.
+        #[arg(long)]
+        recovery_code: bool,
     },
 }
 

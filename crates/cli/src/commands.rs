@@ -11,7 +11,7 @@ use consent_ledger_core::{CreateOptions, Error, Result, Vault};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::args::{CheckpointAction, Cli, Command, OrgAction, PackAction};
+use crate::args::{BackupAction, CheckpointAction, Cli, Command, OrgAction, PackAction};
 use crate::agreement;
 use crate::consent;
 use crate::secrets;
@@ -28,6 +28,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     // Checking a pack needs no vault (an inspector has none).
     if let Command::Pack { action: PackAction::Verify { file, verifier_key } } = &cli.command {
         return crate::document::pack_verify(file, verifier_key.as_deref(), Out { json: cli.json });
+    }
+    // Restoring or checking a backup needs no vault either (it may be all that is left).
+    match &cli.command {
+        Command::Restore { file, into, recovery_code, accept_missing } => {
+            return restore(file, Some(into), *recovery_code, *accept_missing, &witness_folders(&cli.witnesses), Out { json: cli.json })
+        }
+        Command::Backup { action: Some(BackupAction::Check { file, recovery_code }), .. } => {
+            return restore(file, None, *recovery_code, false, &witness_folders(&cli.witnesses), Out { json: cli.json })
+        }
+        _ => {}
     }
     let dir = cli.vault.clone().ok_or_else(|| {
         Error::Invalid("say which vault: --vault PATH (or set CONSENT_LEDGER_VAULT)".into())
@@ -49,6 +59,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let mut vault = Vault::unlock(&dir, &pass)?;
             drop(pass);
             vault.set_witnesses(witnesses);
+            if let Command::Backup { out: Some(file), action: None } = &other {
+                return backup(vault, file, out);
+            }
             let code = with_vault(&mut vault, other, out, &dir);
             // Record the lock even when the command failed.
             let locked = vault.lock();
@@ -163,6 +176,67 @@ fn init(dir: &Path, org: &str, operator: &str, witnesses: Vec<PathBuf>, out: Out
         )
     });
     created.vault.lock()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `backup --out FILE`: the vault is locked, then backed up with every event.
+fn backup(vault: Vault, file: &Path, out: Out) -> Result<ExitCode> {
+    let mut last = std::time::Instant::now();
+    let (sealed, made) = vault.lock_backing_up(file, |done, total| {
+        if last.elapsed().as_millis() > 500 {
+            eprintln!("copying: {done} of {total} pages");
+            last = std::time::Instant::now();
+        }
+        true
+    })?;
+    let m = &made.manifest;
+    out.print(&made, || {
+        format!(
+            "Backup written to {} ({:.1} MB): {} events, root {}, checked (every page, the same log). Open it with this vault's passphrase or recovery code.",
+            made.path.display(),
+            made.bytes as f64 / (1024.0 * 1024.0),
+            m.tree_size,
+            m.root
+        )
+    });
+    if let Some(s) = sealed {
+        warn_witnesses(&s);
+        if s.conflict() {
+            return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `restore FILE --into DIR` (or `backup check FILE` when `into` is None).
+fn restore(file: &Path, into: Option<&PathBuf>, recovery: bool, accept_missing: bool, witnesses: &[PathBuf], out: Out) -> Result<ExitCode> {
+    use consent_ledger_core::backup::{self, Secret};
+    let m = backup::manifest(file)?;
+    let secret_text = if recovery { secrets::recovery_code()? } else { secrets::passphrase()? };
+    let secret = if recovery { Secret::RecoveryCode(&secret_text) } else { Secret::Passphrase(&secret_text) };
+    let r = match into {
+        Some(dir) => backup::restore(file, dir, secret, witnesses, accept_missing)?,
+        None => backup::check(file, secret, witnesses)?,
+    };
+    drop(secret_text);
+    out.print(&r, || {
+        let mut s = format!(
+            "Backup of «{}» made {}: {} events verified, root {}.",
+            m.organisation, m.made_at, r.events, m.root
+        );
+        if r.missing > 0 {
+            s.push_str(&format!(
+                "\nIt lacks {} that {} saw: they were recorded after this backup.",
+                backup::events(r.missing),
+                r.missing_seen_by.as_deref().unwrap_or("a witness note")
+            ));
+        }
+        match &r.dir {
+            Some(d) => s.push_str(&format!("\nRestored into {}: open it with the same passphrase (consent-ledger --vault {} info).", d.display(), d.display())),
+            None => s.push_str("\nNothing was restored (check only)."),
+        }
+        s
+    });
     Ok(ExitCode::SUCCESS)
 }
 
@@ -286,6 +360,8 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             let args = crate::import::Args { file, preset, mapping, encoding, delimiter, agreement, keep_good_rows, preview };
             return crate::import::run(vault, args, out);
         }
+        Command::Backup { .. } => return Err(Error::Invalid("say where to write the backup: backup --out FILE.clbackup".into())),
+        Command::Restore { .. } => unreachable!("handled before unlocking"),
         Command::Passwd => {
             let current = secrets::passphrase()?;
             let new = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;

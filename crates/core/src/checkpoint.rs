@@ -214,6 +214,14 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Checkpoint> {
     })
 }
 
+/// The checkpoint key a vault's database holds (checked by verify against
+/// the key its first event announced).
+pub fn public_key_of(conn: &Connection) -> Result<VerifyingKey> {
+    let bytes: Vec<u8> = conn.query_row("SELECT public FROM signing_key", [], |r| r.get(0))?;
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::Invalid("the vault's checkpoint key is not 32 bytes".into()))?;
+    VerifyingKey::from_bytes(&arr).map_err(|e| Error::Invalid(format!("the vault's checkpoint key: {e}")))
+}
+
 pub fn list(conn: &Connection) -> Result<Vec<Checkpoint>> {
     let mut stmt =
         conn.prepare("SELECT id, tree_size, root, created_at, note FROM checkpoints ORDER BY id")?;

@@ -107,6 +107,19 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
     Ok(conn)
 }
 
+/// Opens the empty file at `path` as the target of a copy of a vault's
+/// database (SQLite's online backup), keyed with the vault's key; the copy
+/// syncs once, at the end, by its caller.
+pub(crate) fn open_copy_target(path: &Path, key: &MasterKey) -> Result<Connection> {
+    let db_err = |e| Error::from_db(path, e);
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(db_err)?;
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let sql = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()));
+    conn.execute_batch(&sql).map_err(db_err)?;
+    conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF;").map_err(db_err)?;
+    Ok(conn)
+}
+
 /// Opens the database to read it and nothing else: no migration, no
 /// journal-mode change, no file created. With no write-ahead log in use (a
 /// locked vault) the file is opened `immutable`, so SQLite does not even

@@ -5,6 +5,7 @@
 //! Start at [`vault::Vault`]; the storage format is in `docs/FORMAT.md`.
 
 pub mod agreements;
+pub mod backup;
 pub mod calendar;
 pub mod checkpoint;
 pub mod consents;

@@ -57,6 +57,8 @@ pub struct Vault {
     read_only: bool,
     /// Folders outside the vault that keep its latest checkpoint note.
     witnesses: Vec<PathBuf>,
+    /// The database's key (zeroized on drop): a backup's copy is encrypted with it.
+    master: MasterKey,
 }
 
 /// What sealing the log wrote: the new checkpoint, and what happened in each
@@ -209,6 +211,7 @@ impl Vault {
             due_count: None,
             read_only: false,
             witnesses: Vec::new(),
+            master,
         };
         Ok(Created {
             vault,
@@ -285,18 +288,18 @@ impl Vault {
         let keys = KeyFile::load(dir)?;
         let (master, slot_id) = keys.unlock(SlotKind::Passphrase, passphrase.as_bytes())?;
         let conn = db::open_read_only(&dir.join(DB_FILE), &master)?;
-        let mut v = Self::identify(dir, conn, &keys, slot_id)?;
+        let mut v = Self::identify(dir, conn, &keys, slot_id, master)?;
         v.read_only = true;
         Ok(v)
     }
 
     fn open_with(dir: &Path, keys: &KeyFile, master: &MasterKey, slot_id: String) -> Result<Vault> {
         let conn = db::open(&dir.join(DB_FILE), Some(master), false)?;
-        Self::identify(dir, conn, keys, slot_id)
+        Self::identify(dir, conn, keys, slot_id, MasterKey::from_bytes(*master.as_bytes()))
     }
 
     /// Reads the vault's identity and signing key from an open database.
-    fn identify(dir: &Path, conn: Connection, keys: &KeyFile, slot_id: String) -> Result<Vault> {
+    fn identify(dir: &Path, conn: Connection, keys: &KeyFile, slot_id: String, master: MasterKey) -> Result<Vault> {
         let db_path = dir.join(DB_FILE);
         let corrupt = |detail: String| Error::Corrupt {
             file: db_path.clone(),
@@ -339,6 +342,7 @@ impl Vault {
             due_count: None,
             read_only: false,
             witnesses: Vec::new(),
+            master,
         })
     }
 
@@ -385,6 +389,29 @@ impl Vault {
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(sealed)
+    }
+
+    /// Locks the vault as [`Vault::lock`] does, then writes a backup of it to
+    /// `out` ([`crate::backup`]): the backup holds every event, the lock's
+    /// included, so the witness notes show nothing missing from it.
+    pub fn lock_backing_up(
+        mut self,
+        out: &Path,
+        progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<(Option<Sealed>, crate::backup::Made)> {
+        if self.read_only {
+            return Err(Error::Invalid("a vault opened read-only is backed up by the app or a command that opens it".into()));
+        }
+        crate::backup::check_target(out)?;
+        let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
+        let cp = self.with_tx(|tx, actor| {
+            ledger::append(tx, actor, &[crate::backup::backed_up(), NewEvent::new("vault.locked", json!({ "slot": slot }))])?;
+            checkpoint::create(tx, actor, &vid, &key)
+        })?;
+        let sealed = self.witness(cp);
+        let made = crate::backup::copy(&self, out, &sealed.checkpoint.note, progress);
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok((Some(sealed), made?))
     }
 
     /// Signs a checkpoint of the log as it is now (recorded as
@@ -470,6 +497,11 @@ impl Vault {
         let count = crate::consents::expiry::due(&self.conn, now)?.len() as u64;
         self.due_count = Some((size, hour, count));
         Ok(count)
+    }
+
+    /// The database's key (for a backup's copy).
+    pub(crate) fn master_key(&self) -> &MasterKey {
+        &self.master
     }
 
     pub fn dir(&self) -> &Path {

@@ -1955,3 +1955,109 @@ async fn evidence_pack_is_made_and_checked() {
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
+
+/// Settings → Backup: "Back up now" writes a backup the CLI checks; with a
+/// backup folder set, locking writes one there (keeping the newest two) and
+/// Settings says so; the welcome screen restores a backup into a new
+/// folder, which then opens with the same passphrase.
+#[tokio::test(flavor = "multi_thread")]
+async fn backups_are_made_on_request_and_on_locking_and_restored() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("vault");
+    let (v, _, _, _) = documents_vault(&dir);
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+    let backups = data.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    std::fs::write(
+        data.path().join("settings.json"),
+        serde_json::to_vec(&json!({ "language": "en", "autoLockMinutes": 10, "backupFolder": backups.display().to_string(), "backupKeep": 2 })).unwrap(),
+    )
+    .unwrap();
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let cli = |args: &[&str]| {
+        let target_dir = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
+        Command::new(target_dir.join("consent-ledger"))
+            .args(args)
+            .env("CONSENT_LEDGER_PASSPHRASE", PASS)
+            .env("CONSENT_LEDGER_DATA_DIR", data.path())
+            .output()
+            .expect("the consent-ledger CLI is built beside the tests (cargo build -p consent-ledger-cli)")
+    };
+    let ours = || -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "clbackup")).collect();
+        v.sort();
+        v
+    };
+
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-main").await;
+    ui.click("nav-settings").await;
+    ui.wait("backup-settings").await;
+    assert_eq!(ui.text("backup-folder").await, backups.display().to_string());
+    ui.click("btn-backup-now").await;
+    ui.wait("backup-made").await;
+    let made = PathBuf::from(ui.text("backup-made-path").await.trim());
+    assert!(made.starts_with(&exports) && made.exists(), "{}", made.display());
+    let o = cli(&["--json", "backup", "check", made.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    ui.js("document.querySelector(\"[data-testid='backup-settings']\").scrollIntoView({ block: 'start' }); return true", vec![]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ui.shot("66-settings-backup").await;
+
+    // Locking backs up into the folder, with the checkpoint's copy beside it; the newest two stay.
+    for round in 1..=3 {
+        ui.click("btn-lock").await;
+        ui.wait("screen-unlock").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ours().len() != round.min(2) {
+            assert!(Instant::now() < deadline, "round {round}: the automatic backups are {:?}", ours());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        ui.fill("unlock-pass", PASS).await;
+        ui.click("btn-unlock").await;
+        ui.wait("screen-main").await;
+    }
+    assert_eq!(ours().len(), 2, "keep 2: {:?}", ours());
+    assert!(std::fs::read_dir(&backups).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".checkpoint")), "the checkpoint's copy beside them");
+    ui.click("nav-settings").await;
+    ui.wait("backup-last").await;
+    let newest = ours().pop().unwrap();
+    assert!(ui.text("backup-last").await.contains(&newest.display().to_string()));
+
+    // Restore the newest into a new folder from the welcome screen, and open it.
+    ui.click("btn-lock").await;
+    ui.wait("screen-unlock").await;
+    ui.click("btn-back").await;
+    ui.wait("screen-welcome").await;
+    ui.click("btn-restore-backup").await;
+    ui.wait("restore-backup").await;
+    let newest = ours().pop().unwrap();
+    let into = data.path().join("restored");
+    ui.fill("restore-file", newest.to_str().unwrap()).await;
+    ui.fill("restore-into", into.to_str().unwrap()).await;
+    ui.fill("restore-pass", "not the passphrase").await;
+    ui.click("btn-restore").await;
+    ui.wait("restore-error").await;
+    assert!(!into.exists(), "nothing restored with a wrong passphrase");
+    ui.fill("restore-pass", PASS).await;
+    ui.click("btn-restore").await;
+    ui.wait("restore-done").await;
+    assert!(into.join("keys.json").exists());
+    ui.shot("67-backup-restored").await;
+    ui.click("btn-restore-open").await;
+    ui.wait("screen-unlock").await;
+    assert_eq!(ui.text("unlock-path").await.trim(), into.display().to_string());
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-main").await;
+    let problems = ui.problems().await;
+    assert!(problems.is_empty(), "{problems:?}");
+    ui.c.clone().close().await.unwrap();
+}

@@ -41,7 +41,22 @@ pub struct Settings {
     /// vault's latest checkpoint, besides the app's own witness folder.
     #[serde(default)]
     pub witness_folders: Vec<String>,
+    /// Where a backup is written each time a vault is locked or the app
+    /// quits (None: no automatic backups).
+    #[serde(default)]
+    pub backup_folder: Option<String>,
+    /// How many automatic backups of each vault to keep there (the oldest go).
+    #[serde(default = "default_backup_keep")]
+    #[ts(type = "number")]
+    pub backup_keep: u32,
 }
+
+fn default_backup_keep() -> u32 {
+    10
+}
+
+/// At most this many automatic backups of a vault are kept.
+pub const MAX_BACKUP_KEEP: u32 = 100;
 
 /// At most this many extra witness folders.
 pub const MAX_WITNESS_FOLDERS: usize = 8;
@@ -52,6 +67,8 @@ impl Default for Settings {
             language: "system".into(),
             auto_lock_minutes: 10,
             witness_folders: Vec::new(),
+            backup_folder: None,
+            backup_keep: default_backup_keep(),
         }
     }
 }
@@ -84,7 +101,63 @@ impl Settings {
                 ));
             }
         }
+        if let Some(f) = &self.backup_folder {
+            if !std::path::Path::new(f).is_absolute() {
+                return Err(crate::error::IpcError::new("invalid", format!("{f:?}: the backup folder must be a full path")));
+            }
+        }
+        if !(1..=MAX_BACKUP_KEEP).contains(&self.backup_keep) {
+            return Err(crate::error::IpcError::new(
+                "invalid",
+                format!("keep between 1 and {MAX_BACKUP_KEEP} automatic backups"),
+            ));
+        }
         Ok(self)
+    }
+}
+
+/// A backup written (by "Back up now", or automatically on locking).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupMade {
+    pub path: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    #[ts(type = "number")]
+    pub events: u64,
+    pub made_at: String,
+}
+
+/// How the last automatic backup went (this run of the app).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoBackup {
+    /// RFC 3339 UTC: when it was tried.
+    pub at: String,
+    pub made: Option<BackupMade>,
+    /// Why it failed (the vault was locked all the same).
+    pub error: Option<String>,
+}
+
+/// A backup restored into a new vault folder.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupRestored {
+    /// False: the backup lacks `missing` events a witness saw, and nothing
+    /// was restored (ask, then restore with `accept_missing`).
+    pub restored: bool,
+    pub path: String,
+    pub organisation: String,
+    #[ts(type = "number")]
+    pub events: u64,
+    /// Events a witness note saw that the backup lacks (restored only when accepted).
+    #[ts(type = "number")]
+    pub missing: u64,
+}
+
+impl From<&consent_ledger_core::backup::Made> for BackupMade {
+    fn from(m: &consent_ledger_core::backup::Made) -> Self {
+        BackupMade { path: m.path.display().to_string(), bytes: m.bytes, events: m.manifest.tree_size, made_at: m.manifest.made_at.clone() }
     }
 }
 
@@ -384,6 +457,9 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<AppInfo>(),
         one::<RecentVault>(),
         one::<Settings>(),
+        one::<BackupMade>(),
+        one::<AutoBackup>(),
+        one::<BackupRestored>(),
         one::<Strength>(),
         one::<VaultSummary>(),
         one::<Created>(),
@@ -482,6 +558,7 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consent_ledger_core::documents::profile::Official>(),
         one::<consent_ledger_core::documents::profile::Profile>(),
         one::<crate::commands::documents::PackProgress>(),
+        one::<crate::commands::backup::BackupProgress>(),
         one::<crate::commands::documents::PackMade>(),
         one::<crate::commands::documents::PackChecked>(),
     ]

@@ -41,6 +41,14 @@ pub fn configure<R: Runtime>(
             spawn_idle_lock(app.handle().clone(), state);
             Ok(())
         })
+        // Quitting locks the open vault (and backs it up when a backup folder is set).
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Destroyed = event {
+                if let Some(st) = window.try_state::<Arc<AppState>>() {
+                    let _ = st.lock();
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::passphrase_strength,
@@ -124,6 +132,11 @@ pub fn configure<R: Runtime>(
             commands::documents::pack_person,
             commands::documents::pack_agreement,
             commands::documents::pack_inspection,
+            commands::backup::backup_now,
+            commands::backup::backup_cancel,
+            commands::backup::backup_last,
+            commands::backup::backup_pick_file,
+            commands::backup::backup_restore,
             commands::documents::pack_cancel,
             commands::documents::pack_pick_file,
             commands::documents::pack_verify,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use consent_ledger_core::Vault;
 
-use crate::dto::{RecentVault, Settings};
+use crate::dto::{AutoBackup, RecentVault, Settings};
 use crate::error::{IpcError, IpcResult};
 
 /// Environment variable that redirects the app-data folder (tests use it so
@@ -62,6 +62,10 @@ pub struct AppState {
     /// Set to stop the making of an evidence pack (also by locking).
     pub cancel_pack: Arc<AtomicBool>,
     pub settings: Mutex<Settings>,
+    /// Set to stop "Back up now" (also by locking).
+    pub cancel_backup: Arc<AtomicBool>,
+    /// How the last automatic backup went.
+    pub last_backup: Mutex<Option<AutoBackup>>,
 }
 
 /// A panic in one command must not leave the vault impossible to lock.
@@ -83,6 +87,8 @@ impl AppState {
             cancel_import: Arc::new(AtomicBool::new(false)),
             cancel_pack: Arc::new(AtomicBool::new(false)),
             settings: Mutex::new(settings),
+            cancel_backup: Arc::new(AtomicBool::new(false)),
+            last_backup: Mutex::new(None),
         }
     }
 
@@ -110,14 +116,53 @@ impl AppState {
         self.cancel_verify.store(true, Ordering::SeqCst);
         self.cancel_import.store(true, Ordering::SeqCst);
         self.cancel_pack.store(true, Ordering::SeqCst);
+        self.cancel_backup.store(true, Ordering::SeqCst);
         let taken = guard(&self.vault).take();
         match taken {
             Some(v) => {
-                v.lock()?;
+                self.close(v)?;
                 Ok(true)
             }
             None => Ok(false),
         }
+    }
+
+    /// Locks `v`; with a backup folder set (and not the demo), backs it up
+    /// there on locking, keeps the newest `backup_keep` backups of this vault
+    /// and writes the checkpoint note beside them. A failed backup does not
+    /// keep the vault open: it is locked all the same, and the failure shown
+    /// in Settings → Backup.
+    pub fn close(&self, mut v: Vault) -> IpcResult<()> {
+        let s = self.settings();
+        let folder = match s.backup_folder.as_deref().map(PathBuf::from) {
+            Some(f) if !v.dir().starts_with(self.demo_dir()) => f,
+            _ => {
+                v.lock()?;
+                return Ok(());
+            }
+        };
+        let at = consent_ledger_core::ledger::now_utc();
+        if !folder.is_dir() {
+            v.lock()?;
+            *guard(&self.last_backup) =
+                Some(AutoBackup { at, made: None, error: Some(format!("the backup folder {} is not there (a removed drive?)", folder.display())) });
+            return Ok(());
+        }
+        let prefix = format!("consent-ledger-{}-", &v.vault_id()[..8.min(v.vault_id().len())]);
+        let stamp: String = at.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+        let file = folder.join(format!("{prefix}{stamp}.{}", consent_ledger_core::backup::EXTENSION));
+        let mut witnesses = self.witnesses_for(v.dir());
+        witnesses.push(folder.clone());
+        v.set_witnesses(witnesses);
+        let outcome = match v.lock_backing_up(&file, |_, _| true) {
+            Ok((_, made)) => {
+                prune(&folder, &prefix, s.backup_keep as usize);
+                AutoBackup { at, made: Some((&made).into()), error: None }
+            }
+            Err(e) => AutoBackup { at, made: None, error: Some(e.to_string()) },
+        };
+        *guard(&self.last_backup) = Some(outcome);
+        Ok(())
     }
 
     /// Locks the open vault if idle for longer than `limit`, re-checked under
@@ -133,7 +178,7 @@ impl AppState {
         };
         match taken {
             Some(v) => {
-                let _ = v.lock();
+                let _ = self.close(v);
                 true
             }
             None => false,
@@ -148,7 +193,7 @@ impl AppState {
         let previous = guard(&self.vault).replace(v);
         self.touch();
         if let Some(old) = previous {
-            old.lock()?;
+            self.close(old)?;
         }
         Ok(())
     }
@@ -192,7 +237,7 @@ impl AppState {
     /// checkpoint, out of the vault's reach: the app's witness folder and
     /// those in the settings, except any inside the vault (no copy for the
     /// throwaway demo).
-    fn witnesses_for(&self, dir: &Path) -> Vec<PathBuf> {
+    pub fn witnesses_for(&self, dir: &Path) -> Vec<PathBuf> {
         if dir.starts_with(self.demo_dir()) {
             return Vec::new();
         }
@@ -212,7 +257,7 @@ impl AppState {
             .collect()
     }
 
-    fn remember(&self, dir: &Path) {
+    pub fn remember(&self, dir: &Path) {
         let path = std::fs::canonicalize(dir)
             .unwrap_or_else(|_| dir.to_path_buf())
             .display()
@@ -242,6 +287,27 @@ impl AppState {
     /// Where a fresh demo is built before it replaces the old one.
     pub fn demo_staging_dir(&self) -> PathBuf {
         self.data_dir.join("demo.new")
+    }
+}
+
+/// Deletes the oldest automatic backups named `prefix…` in `folder` beyond `keep`
+/// (the names sort by time).
+fn prune(folder: &Path, prefix: &str, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    let mut ours: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with(prefix) && n.ends_with(&format!(".{}", consent_ledger_core::backup::EXTENSION))
+            })
+        })
+        .collect();
+    ours.sort();
+    let extra = ours.len().saturating_sub(keep);
+    for p in &ours[..extra] {
+        let _ = std::fs::remove_file(p);
     }
 }
 

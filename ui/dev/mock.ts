@@ -26,7 +26,8 @@ const TAMPERED = q.get('tampered') === '1';
 const KINDS = ['vault.unlocked', 'subject.recorded', 'vault.locked', 'subject.erased', 'consent.given', 'organisation.requisites_changed'];
 const START = Date.parse('2024-01-01T00:00:00Z');
 
-let settings: Settings = { language: q.get('lang') ?? 'system', autoLockMinutes: 10, witnessFolders: [] };
+let settings: Settings = { language: q.get('lang') ?? 'system', autoLockMinutes: 10, witnessFolders: [], backupFolder: null, backupKeep: 10 };
+let backupCancelled = false;
 let summary: VaultSummary = {
   path: '/home/anna/Consent Ledger/ooo-romashka',
   vaultId: '6f1c2d3e-aaaa-bbbb-cccc-1234567890ab',
@@ -885,6 +886,31 @@ mockIPC(
       case 'pack_cancel':
         packCancelled = true;
         return null;
+      // ---- backups: a progress run with Cancel; a restore into a folder with "old" in it lacks events first.
+      case 'backup_now': {
+        backupCancelled = false;
+        for (let i = 1; i <= 10; i++) {
+          await sleep(100);
+          if (backupCancelled) return fail('cancelled', 'the backup was cancelled');
+          await emit('backup-progress', { done: i * 400, total: 4000 });
+        }
+        return { path: '/media/anna/USB/consent-ledger-0b611a41-2026-12-04.clbackup', bytes: 48_213_000, events: 1_011_023, madeAt: new Date().toISOString() };
+      }
+      case 'backup_cancel':
+        backupCancelled = true;
+        return null;
+      case 'backup_last':
+        return settings.backupFolder
+          ? { at: new Date().toISOString(), made: { path: `${settings.backupFolder}/consent-ledger-0b611a41-20261204101500.clbackup`, bytes: 48_213_000, events: 1_011_023, madeAt: new Date().toISOString() }, error: null }
+          : null;
+      case 'backup_pick_file':
+        return '/media/anna/USB/consent-ledger-0b611a41-2026-12-04.clbackup';
+      case 'backup_restore': {
+        await sleep(400);
+        if (String(a.passphrase) !== 'demo') return fail('wrong_secret', 'wrong passphrase or recovery code: the vault was not opened and nothing was changed');
+        const older = String(a.into).includes('old') && a.acceptMissing !== true;
+        return { restored: !older, path: String(a.into), organisation: 'ООО «Ромашка»', events: 1234, missing: String(a.into).includes('old') ? 7 : 0 };
+      }
       case 'pack_pick_file':
         return '/home/anna/Загрузки/evidence-from-inspector.zip';
       case 'pack_verify': {

@@ -48,6 +48,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Recover => recover(&dir, out),
         other => {
             let witnesses = witness_folders(&cli.witnesses);
+            // A backup target that cannot be written is refused before the vault is opened.
+            if let Command::Backup { out: Some(file), action: None } = &other {
+                consent_ledger_core::backup::check_target(file)?;
+            }
             let pass = secrets::passphrase()?;
             if reads_only(&other) {
                 // Checking a vault changes nothing in it: no event, no checkpoint.
@@ -219,6 +223,13 @@ fn restore(file: &Path, into: Option<&PathBuf>, recovery: bool, accept_missing: 
         None => backup::check(file, secret, witnesses)?,
     };
     drop(secret_text);
+    if into.is_some() && r.dir.is_none() {
+        return Err(Error::Invalid(format!(
+            "this backup lacks {} that {} saw: it is older than the vault was. Restore it anyway only if no newer backup exists (--accept-missing); nothing was restored",
+            backup::events(r.missing),
+            r.missing_seen_by.as_deref().unwrap_or("a witness note")
+        )));
+    }
     out.print(&r, || {
         let mut s = format!(
             "Backup of «{}» made {}: {} events verified, root {}.",

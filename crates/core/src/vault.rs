@@ -402,7 +402,11 @@ impl Vault {
         if self.read_only {
             return Err(Error::Invalid("a vault opened read-only is backed up by the app or a command that opens it".into()));
         }
-        crate::backup::check_target(out)?;
+        if let Err(e) = crate::backup::check_target(out) {
+            // Locked all the same: a refused target never leaves the vault open.
+            self.lock()?;
+            return Err(e);
+        }
         let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
         let cp = self.with_tx(|tx, actor| {
             ledger::append(tx, actor, &[crate::backup::backed_up(), NewEvent::new("vault.locked", json!({ "slot": slot }))])?;

@@ -134,8 +134,8 @@ fn a_backup_older_than_a_witness_note_names_the_events_it_lacks() {
     assert_eq!(checked.missing, lacks);
     assert!(checked.missing_seen_by.unwrap().contains("usb"));
     let into = root.path().join("restored");
-    let e = backup::restore(&out, &into, Secret::Passphrase(PASS), &[witness.clone()], false).unwrap_err();
-    assert!(e.to_string().contains(&format!("lacks {}", backup::events(lacks))), "{e}");
+    let refused = backup::restore(&out, &into, Secret::Passphrase(PASS), &[witness.clone()], false).unwrap();
+    assert_eq!((refused.dir, refused.missing), (None, lacks), "not restored without accepting");
     assert!(!into.exists());
     let r = backup::restore(&out, &into, Secret::Passphrase(PASS), &[witness], true).unwrap();
     assert_eq!(r.missing, lacks);
@@ -163,4 +163,25 @@ fn a_backup_made_on_locking_holds_every_event_and_a_cancelled_one_keeps_the_prev
     assert_eq!(e.code(), "cancelled");
     assert_eq!(std::fs::read(&out).unwrap(), previous);
     assert_eq!(names(root.path()), ["b.clbackup", "vault", "witness"]);
+}
+
+/// A restored vault's folder is its owner's only, and a refused backup
+/// target on locking still locks the vault.
+#[cfg(unix)]
+#[test]
+fn a_restored_folder_is_private_and_a_refused_target_still_locks() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("vault");
+    let (mut v, _) = vault_with_agreement(&dir);
+    let out = root.path().join("b.clbackup");
+    backup::backup(&mut v, &out, |_, _| true).unwrap();
+    let into = root.path().join("restored");
+    backup::restore(&out, &into, Secret::Passphrase(PASS), &[], true).unwrap();
+    assert_eq!(std::fs::metadata(&into).unwrap().permissions().mode() & 0o777, 0o700);
+    let before = v.info().unwrap().events;
+    assert!(v.lock_backing_up(root.path(), |_, _| true).is_err());
+    let v = Vault::open_read_only(&dir, PASS).unwrap();
+    let last = v.event(v.info().unwrap().events).unwrap();
+    assert_eq!(last.kind, "checkpoint.created", "locked: {} events before, the lock's after", before);
 }

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 pub mod agreements;
+pub mod backup;
 pub mod consents;
 pub mod documents;
 pub mod requests;

@@ -24,7 +24,7 @@ describe('IPC wrappers', () => {
     await ipc.pickVaultFolder('Pick');
     await ipc.createVault({ path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' });
     await ipc.recover('/v', 'CODE', 'new pass');
-    await ipc.setSettings({ language: 'ru', autoLockMinutes: 10, witnessFolders: [] });
+    await ipc.setSettings({ language: 'ru', autoLockMinutes: 10, witnessFolders: [], backupFolder: null, backupKeep: 10 });
     await ipc.changePassphrase('old', 'new');
     await ipc.exportCheckpoint(3, 'Export');
     await ipc.ledgerEvent(7);
@@ -36,7 +36,7 @@ describe('IPC wrappers', () => {
       ['pick_vault_folder', { title: 'Pick' }],
       ['create_vault', { path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' }],
       ['recover', { path: '/v', recoveryCode: 'CODE', newPassphrase: 'new pass' }],
-      ['set_settings', { settings: { language: 'ru', autoLockMinutes: 10, witnessFolders: [] } }],
+      ['set_settings', { settings: { language: 'ru', autoLockMinutes: 10, witnessFolders: [], backupFolder: null, backupKeep: 10 } }],
       ['change_passphrase', { current: 'old', newPassphrase: 'new' }],
       ['export_checkpoint', { id: 3, title: 'Export' }],
       ['ledger_event', { seq: 7 }],
@@ -122,6 +122,11 @@ describe('IPC wrappers', () => {
     await ipc.packAgreement(3, 'en', 'Save the evidence pack');
     await ipc.packInspection('2026-01-01', null, 'ru', 'Save the evidence pack');
     await ipc.packCancel();
+    await ipc.backupNow('Save the backup');
+    await ipc.backupCancel();
+    await ipc.backupLast();
+    await ipc.backupPickFile('Choose a backup');
+    await ipc.backupRestore('/media/b.clbackup', '/home/anna/restored', 'pass phrase', false);
     await ipc.packPickFile('Choose a pack');
     await ipc.packVerify('/home/anna/evidence-subj-1.zip', null);
     await ipc.packVerify('/home/anna/evidence-A3.zip', 'consent-ledger/ab+cd+ef');
@@ -139,6 +144,11 @@ describe('IPC wrappers', () => {
       ['pack_agreement', { id: 3, language: 'en', title: 'Save the evidence pack' }],
       ['pack_inspection', { from: '2026-01-01', to: null, language: 'ru', title: 'Save the evidence pack' }],
       ['pack_cancel', {}],
+      ['backup_now', { title: 'Save the backup' }],
+      ['backup_cancel', {}],
+      ['backup_last', {}],
+      ['backup_pick_file', { title: 'Choose a backup' }],
+      ['backup_restore', { file: '/media/b.clbackup', into: '/home/anna/restored', passphrase: 'pass phrase', acceptMissing: false }],
       ['pack_pick_file', { title: 'Choose a pack' }],
       ['pack_verify', { path: '/home/anna/evidence-subj-1.zip', verifierKey: null }],
       ['pack_verify', { path: '/home/anna/evidence-A3.zip', verifierKey: 'consent-ledger/ab+cd+ef' }],

@@ -44,6 +44,10 @@ import type { Outcome } from './bindings/Outcome';
 import type { PackChecked } from './bindings/PackChecked';
 import type { PackMade } from './bindings/PackMade';
 import type { PackProgress } from './bindings/PackProgress';
+import type { AutoBackup } from './bindings/AutoBackup';
+import type { BackupMade } from './bindings/BackupMade';
+import type { BackupProgress } from './bindings/BackupProgress';
+import type { BackupRestored } from './bindings/BackupRestored';
 import type { Overview } from './bindings/Overview';
 import type { Published } from './bindings/Published';
 import type { RefusalReason } from './bindings/RefusalReason';
@@ -324,6 +328,15 @@ export const ipc = {
   packInspection: (from: string | null, to: string | null, language: Language, title: string) =>
     call<PackMade | null>('pack_inspection', { from, to, language, title }),
   packCancel: () => call<null>('pack_cancel'),
+  /** Backs the open vault up into a file chosen in a native dialog titled `title`; null when the dialog was cancelled. */
+  backupNow: (title: string) => call<BackupMade | null>('backup_now', { title }),
+  backupCancel: () => call<null>('backup_cancel'),
+  /** How the last automatic backup (on locking) went in this run of the app. */
+  backupLast: () => call<AutoBackup | null>('backup_last'),
+  backupPickFile: (title: string) => call<string | null>('backup_pick_file', { title }),
+  /** Restores a backup into a new or empty folder; `restored` false: it lacks events a witness saw (ask, then again with `acceptMissing`). */
+  backupRestore: (file: string, into: string, passphrase: string, acceptMissing: boolean) =>
+    call<BackupRestored>('backup_restore', { file, into, passphrase, acceptMissing }),
   /** Opens a native file dialog for a ZIP titled `title`; null when the user cancelled it. */
   packPickFile: (title: string) => call<string | null>('pack_pick_file', { title }),
   /** Checks the pack file at `path` without the vault (against `verifierKey` when given); not intact is a result, not an error. */
@@ -336,6 +349,7 @@ export const EVENT_VERIFY_PROGRESS = 'verify-progress';
 export const EVENT_VAULT_LOCKED = 'vault-locked';
 export const EVENT_IMPORT_PROGRESS = 'import-progress';
 export const EVENT_PACK_PROGRESS = 'pack-progress';
+export const EVENT_BACKUP_PROGRESS = 'backup-progress';
 
 export function onVerifyProgress(handler: (p: VerifyProgress) => void): Promise<UnlistenFn> {
   return listen<VerifyProgress>(EVENT_VERIFY_PROGRESS, (e) => handler(e.payload));
@@ -351,6 +365,10 @@ export function onImportProgress(handler: (p: ImportProgress) => void): Promise<
 
 export function onPackProgress(handler: (p: PackProgress) => void): Promise<UnlistenFn> {
   return listen<PackProgress>(EVENT_PACK_PROGRESS, (e) => handler(e.payload));
+}
+
+export function onBackupProgress(handler: (p: BackupProgress) => void): Promise<UnlistenFn> {
+  return listen<BackupProgress>(EVENT_BACKUP_PROGRESS, (e) => handler(e.payload));
 }
 
 /**

@@ -9,4 +9,13 @@ language: string, autoLockMinutes: number,
  * More folders (a USB stick, a synced folder) that keep a copy of each
  * vault's latest checkpoint, besides the app's own witness folder.
  */
-witnessFolders: Array<string>, };
+witnessFolders: Array<string>, 
+/**
+ * Where a backup is written each time a vault is locked or the app
+ * quits (None: no automatic backups).
+ */
+backupFolder: string | null, 
+/**
+ * How many automatic backups of each vault to keep there (the oldest go).
+ */
+backupKeep: number, };

@@ -119,33 +119,30 @@ pub(crate) fn backed_up() -> ledger::NewEvent {
     ledger::NewEvent::new("vault.backed_up", serde_json::json!({ "schema": SCHEMA }))
 }
 
-/// Refuses a target that cannot be a backup file, before anything is recorded.
-pub fn check_target(out: &Path) -> Result<()> {
-    if out.is_dir() {
-        return Err(Error::Invalid(format!("{} is a folder: name the backup file to write", out.display())));
-    }
-    let dir = match out.parent() {
+/// The folder `path` is in, which must exist.
+fn folder_of(path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
         return Err(Error::Invalid(format!("the folder {} does not exist", dir.display())));
     }
-    Ok(())
+    Ok(dir)
+}
+
+/// Refuses a target that cannot be a backup file, before anything is
+/// recorded; else the folder it goes into.
+pub fn check_target(out: &Path) -> Result<PathBuf> {
+    if out.is_dir() {
+        return Err(Error::Invalid(format!("{} is a folder: name the backup file to write", out.display())));
+    }
+    folder_of(out)
 }
 
 /// Copies the vault (its log ending with the checkpoint `note`) into the backup file `out`.
 pub(crate) fn copy(vault: &Vault, out: &Path, note: &str, mut progress: impl FnMut(u64, u64) -> bool) -> Result<Made> {
-    if out.is_dir() {
-        return Err(Error::Invalid(format!("{} is a folder: name the backup file to write", out.display())));
-    }
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::Invalid(format!("the folder {} does not exist", dir.display())));
-    }
+    let dir = check_target(out)?;
     sweep(out);
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = |suffix: &str| {
@@ -296,13 +293,7 @@ pub fn restore(file: &Path, into: &Path, secret: Secret, witnesses: &[PathBuf], 
     if into.exists() && std::fs::read_dir(into).map_err(io(format!("reading {}", into.display())))?.next().is_some() {
         return Err(Error::AlreadyExists { path: into.to_path_buf() });
     }
-    let parent = match into.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !parent.is_dir() {
-        return Err(Error::Invalid(format!("the folder {} does not exist", parent.display())));
-    }
+    let parent = folder_of(into)?;
     let staging = tempfile::Builder::new()
         .prefix(".consent-ledger-restore.")
         .tempdir_in(&parent)

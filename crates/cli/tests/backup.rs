@@ -72,7 +72,7 @@ fn a_backup_killed_at_any_moment_leaves_the_previous_one_intact() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = register_vault(tmp.path());
     let data = dir.with_extension("app-data");
-    let rows: String = (0..3000).map(|i| format!("2025-03-14 10:00;Человек {i};p{i}@example.ru\n")).collect();
+    let rows: String = (0..20000).map(|i| format!("2025-03-14 10:00;Человек {i};p{i}@example.ru\n")).collect();
     let csv = tmp.path().join("people.csv");
     std::fs::write(&csv, format!("Дата;ФИО;E-mail\n{rows}")).unwrap();
     ok(&cli(&dir, &["import", csv.to_str().unwrap(), "--agreement", "A1"]));
@@ -86,8 +86,19 @@ fn a_backup_killed_at_any_moment_leaves_the_previous_one_intact() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(40 + 35 * i));
-        let finished = child.try_wait().unwrap().is_some();
+        // Wait for the backup's temporary files (the copy has begun), then a little more each round.
+        let started = std::time::Instant::now();
+        let writing = || {
+            std::fs::read_dir(tmp.path()).unwrap().any(|e| {
+                let n = e.unwrap().file_name().to_string_lossy().into_owned();
+                n.starts_with(".b.clbackup.") && n.ends_with(".tmp")
+            })
+        };
+        while !writing() && child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(4 * i));
+        let killed_while_writing = writing() && child.try_wait().unwrap().is_none();
         let _ = child.kill();
         let _ = child.wait();
         let now = std::fs::read(&file).unwrap();
@@ -95,13 +106,13 @@ fn a_backup_killed_at_any_moment_leaves_the_previous_one_intact() {
             // Replaced: only by a whole backup that checks.
             ok(&bare(&["backup", "check", file.to_str().unwrap()], &data));
             previous = now;
-        } else if !finished {
+        } else if killed_while_writing {
             killed_midway += 1;
         }
         // The vault itself is whole whatever the moment.
         ok(&cli(&dir, &["verify"]));
     }
-    assert!(killed_midway > 0, "no run was killed before it finished: the test did not test");
+    assert!(killed_midway > 0, "no run was killed while writing the backup: the test did not test");
     ok(&cli(&dir, &["backup", "--out", file.to_str().unwrap()]));
     let left: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()

@@ -1,6 +1,7 @@
 //! Backups (docs/FORMAT.md §16): one file — a ZIP of stored entries holding
-//! the vault's key file, an online copy of its encrypted database and the
-//! latest signed checkpoint — opened with the vault's own passphrase or
+//! the vault's key file, a copy of its encrypted database made while it is
+//! open (its bytes under a read snapshot, else SQLite's online backup) and
+//! the latest signed checkpoint — opened with the vault's own passphrase or
 //! recovery code. A backup is checked (its copy opened with the key, every
 //! page's HMAC, the log's size and root equal to the vault's) before it is
 //! reported done, and replaces the previous file only then: a crash or a
@@ -56,6 +57,10 @@ pub struct Made {
     pub manifest: Manifest,
     /// The backup file's size.
     pub bytes: u64,
+    /// How the database was copied: `"snapshot"` (its bytes under a read
+    /// snapshot) or `"online_backup"` (SQLite's backup API, page by page,
+    /// when another connection kept the write-ahead log in use).
+    pub copied_with: &'static str,
 }
 
 /// Deletes what an interrupted backup to `out` left in its folder (the
@@ -153,27 +158,39 @@ pub(crate) fn copy(vault: &Vault, out: &Path, note: &str, mut progress: impl FnM
             .map_err(io(format!("writing a backup in {}", dir.display())))
     };
 
-    // 1. The online copy, encrypted with the vault's key.
+    // 1. The copy of the encrypted database: its bytes as they are, under a
+    // read snapshot, when the log is checkpointed and no other connection
+    // writes; else SQLite's online backup, page by page (decrypted and
+    // encrypted again with the same key).
     let copy = temp(".db.tmp")?;
     let (size, root) = {
         let conn = vault.conn();
         let size = ledger::size(conn)?;
         (size, ledger::root(conn, size)?)
     };
+    let raw = snapshot_copy(vault, copy.path())?;
     {
-        let mut dest = db::open_copy_target(copy.path(), vault.master_key())?;
-        let b = rusqlite::backup::Backup::new(vault.conn(), &mut dest)?;
-        loop {
-            let step = b.step(PAGES_PER_STEP)?;
-            let p = b.progress();
-            if !progress((p.pagecount - p.remaining).max(0) as u64, p.pagecount.max(0) as u64) {
+        let dest = if raw {
+            if !progress(1, 1) {
                 return Err(Error::Cancelled);
             }
-            if step == rusqlite::backup::StepResult::Done {
-                break;
+            db::open_read_only(copy.path(), vault.master_key())?
+        } else {
+            let mut dest = db::open_copy_target(copy.path(), vault.master_key())?;
+            let b = rusqlite::backup::Backup::new(vault.conn(), &mut dest)?;
+            loop {
+                let step = b.step(PAGES_PER_STEP)?;
+                let p = b.progress();
+                if !progress((p.pagecount - p.remaining).max(0) as u64, p.pagecount.max(0) as u64) {
+                    return Err(Error::Cancelled);
+                }
+                if step == rusqlite::backup::StepResult::Done {
+                    break;
+                }
             }
-        }
-        drop(b);
+            drop(b);
+            dest
+        };
         // 2. The copy checks: every page's HMAC, and the same log.
         let problems: Vec<String> = dest
             .prepare("PRAGMA cipher_integrity_check")?
@@ -230,7 +247,38 @@ pub(crate) fn copy(vault: &Vault, out: &Path, note: &str, mut progress: impl FnM
     crate::files::sync_dir(&dir);
     drop(copy);
     let bytes = std::fs::metadata(out).map_err(io(format!("reading {}", out.display())))?.len();
-    Ok(Made { path: out.to_path_buf(), manifest, bytes })
+    Ok(Made { path: out.to_path_buf(), manifest, bytes, copied_with: if raw { "snapshot" } else { "online_backup" } })
+}
+
+/// Copies the database file's bytes to `target` under a read transaction
+/// that sees the file alone: after a TRUNCATE checkpoint the write-ahead log
+/// is empty, and while a reader holds read-mark 0 no connection may write
+/// log frames back into the file (SQLite's WAL locking). False, nothing
+/// copied, when another connection keeps the log in use.
+fn snapshot_copy(vault: &Vault, target: &Path) -> Result<bool> {
+    let conn = vault.conn();
+    // Not waiting for other connections: when they are there, the page way at once.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    let checkpointed = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)));
+    conn.busy_timeout(std::time::Duration::from_millis(db::BUSY_TIMEOUT_MS))?;
+    let (busy, log) = checkpointed?;
+    if busy != 0 || log > 0 {
+        return Ok(false);
+    }
+    let file = vault.dir().join(db::DB_FILE);
+    let wal = PathBuf::from(format!("{}-wal", file.display()));
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let copied = (|| -> Result<bool> {
+        conn.query_row("SELECT count(*) FROM vault_meta", [], |r| r.get::<_, i64>(0))?;
+        // A writer that came between the checkpoint and the snapshot: the page way.
+        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0 {
+            return Ok(false);
+        }
+        std::fs::copy(&file, target).map_err(io("copying the vault's database"))?;
+        Ok(true)
+    })();
+    conn.execute_batch("COMMIT")?;
+    copied
 }
 
 /// What is known of a backup file before any passphrase: its manifest.

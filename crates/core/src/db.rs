@@ -48,6 +48,9 @@ pub unsafe fn configure_sqlite() {
     let _ = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0i32) };
 }
 
+/// How long a connection waits for another's lock (`PRAGMA busy_timeout`).
+pub const BUSY_TIMEOUT_MS: u64 = 5000;
+
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,
 /// unencrypted SQLite file: only tests use that, to inspect page bytes.
 pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connection> {
@@ -83,10 +86,10 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
         "PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
          PRAGMA synchronous = FULL;
-         PRAGMA cache_size = -65536;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA cache_size = -65536;",
     )
     .map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(db_err)?;
     // Recording a consent alone uses a dozen cached statements; the default 16 thrashes.
     conn.set_prepared_statement_cache_capacity(128);
 

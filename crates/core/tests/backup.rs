@@ -185,3 +185,31 @@ fn a_restored_folder_is_private_and_a_refused_target_still_locks() {
     let last = v.event(v.info().unwrap().events).unwrap();
     assert_eq!(last.kind, "checkpoint.created", "locked: {} events before, the lock's after", before);
 }
+
+/// The database's bytes are copied under a read snapshot when nothing else
+/// uses the write-ahead log; with another connection reading from it, the
+/// copy goes page by page through SQLite's online backup. Both restore.
+#[test]
+fn a_backup_copies_under_a_snapshot_or_page_by_page_when_the_log_is_in_use() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("vault");
+    let (mut v, _) = vault_with_agreement(&dir);
+    let quiet = root.path().join("quiet.clbackup");
+    assert_eq!(backup::backup(&mut v, &quiet, |_, _| true).unwrap().copied_with, "snapshot");
+    // Another connection reads from the log: it cannot be checkpointed away.
+    add_consent(&mut v, "d@kvartirnik.ru");
+    let other = raw_conn(&dir);
+    other.execute_batch("BEGIN").unwrap();
+    other.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap();
+    add_consent(&mut v, "e@kvartirnik.ru");
+    let busy = root.path().join("busy.clbackup");
+    let made = backup::backup(&mut v, &busy, |_, _| true).unwrap();
+    assert_eq!(made.copied_with, "online_backup");
+    other.execute_batch("COMMIT").unwrap();
+    drop(other);
+    for (file, name) in [(&quiet, "q"), (&busy, "b")] {
+        let r = backup::restore(file, &root.path().join(name), Secret::Passphrase(PASS), &[], false).unwrap();
+        assert_eq!(r.events, backup::manifest(file).unwrap().tree_size);
+    }
+    assert_eq!(backup::manifest(&busy).unwrap().tree_size, v.info().unwrap().events);
+}

@@ -32,6 +32,20 @@ fn remember(data_dir: &Path, vault: &Path) {
     .unwrap();
 }
 
+/// The real command-line tool, built beside this test (built now if it is not).
+fn cli_binary() -> PathBuf {
+    let target_dir = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
+    let cli = target_dir.join("consent-ledger");
+    if !cli.exists() {
+        let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-p", "consent-ledger-cli", "--bin", "consent-ledger"])
+            .status()
+            .unwrap();
+        assert!(built.success(), "building the consent-ledger CLI");
+    }
+    cli
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -1755,16 +1769,7 @@ async fn evidence_pack_is_made_and_checked() {
     v.lock().unwrap();
     remember(data.path(), &dir);
 
-    // The real command-line tool, built beside this test (built now if it is not).
-    let target_dir = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
-    let cli = target_dir.join("consent-ledger");
-    if !cli.exists() {
-        let built = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-p", "consent-ledger-cli", "--bin", "consent-ledger"])
-            .status()
-            .unwrap();
-        assert!(built.success(), "building the consent-ledger CLI");
-    }
+    let cli = cli_binary();
     let pack_verify = |file: &Path| {
         let out = Command::new(&cli)
             .args(["pack", "verify", file.to_str().unwrap(), "--verifier-key", &key])
@@ -1977,14 +1982,14 @@ async fn backups_are_made_on_request_and_on_locking_and_restored() {
     .unwrap();
     let exports = data.path().join("exports");
     std::fs::create_dir(&exports).unwrap();
+    let cli_path = cli_binary();
     let cli = |args: &[&str]| {
-        let target_dir = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().to_path_buf();
-        Command::new(target_dir.join("consent-ledger"))
+        Command::new(&cli_path)
             .args(args)
             .env("CONSENT_LEDGER_PASSPHRASE", PASS)
             .env("CONSENT_LEDGER_DATA_DIR", data.path())
             .output()
-            .expect("the consent-ledger CLI is built beside the tests (cargo build -p consent-ledger-cli)")
+            .unwrap()
     };
     let ours = || -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "clbackup")).collect();

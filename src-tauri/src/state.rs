@@ -149,7 +149,8 @@ impl AppState {
             return Ok(());
         }
         let prefix = format!("consent-ledger-{}-", &v.vault_id()[..8.min(v.vault_id().len())]);
-        let stamp: String = at.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+        // Down to the microsecond: two locks within a second are two backups.
+        let stamp: String = at.chars().filter(|c| c.is_ascii_digit()).collect();
         let file = folder.join(format!("{prefix}{stamp}.{}", consent_ledger_core::backup::EXTENSION));
         let mut witnesses = self.witnesses_for(v.dir());
         witnesses.push(folder.clone());

@@ -203,11 +203,9 @@ fn backup(vault: Vault, file: &Path, out: Out) -> Result<ExitCode> {
             m.root
         )
     });
-    if let Some(s) = sealed {
-        warn_witnesses(&s);
-        if s.conflict() {
-            return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
-        }
+    warn_witnesses(&sealed);
+    if sealed.conflict() {
+        return Ok(ExitCode::from(EXIT_VERIFY_FAILED));
     }
     Ok(ExitCode::SUCCESS)
 }

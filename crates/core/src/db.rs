@@ -216,11 +216,10 @@ pub(crate) fn bulk_journal(conn: &Connection, bulk: bool) -> bool {
 /// Creates an empty file readable by its owner only (SQLite gives the WAL
 /// and shared-memory files the same permissions).
 fn create_private(path: &Path) -> Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path)
+    crate::files::private_options()
+        .create(true)
+        .truncate(false)
+        .open(path)
         .map(drop)
         .map_err(|e| Error::io(format!("creating {}", path.display()), e))
 }

@@ -30,13 +30,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Creates `path` (which must not exist) readable by its owner only.
-pub(crate) fn private_file(path: &Path) -> Result<std::fs::File> {
+/// Options that write a file readable by its owner only, should they create it.
+pub fn private_options() -> std::fs::OpenOptions {
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
+    o.write(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path).map_err(|e| Error::io(format!("creating {}", path.display()), e))
+    o
+}
+
+/// Creates `path` (which must not exist) readable by its owner only.
+pub(crate) fn private_file(path: &Path) -> Result<std::fs::File> {
+    private_options().create_new(true).open(path).map_err(|e| Error::io(format!("creating {}", path.display()), e))
 }
 
 /// Makes a rename in `dir` durable (a no-op where folders cannot be synced).

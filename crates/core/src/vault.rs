@@ -374,12 +374,7 @@ impl Vault {
         if self.read_only {
             return Ok(None);
         }
-        let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
-        let cp = self.with_tx(|tx, actor| {
-            ledger::append(tx, actor, &[NewEvent::new("vault.locked", json!({ "slot": slot }))])?;
-            checkpoint::create(tx, actor, &vid, &key)
-        });
-        let sealed = match cp {
+        let sealed = match self.record_lock(&[]) {
             Ok(cp) => Some(self.witness(cp)),
             // A log shorter than its own checkpoints takes nothing new.
             Err(Error::Tampered(_)) => None,
@@ -398,7 +393,7 @@ impl Vault {
         mut self,
         out: &Path,
         progress: impl FnMut(u64, u64) -> bool,
-    ) -> Result<(Option<Sealed>, crate::backup::Made)> {
+    ) -> Result<(Sealed, crate::backup::Made)> {
         if self.read_only {
             return Err(Error::Invalid("a vault opened read-only is backed up by the app or a command that opens it".into()));
         }
@@ -407,15 +402,22 @@ impl Vault {
             self.lock()?;
             return Err(e);
         }
-        let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
-        let cp = self.with_tx(|tx, actor| {
-            ledger::append(tx, actor, &[crate::backup::backed_up(), NewEvent::new("vault.locked", json!({ "slot": slot }))])?;
-            checkpoint::create(tx, actor, &vid, &key)
-        })?;
+        let cp = self.record_lock(&[crate::backup::backed_up()])?;
         let sealed = self.witness(cp);
         let made = crate::backup::copy(&self, out, &sealed.checkpoint.note, progress);
         let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        Ok((Some(sealed), made?))
+        Ok((sealed, made?))
+    }
+
+    /// Records `before`, then `vault.locked`, and signs a checkpoint after them, in one transaction.
+    fn record_lock(&mut self, before: &[NewEvent]) -> Result<Checkpoint> {
+        let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
+        self.with_tx(|tx, actor| {
+            let mut events = before.to_vec();
+            events.push(NewEvent::new("vault.locked", json!({ "slot": slot })));
+            ledger::append(tx, actor, &events)?;
+            checkpoint::create(tx, actor, &vid, &key)
+        })
     }
 
     /// Signs a checkpoint of the log as it is now (recorded as

@@ -153,7 +153,7 @@ fn a_backup_made_on_locking_holds_every_event_and_a_cancelled_one_keeps_the_prev
     v.set_witnesses(vec![witness.clone()]);
     let out = root.path().join("b.clbackup");
     let (sealed, made) = v.lock_backing_up(&out, |_, _| true).unwrap();
-    assert_eq!(made.manifest.tree_size, sealed.unwrap().checkpoint.tree_size + 1, "the checkpoint's own event is the last");
+    assert_eq!(made.manifest.tree_size, sealed.checkpoint.tree_size + 1, "the checkpoint's own event is the last");
     assert_eq!(backup::check(&out, Secret::Passphrase(PASS), &[witness.clone()]).unwrap().missing, 0);
     let previous = std::fs::read(&out).unwrap();
     // Cancelled halfway: the previous backup stays, byte for byte, and no temporary file.

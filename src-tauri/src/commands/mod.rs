@@ -160,11 +160,10 @@ pub(crate) async fn save_as<R: Runtime>(
 /// Writes a file readable by its owner only (it holds the recovery code).
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> IpcResult<()> {
     use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path)
+    consent_ledger_core::files::private_options()
+        .create(true)
+        .truncate(true)
+        .open(path)
         .and_then(|mut f| f.write_all(bytes))
         .map_err(|e| io_err(path, e))
 }

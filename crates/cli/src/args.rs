@@ -163,6 +163,16 @@ pub enum Command {
         action: RequestAction,
     },
 
+    /// The incident register: record a breach, its notice clocks (24 h and 72 h to Roskomnadzor,
+    /// 72 h under GDPR), the people affected, the fine bracket, drafts of the notices.
+    #[command(
+        after_help = "Times are RFC 3339 (2026-12-03T14:30:00+03:00), or YYYY-MM-DD HH:MM in this computer's time zone, or `now`.\n\nExamples:\n  consent-ledger --vault ./acme incident new --title \"CRM export left open\" --detected \"2026-12-03 14:30\" --summary \"…\" --category e-mail --subjects 1500\n  consent-ledger --vault ./acme incident affected 57 --agreement 3 --from 2026-01-01\n  consent-ledger --vault ./acme incident notice 57 rkn-24h --lang ru --out rkn-24h.pdf\n  consent-ledger --vault ./acme incident sent 57 rkn-24h --at now --reference \"portal № 77-1234\"\n  consent-ledger --vault ./acme incident list"
+    )]
+    Incident {
+        #[command(subcommand)]
+        action: IncidentAction,
+    },
+
     /// Letters of a request (acknowledgement, identity details, extension, answer, refusal, notices): issue, list, show.
     #[command(
         after_help = "Examples:\n  consent-ledger --vault ./acme letter list 41\n  consent-ledger --vault ./acme letter issue 41 answer --lang ru --out answer-41.pdf\n  consent-ledger --vault ./acme letter issue 41 acknowledgement --text\n  consent-ledger --vault ./acme letter show R41-ANS-ru --out answer-41.pdf"
@@ -826,6 +836,151 @@ pub enum RequestAction {
         #[arg(long, value_name = "FILE", conflicts_with = "reset")]
         load: Option<PathBuf>,
         /// Use the rules shipped with the program again.
+        #[arg(long)]
+        reset: bool,
+    },
+}
+
+/// What an incident's record says; on `edit`, only the options given change.
+#[derive(Debug, clap::Args, Default)]
+pub struct IncidentFields {
+    /// A short name for lists.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// When it was detected: the clocks run from here.
+    #[arg(long)]
+    pub detected: Option<String>,
+    /// When it happened, if known.
+    #[arg(long)]
+    pub occurred: Option<String>,
+    /// Who detected it and how.
+    #[arg(long)]
+    pub detected_by: Option<String>,
+    /// What happened.
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// A category of personal data concerned (repeatable; on edit, replaces the list).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Special categories of data are concerned (152-FZ art. 10, GDPR Art. 9): yes or no.
+    #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+    pub special: Option<bool>,
+    /// Biometric data is concerned (152-FZ art. 11): yes or no.
+    #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+    pub biometric: Option<bool>,
+    /// Approximate number of people concerned.
+    #[arg(long)]
+    pub subjects: Option<u64>,
+    /// Approximate number of records or identifiers concerned.
+    #[arg(long)]
+    pub records: Option<u64>,
+    #[arg(long)]
+    pub causes: Option<String>,
+    /// Presumed harm to people's rights; likely consequences.
+    #[arg(long)]
+    pub harm: Option<String>,
+    /// Measures taken or proposed.
+    #[arg(long)]
+    pub measures: Option<String>,
+    /// The person authorised to deal with the regulator (name, position, contacts).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Results of the internal investigation (the 72 h notice).
+    #[arg(long)]
+    pub investigation: Option<String>,
+    /// The persons whose actions caused it, if known.
+    #[arg(long)]
+    pub culprits: Option<String>,
+    /// What people can do to protect themselves (the Art. 34 notice).
+    #[arg(long)]
+    pub advice: Option<String>,
+    /// Why a notice is late (GDPR Art. 33(1)).
+    #[arg(long)]
+    pub delay_reason: Option<String>,
+    /// 152-fz, gdpr or both (new: both when a GDPR country is set, else 152-fz).
+    #[arg(long)]
+    pub law: Option<String>,
+    /// The risk to people: unassessed, unlikely, risk or high (GDPR Art. 33, 34).
+    #[arg(long)]
+    pub risk: Option<String>,
+}
+
+/// A register query: whose consents the incident touched.
+#[derive(Debug, clap::Args)]
+pub struct AffectedArgs {
+    #[arg(long)]
+    pub agreement: Option<u64>,
+    #[arg(long)]
+    pub version: Option<u32>,
+    /// web_form, paper, …
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentAction {
+    /// Record an incident (every one, reported or not: GDPR Art. 33(5)).
+    New {
+        #[command(flatten)]
+        fields: IncidentFields,
+    },
+    /// Every incident, newest first, with its clocks.
+    List,
+    /// One incident: its record, clocks, notices sent, fine bracket, drafts and history.
+    Show { id: u64 },
+    /// Change an open incident's record (only the options given).
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: IncidentFields,
+    },
+    /// Count the people affected by a register query and record the count as the number of people.
+    Affected {
+        id: u64,
+        #[command(flatten)]
+        query: AffectedArgs,
+        /// Only count; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Issue the draft of a notice (rkn-24h, rkn-72h, gdpr-33, subjects-34) as PDF and text.
+    Notice {
+        id: u64,
+        notice: String,
+        /// ru or en (default: ru for Roskomnadzor, en otherwise).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Write the PDF here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the plain text.
+        #[arg(long)]
+        text: bool,
+    },
+    /// Record that a notice was sent (rkn-24h, rkn-72h, gdpr-33, subjects-34).
+    Sent {
+        id: u64,
+        notice: String,
+        /// When it was sent.
+        #[arg(long)]
+        at: String,
+        /// How it was sent, or the number the portal gave.
+        #[arg(long, default_value = "")]
+        reference: String,
+    },
+    /// Close an incident: its record becomes final.
+    Close { id: u64 },
+    /// The clocks and fines in force; make an edited copy the vault's own, or go back to the shipped ones.
+    Rules {
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["load", "reset"])]
+        export: Option<PathBuf>,
+        #[arg(long, value_name = "FILE", conflicts_with = "reset")]
+        load: Option<PathBuf>,
         #[arg(long)]
         reset: bool,
     },

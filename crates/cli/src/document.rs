@@ -54,7 +54,7 @@ fn write_pdf(vault: &Vault, d: &Issued, out: &Path) -> Result<Vec<String>> {
 }
 
 /// Writes and prints a document; `issuing`: it was just asked for (says whether it is new).
-fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out, issuing: bool) -> Result<()> {
+pub(crate) fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out, issuing: bool) -> Result<()> {
     let files = match out_file {
         Some(p) => write_pdf(vault, d, p)?,
         None => vec![],

@@ -7,6 +7,7 @@ mod args;
 mod consent;
 mod document;
 mod import;
+mod incident;
 mod request;
 mod commands;
 mod secrets;

@@ -25,13 +25,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(include_str!("migrations/0008_search_folding.sql"), crate::consents::search::refill_index),
         M::up(include_str!("migrations/0009_requests.sql")),
         M::up(include_str!("migrations/0010_documents.sql")),
+        M::up(include_str!("migrations/0011_incidents.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    10
+    11
 }
 
 /// Turns off SQLite's global memory statistics: with them on, every

@@ -5,6 +5,7 @@
 //! not match. It only reads: the order of the checks is docs/FORMAT.md §10.
 
 mod facts;
+mod incidents;
 mod requests;
 pub use facts::consent_matches;
 

@@ -207,6 +207,17 @@ fn an_inspection_pack_summarises_the_register_and_proves_its_checkpoint() {
         people.push(p);
     }
     v.with_tx(|tx, actor| consent_ledger_core::subjects::erase_all(tx, actor, &people[1], "withdrawal by letter")).unwrap();
+    // An incident detected 30 hours ago, its 24 h notice never sent: overdue.
+    use consent_ledger_core::incidents::{self, Details, Notice};
+    let now = chrono::Utc::now();
+    let detected = (now - chrono::Duration::hours(30)).to_rfc3339();
+    let incident = incidents::record(
+        &mut v,
+        Details { title: "Утечка выгрузки CRM".into(), detected_at: detected, summary: "Ссылка была открыта".into(), subjects: 2_000, ..Default::default() },
+        now,
+    )
+    .unwrap();
+    let sent = incidents::notified(&mut v, incident, Notice::Rkn72h, &now.to_rfc3339(), "портал", now).unwrap();
 
     let made = inspection::inspection(&mut v, Scope::default(), Language::Ru, |_, _| true).unwrap();
     let key = consent_ledger_core::checkpoint::verifier_key(v.vault_id(), &v.public_key());
@@ -227,13 +238,20 @@ fn an_inspection_pack_summarises_the_register_and_proves_its_checkpoint() {
     assert_eq!(i["requests"]["deadlines"]["met"], 1);
     assert_eq!(i["acts"].as_array().unwrap().len(), 1);
     assert!(i["verification"]["events"].as_u64().unwrap() > 10);
+    let inc = &i["incidents"][0];
+    assert_eq!((inc["id"].as_u64(), inc["subjects"].as_u64()), (Some(incident), Some(2_000)), "{inc}");
+    let state = |n: &str| inc["notices"].as_array().unwrap().iter().find(|x| x["notice"] == n).unwrap()["state"].clone();
+    assert_eq!((state("rkn_24h"), state("rkn_72h")), (serde_json::json!("overdue"), serde_json::json!("sent")));
+    assert_eq!(inc["events"], serde_json::json!([incident, sent]), "proven in the pack");
+    let proven: Vec<u64> = facts["events"].as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(proven.contains(&incident) && proven.contains(&sent), "{proven:?}");
     // The PDF names the operator and the very checkpoint checkpoint.txt signs.
     let pdf = files(&made.zip).into_iter().find(|(n, _)| n == "pack.pdf").unwrap().1;
     let text = pdf_text(&pdf);
     assert!(text.contains(&org), "{text}");
     assert!(text.contains(ok.root.as_str()), "the checkpoint's root {} is printed", ok.root);
     assert!(text.replace(' ', "").contains(&key), "the verifier key is printed (a line may break it)");
-    for item in ["Проверка журнала", "Действующие согласия", "По месяцам", "Обращения субъектов", "30 дней", "Акты об уничтожении"] {
+    for item in ["Проверка журнала", "Действующие согласия", "По месяцам", "Обращения субъектов", "30 дней", "Акты об уничтожении", "Инциденты с персональными данными", "Утечка выгрузки CRM", "РКН 24 ч: просрочено"] {
         assert!(text.contains(item), "{item}");
     }
     assert!(!text.contains("olga@example.org"), "the pack names people by their journal id only");

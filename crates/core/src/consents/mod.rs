@@ -573,10 +573,9 @@ fn bound(s: &str, end: bool) -> Result<String> {
     Err(Error::Invalid(format!("{s:?} is not a date (use 2025-03-14 or RFC 3339)")))
 }
 
-/// Newest first, `limit` entries older than `after`, filtered.
-pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u32) -> Result<Vec<Entry>> {
-    let mut sql = format!("{ENTRY_SQL} WHERE 1 = 1");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+/// The `AND …` clauses of a filter over `consents c`, their values pushed onto `args`.
+fn filter_clauses(filter: &Filter, args: &mut Vec<rusqlite::types::Value>) -> Result<String> {
+    let mut sql = String::new();
     let mut push = |sql: &mut String, clause: &str, v: rusqlite::types::Value| {
         args.push(v);
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -614,6 +613,27 @@ pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u
             V::Text(q),
         );
     }
+    Ok(sql)
+}
+
+/// The distinct people (subjects merged into one counted once) with a
+/// consent record matching `filter`.
+pub fn count_people(conn: &Connection, filter: &Filter) -> Result<u64> {
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let clauses = filter_clauses(filter, &mut args)?;
+    let sql = format!(
+        "WITH RECURSIVE hit(id) AS (SELECT DISTINCT c.subject_id FROM consents c WHERE 1 = 1{clauses}),
+              up(id, top) AS (SELECT id, id FROM hit UNION SELECT up.id, m.into_id FROM up JOIN subject_merges m ON m.absorbed = up.top)
+         SELECT count(DISTINCT top) FROM up WHERE top NOT IN (SELECT absorbed FROM subject_merges)"
+    );
+    Ok(conn.prepare(&sql)?.query_row(rusqlite::params_from_iter(args), |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Newest first, `limit` entries older than `after`, filtered.
+pub fn list(conn: &Connection, filter: &Filter, after: Option<&Cursor>, limit: u32) -> Result<Vec<Entry>> {
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    let mut sql = format!("{ENTRY_SQL} WHERE 1 = 1{}", filter_clauses(filter, &mut args)?);
+    use rusqlite::types::Value as V;
     // Consents at the same moment come in the order of their dedup keys:
     // index `consents_by_time` then gives the whole order, so a page reads
     // just its rows. (The cursor names the last consent by id.)

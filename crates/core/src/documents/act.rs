@@ -192,6 +192,7 @@ pub fn issue_pair(tx: &Transaction, actor: &str, facts: &Facts, lang: Language) 
     let destroyed = date_of(&facts.destroyed_at)?;
     let retain = add_years(destroyed, 3).to_string();
     let spec = |kind: DocKind| Spec {
+        incident: None,
         key: format!("E{last}-{}-{}", kind.code(), lang.as_str()),
         kind,
         language: lang,

@@ -216,6 +216,35 @@ pub struct ActRow {
     pub destroyed: bool,
 }
 
+/// One notice of an incident, as the pack states it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoticeRow {
+    pub notice: String,
+    /// pending, overdue, sent, late, not_required (as of the pack's day).
+    pub state: String,
+    pub due_at: Option<String>,
+    pub sent_at: Option<String>,
+}
+
+/// An incident detected in the period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentRow {
+    pub id: u64,
+    pub title: String,
+    pub detected_at: String,
+    pub occurred_at: Option<String>,
+    pub law: String,
+    pub risk: String,
+    pub status: String,
+    pub subjects: u64,
+    pub records: u64,
+    pub special_categories: bool,
+    pub biometric: bool,
+    pub notices: Vec<NoticeRow>,
+    /// The seqs of its `incident.recorded` and `incident.notified` events (proven in the pack).
+    pub events: Vec<u64>,
+}
+
 /// What `pack.json`'s `inspection` holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Inspection {
@@ -228,6 +257,7 @@ pub struct Inspection {
     pub requests: Requests,
     pub destruction: Destruction,
     pub acts: Vec<ActRow>,
+    pub incidents: Vec<IncidentRow>,
 }
 
 fn in_force(conn: &Connection) -> Result<Vec<InForce>> {
@@ -454,6 +484,44 @@ fn acts(conn: &Connection, scope: &Scope) -> Result<Vec<ActRow>> {
         .collect())
 }
 
+fn incidents(conn: &Connection, scope: &Scope) -> Result<Vec<IncidentRow>> {
+    let (from, to) = scope.times();
+    let now = Utc::now();
+    let mut out = vec![];
+    for item in crate::incidents::list(conn, now)?.into_iter().rev() {
+        if item.detected_at < from || item.detected_at >= to {
+            continue;
+        }
+        let inc = crate::incidents::get(conn, item.id, now)?;
+        let events = inc
+            .history
+            .iter()
+            .filter(|e| matches!(e.kind.as_str(), "incident.recorded" | "incident.notified"))
+            .map(|e| e.seq)
+            .collect();
+        out.push(IncidentRow {
+            id: inc.id,
+            title: inc.details.title,
+            detected_at: inc.details.detected_at,
+            occurred_at: inc.details.occurred_at,
+            law: inc.details.law.as_str().into(),
+            risk: inc.details.risk.as_str().into(),
+            status: inc.status.as_str().into(),
+            subjects: inc.details.subjects,
+            records: inc.details.records,
+            special_categories: inc.details.special_categories,
+            biometric: inc.details.biometric,
+            notices: inc
+                .clocks
+                .into_iter()
+                .map(|c| NoticeRow { notice: c.notice.as_str().into(), state: c.state.as_str().into(), due_at: c.due_at, sent_at: c.sent_at })
+                .collect(),
+            events,
+        });
+    }
+    Ok(out)
+}
+
 /// Makes the inspection pack of the period `scope`: verifies the ledger,
 /// gathers the summaries, records the pack and signs its checkpoints.
 /// `progress(done, total)` returning false cancels (nothing is recorded
@@ -486,6 +554,7 @@ pub fn inspection(vault: &mut Vault, scope: Scope, lang: Language, mut progress:
         requests: requests(conn, &scope, &t)?,
         destruction: Destruction { followups: followups(conn, &scope, &t)?, withdrawals: withdrawals(conn, &scope, today, &mut progress)? },
         acts: acts(conn, &scope)?,
+        incidents: incidents(conn, &scope)?,
         agreements,
     };
     if !progress(3, 4) {
@@ -500,7 +569,9 @@ pub fn inspection(vault: &mut Vault, scope: Scope, lang: Language, mut progress:
             pack::text_of(conn, id, version)
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut seqs: Vec<u64> = texts.iter().map(|t| t.published_seq).chain(facts.acts.iter().map(|a| a.seq)).collect();
+    let mut seqs: Vec<u64> = texts.iter().map(|t| t.published_seq).chain(facts.acts.iter().map(|a| a.seq))
+        .chain(facts.incidents.iter().flat_map(|i| i.events.iter().copied()))
+        .collect();
     seqs.sort_unstable();
     seqs.dedup();
     let events = pack::read_events(conn, &seqs, &mut |_, _| true)?;
@@ -584,6 +655,16 @@ pub(super) struct InspectionLabels {
     col_act: String,
     col_retain: String,
     col_destroyed: String,
+    incidents_heading: String,
+    incidents_summary: String,
+    col_incident: String,
+    col_detected: String,
+    col_size: String,
+    col_notices: String,
+    special: String,
+    biometric: String,
+    notice_names: BTreeMap<String, String>,
+    clock_states: BTreeMap<String, String>,
     yes: String,
     no: String,
     more: String,
@@ -851,6 +932,51 @@ fn render(conn: &Connection, l: &Labels, pack: &PackFacts, f: &Inspection, lang:
             vec![1.6, 1.5, 0.8, 1.0, 0.8],
         );
         more(&mut w, fill, &i.more, f.acts.len())?;
+    }
+
+    w.heading(&i.incidents_heading);
+    let notices = || f.incidents.iter().flat_map(|x| x.notices.iter());
+    let count = |state: &str| notices().filter(|n| n.state == state).count().to_string();
+    w.para(&fill(
+        &i.incidents_summary,
+        &[
+            ("total", f.incidents.len().to_string()),
+            ("open", f.incidents.iter().filter(|x| x.status == "open").count().to_string()),
+            ("in_time", count("sent")),
+            ("late", count("late")),
+            ("overdue", count("overdue")),
+        ],
+    )?);
+    if !f.incidents.is_empty() {
+        let name = |m: &BTreeMap<String, String>, k: &str| m.get(k).cloned().unwrap_or_else(|| k.to_string());
+        w.table(
+            vec![i.col_incident.clone(), i.col_title.clone(), i.col_detected.clone(), i.col_size.clone(), i.col_notices.clone()],
+            f.incidents
+                .iter()
+                .take(PRINTED_ROWS)
+                .map(|x| {
+                    let mut size = format!("{} / {}", x.subjects, x.records);
+                    if x.special_categories {
+                        size.push_str(&format!("; {}", i.special));
+                    }
+                    if x.biometric {
+                        size.push_str(&format!("; {}", i.biometric));
+                    }
+                    let states: Vec<String> = x
+                        .notices
+                        .iter()
+                        .filter(|n| n.state != "not_required")
+                        .map(|n| {
+                            let when = n.sent_at.as_deref().or(n.due_at.as_deref()).map(seconds).unwrap_or_default();
+                            format!("{}: {} {when}", name(&i.notice_names, &n.notice), name(&i.clock_states, &n.state)).trim_end().to_string()
+                        })
+                        .collect();
+                    vec![x.id.to_string(), x.title.clone(), seconds(&x.detected_at), size, states.join("; ")]
+                })
+                .collect(),
+            vec![0.5, 1.8, 1.2, 1.1, 2.4],
+        );
+        more(&mut w, fill, &i.more, f.incidents.len())?;
     }
 
     w.heading(&l.events_heading);

@@ -231,12 +231,13 @@ pub fn issue_in(tx: &Transaction, actor: &str, request: u64, kind: DocKind, lang
                 DocKind::Refusal => "refuse the request first",
                 DocKind::IdentityRequest => "the identity is checked already",
                 DocKind::DestructionNotice => "erase the person's data first",
-                DocKind::Acknowledgement | DocKind::DestructionAct | DocKind::LogExtract | DocKind::EvidencePack => "",
+                _ => "",
             }
         )));
     }
     let lang = language.unwrap_or_else(|| default_language(r.law));
     let spec = Spec {
+        incident: None,
         key: format!("R{request}-{}-{}", kind.code(), lang.as_str()),
         kind,
         language: lang,
@@ -325,8 +326,8 @@ pub fn build(conn: &Connection, request: u64, kind: DocKind, lang: Language, id:
         DocKind::Answer => answer_key(r.kind, r.outcome.as_deref()).into(),
         DocKind::RectificationNotice => "rectification_notice".into(),
         DocKind::DestructionNotice => "destruction_notice".into(),
-        DocKind::DestructionAct | DocKind::LogExtract | DocKind::EvidencePack => {
-            return Err(Error::Invalid("an act or a pack is not a letter".into()))
+        _ => {
+            return Err(Error::Invalid("an act, a pack or an incident notice is not a letter".into()))
         }
     };
     // Figures of a fulfilment.

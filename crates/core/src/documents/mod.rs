@@ -41,6 +41,10 @@ text_enum!(
     DestructionAct = "destruction_act",
     LogExtract = "log_extract",
     EvidencePack = "evidence_pack",
+    IncidentRkn24h = "incident_rkn_24h",
+    IncidentRkn72h = "incident_rkn_72h",
+    IncidentGdpr33 = "incident_gdpr_33",
+    IncidentSubjects34 = "incident_subjects_34",
 ]);
 
 impl DocKind {
@@ -57,6 +61,10 @@ impl DocKind {
             DocKind::DestructionAct => "ACT",
             DocKind::LogExtract => "LOG",
             DocKind::EvidencePack => "PCK",
+            DocKind::IncidentRkn24h => "RKN24",
+            DocKind::IncidentRkn72h => "RKN72",
+            DocKind::IncidentGdpr33 => "GDPR33",
+            DocKind::IncidentSubjects34 => "ART34",
         }
     }
 }
@@ -200,6 +208,8 @@ pub struct Spec {
     pub kind: DocKind,
     pub language: Language,
     pub request: Option<u64>,
+    /// The incident it is a notice of.
+    pub incident: Option<u64>,
     /// The person it names, whose erasure empties it (None for a retained record).
     pub subject: Option<String>,
     /// A retained record's facts (canonical JSON), kept to render it again.
@@ -310,6 +320,9 @@ pub fn issue(
         "text_sha256": text_sha,
         "pdf_sha256": pdf_sha,
     });
+    if let Some(i) = spec.incident {
+        body["incident"] = json!(i);
+    }
     if let Some(f) = &spec.facts {
         body["facts_sha256"] = json!(sha256_hex(f.as_bytes()));
         body["retain_until"] = json!(spec.retain_until);
@@ -320,8 +333,8 @@ pub fn issue(
     }
     let seq = ledger::append(tx, actor, &[ev])?[0];
     tx.execute(
-        "INSERT INTO documents (id, key, kind, language, request_id, subject_id, issued_at, text_sha256, pdf_sha256, text, pdf, event_seq, facts, retain_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "INSERT INTO documents (id, key, kind, language, request_id, subject_id, issued_at, text_sha256, pdf_sha256, text, pdf, event_seq, facts, retain_until, incident_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             id,
             spec.key,
@@ -336,11 +349,15 @@ pub fn issue(
             pdf,
             seq as i64,
             spec.facts,
-            spec.retain_until
+            spec.retain_until,
+            spec.incident.map(|i| i as i64)
         ],
     )?;
     if let Some(r) = spec.request {
         crate::requests::link(tx, r, seq)?;
+    }
+    if let Some(i) = spec.incident {
+        crate::incidents::link_document(tx, i, seq)?;
     }
     Ok(Issued {
         id,
@@ -398,6 +415,17 @@ pub fn of_request(conn: &Connection, request: u64) -> Result<Vec<Issued>> {
             "SELECT {DOC_COLUMNS} FROM documents d JOIN events e ON e.seq = d.event_seq WHERE d.request_id = ?1 ORDER BY d.event_seq"
         ))?
         .query_map([request as i64], issued_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The documents issued for an incident, oldest first.
+pub fn of_incident(conn: &Connection, incident: u64) -> Result<Vec<Issued>> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {DOC_COLUMNS} FROM documents d JOIN events e ON e.seq = d.event_seq WHERE d.incident_id = ?1 ORDER BY d.event_seq"
+        ))?
+        .query_map([incident as i64], issued_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

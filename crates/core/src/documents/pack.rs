@@ -269,6 +269,7 @@ pub(super) struct Contents<'a> {
 pub(super) fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Made> {
     let vault_id = vault.vault_id().to_string();
     let spec = Spec {
+        incident: None,
         key: c.key.clone(),
         kind: DocKind::EvidencePack,
         language: lang,

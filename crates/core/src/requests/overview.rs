@@ -59,6 +59,10 @@ pub struct Overview {
     pub gdpr_country: Option<String>,
     /// Destruction acts whose three years of retention end within 60 days or have ended.
     pub acts_due: Vec<crate::documents::Issued>,
+    /// Incident notices required and not sent yet (the countdowns), overdue first.
+    pub incidents_due: Vec<crate::incidents::Due>,
+    /// The time they are counted from (RFC 3339 UTC).
+    pub now: String,
 }
 
 fn counts(conn: &Connection, sql: &str) -> Result<Vec<Count>> {
@@ -90,6 +94,7 @@ fn last_months(today: NaiveDate) -> Vec<String> {
 }
 
 pub fn overview(conn: &Connection, today: NaiveDate) -> Result<Overview> {
+    let now = chrono::Utc::now();
     const OPEN: &str = "status IN ('received', 'identity_check', 'in_progress')";
     let t = today.to_string();
     let week = (today + chrono::Days::new(6)).to_string();
@@ -131,6 +136,8 @@ pub fn overview(conn: &Connection, today: NaiveDate) -> Result<Overview> {
         months: chart,
         gdpr_country: super::rules::country_of(conn)?,
         acts_due: crate::documents::act::due_for_destruction(conn, today, 60)?,
+        incidents_due: crate::incidents::due(conn, now)?,
+        now: crate::ledger::utc_text(now),
     })
 }
 

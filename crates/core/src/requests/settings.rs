@@ -13,6 +13,8 @@ use crate::ledger::{self, NewEvent};
 pub const GDPR_COUNTRY: &str = "gdpr_country";
 /// The vault's own request rules (JSON), replacing the shipped ones.
 pub const RULES: &str = "request_rules";
+/// The vault's own incident rules (JSON), replacing the shipped ones.
+pub const INCIDENT_RULES: &str = "incident_rules";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
@@ -29,7 +31,7 @@ pub(crate) fn put(tx: &Transaction, actor: &str, key: &str, value: Option<&str>)
         return Ok(None);
     }
     let shown = match (key, value) {
-        (RULES | crate::documents::profile::KEY, Some(v)) => json!({ "sha256": sha256_hex(v.as_bytes()) }),
+        (RULES | INCIDENT_RULES | crate::documents::profile::KEY, Some(v)) => json!({ "sha256": sha256_hex(v.as_bytes()) }),
         (_, v) => json!(v),
     };
     let seq = ledger::append(tx, actor, &[NewEvent::new("settings.changed", json!({ "key": key, "value": shown }))])?[0];

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// The sections, in the order their first failure is reported, by the code
 /// of their failures (the personal-data section has two).
-const SECTIONS: usize = 7;
+const SECTIONS: usize = 8;
 const CHECKPOINTS: usize = 0;
 const REGISTER: usize = 1;
 const DATA: usize = 2;
@@ -25,6 +25,7 @@ const MERGES: usize = 3;
 const ERASURES: usize = 4;
 const REQUISITES: usize = 5;
 const REQUESTS: usize = 6;
+const INCIDENTS: usize = 7;
 const DATA_MISSING: &str = "data_missing";
 const DATA_MISMATCH: &str = "data_mismatch";
 
@@ -37,6 +38,7 @@ fn code_of(section: usize) -> &'static str {
         "erasure_mismatch",
         "requisites_mismatch",
         "request_mismatch",
+        "incident_mismatch",
     ][section]
 }
 
@@ -158,6 +160,7 @@ pub(super) struct Facts<'s> {
     imports: Vec<(u64, String)>,
     requisites: Option<(u64, String)>,
     requests: super::requests::Replay,
+    incidents: super::incidents::Replay,
     /// Register rows per month (of `acted_at`) and action, for `consent_months`.
     months: HashMap<String, i64>,
     month_key: String,
@@ -250,6 +253,7 @@ impl<'s> Facts<'s> {
             imports: Vec::new(),
             requisites: None,
             requests: Default::default(),
+            incidents: Default::default(),
             months: HashMap::new(),
             month_key: String::new(),
         })
@@ -297,7 +301,14 @@ impl<'s> Facts<'s> {
                 }
             }
             "organisation.requisites_changed" => self.requisites = Some((seq, body.to_string())),
+            "document.issued" => {
+                if let Ok(b) = serde_json::from_str::<serde_json::Value>(body) {
+                    self.incidents.document(seq, &b);
+                }
+                self.requests.event(seq, kind, subject, body);
+            }
             k if super::requests::Replay::wants(k) => self.requests.event(seq, kind, subject, body),
+            k if super::incidents::Replay::wants(k) => self.incidents.event(seq, kind, body),
             _ => {}
         }
         Ok(())
@@ -416,6 +427,9 @@ impl<'s> Facts<'s> {
         // Before check_erasures, which consumes the erasures.
         for (seq, message) in std::mem::take(&mut self.requests).check(conn, &self.erased)? {
             self.fail(REQUESTS, seq, || message);
+        }
+        for (seq, message) in std::mem::take(&mut self.incidents).check(conn)? {
+            self.fail(INCIDENTS, seq, || message);
         }
         self.check_erasures(conn)?;
         self.check_requisites(conn)?;

@@ -101,5 +101,14 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "pack_cancel",
         "pack_pick_file",
         "pack_verify",
+        "incident_list",
+        "incident_get",
+        "incident_new",
+        "incident_save",
+        "incident_count",
+        "incident_notice",
+        "incident_sent",
+        "incident_close",
+        "incident_rules",
     ]
 }

@@ -2066,3 +2066,116 @@ async fn backups_are_made_on_request_and_on_locking_and_restored() {
     assert!(problems.is_empty(), "{problems:?}");
     ui.c.clone().close().await.unwrap();
 }
+
+/// The incident register: an incident recorded in the window (hostile text
+/// in its title) counts its people through a register query, its 24 h clock
+/// counts down on its page and on the overview, the Roskomnadzor notice is
+/// drafted and saved as PDF (pdftotext finds the organisation and the
+/// record's text), and recording the notice as sent stops its clock. No
+/// script ran and no CSP violation was reported; the vault verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn incident_is_recorded_counted_down_and_notified() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("incidents");
+    let (v, _, agreement) = documents_person(&dir);
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+    assert!(ui.js("return document.querySelector(\"[data-testid='overview-incidents']\") === null", vec![]).await == json!(true));
+
+    ui.click("nav-incidents").await;
+    ui.wait("incidents-empty").await;
+    ui.click("btn-new-incident").await;
+    ui.wait("incident-form").await;
+    // Saving with nothing filled in names what is missing; nothing is recorded.
+    ui.click("btn-incident-save").await;
+    ui.wait("incident-problems").await;
+    const TITLE: &str = "<img src=x onerror=\"window.__pwned=1\"> Выгрузка CRM";
+    ui.fill("incident-title", TITLE).await;
+    let detected = (chrono::Local::now() - chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M").to_string();
+    ui.set_date("incident-detected", &detected).await;
+    ui.fill("incident-summary", "Выгрузка клиентов была доступна по открытой ссылке").await;
+    ui.fill("incident-categories", "ФИО\nадрес электронной почты").await;
+    ui.fill("incident-records", "2").await;
+    ui.js("document.querySelector(\"[data-testid='incident-query']\").open = true; return true", vec![]).await;
+    ui.select("incident-q-agreement", &agreement.to_string()).await;
+    ui.click("btn-incident-count").await;
+    ui.wait("incident-counted").await;
+    assert_eq!(ui.attr("incident-counted", "data-n").await.as_deref(), Some("1"));
+    ui.click("btn-incident-use-count").await;
+    ui.fill("incident-causes", "Ссылка отправлена по ошибке").await;
+    ui.fill("incident-harm", "Риск фишинговых писем").await;
+    ui.fill("incident-measures", "Ссылка отозвана").await;
+    ui.fill("incident-contact", "Иванова Мария Петровна, директор, +7 495 000-00-00").await;
+    ui.shot("68-incident-form").await;
+    ui.click("btn-incident-save").await;
+    ui.wait("incident-recorded").await;
+    assert_eq!(ui.text("incident-page-title").await, TITLE, "shown as typed");
+    let size = ui.text("incident-size").await;
+    assert!(size.contains("about 1 person, 2 records") && size.contains("the register finds 1 person"), "{size}");
+    let clock = "[data-testid='clock'][data-notice='rkn_24h']";
+    let state = |s: &'static str| format!("return document.querySelector(\"{clock}\")?.dataset.state === '{s}'");
+    ui.until("the 24 h clock running", &state("pending")).await;
+    let hours = ui.js(&format!("return Number(document.querySelector(\"{clock} [data-testid='countdown']\").dataset.hours)"), vec![]).await;
+    assert!(hours == json!(21) || hours == json!(22), "about 22 h left: {hours}");
+    // No GDPR clocks for a 152-FZ vault without a GDPR country.
+    assert!(ui.text("clocks-not-required").await.contains("GDPR"));
+
+    // The Roskomnadzor notice: drafted, shown as text, saved as PDF.
+    ui.click("btn-draft-rkn_24h").await;
+    ui.wait("incident-draft").await;
+    let draft = ui.text("draft-text").await;
+    for want in ["Уведомление о неправомерной или случайной передаче", "Ссылка отправлена по ошибке", "около 1 субъектов"] {
+        assert!(draft.contains(want), "{want} not in {draft}");
+    }
+    ui.click("btn-draft-save").await;
+    ui.wait("draft-saved").await;
+    let id = ui.attr("incident-page", "data-id").await.unwrap();
+    let pdf = exports.join(format!("I{id}-RKN24-ru.pdf"));
+    let out = Command::new("pdftotext").args(["-layout", pdf.to_str().unwrap(), "-"]).output().expect("pdftotext");
+    let text = String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in ["Общество с ограниченной ответственностью «Ромашка»", "Выгрузка клиентов была доступна", "Иванова Мария Петровна"] {
+        assert!(text.contains(want), "{want:?} not in the PDF: {text}");
+    }
+    ui.show("incident-clocks").await;
+    ui.shot("69-incident-page").await;
+
+    // The overview counts it down too, and opens the incident.
+    ui.click("nav-overview").await;
+    ui.wait("overview-incidents").await;
+    let ov = format!("[data-testid='overview-incident-clock'][data-notice='rkn_24h'][data-incident='{id}']");
+    assert_eq!(ui.js(&format!("return document.querySelector(\"{ov}\").dataset.state"), vec![]).await, json!("pending"));
+    ui.show("overview-incidents").await;
+    ui.shot("70-overview-incident-clock").await;
+    ui.c.find(Locator::Css(&ov)).await.unwrap().click().await.unwrap();
+    ui.wait("incident-page").await;
+
+    // Sent now: the clock stops, and the overview no longer lists it.
+    ui.click("btn-sent-rkn_24h").await;
+    ui.wait("sent-form").await;
+    ui.fill("sent-reference", "портал Роскомнадзора № 77-123").await;
+    ui.click("btn-sent-save").await;
+    ui.until("the 24 h notice sent", &state("sent")).await;
+    ui.click("nav-overview").await;
+    ui.wait("overview-incidents").await;
+    assert_eq!(ui.js(&format!("return document.querySelector(\"{ov}\") === null"), vec![]).await, json!(true));
+
+    assert_eq!(ui.js("return window.__pwned === undefined", vec![]).await, json!(true), "no script ran");
+    let problems = ui.problems().await;
+    assert!(problems.is_empty(), "{problems:?}");
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
+    let kinds: Vec<String> = v.log(None, 100).unwrap().into_iter().map(|e| e.kind).collect();
+    for k in ["incident.recorded", "document.issued", "incident.notified"] {
+        assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
+    }
+}

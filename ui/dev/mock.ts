@@ -309,6 +309,7 @@ function requestMock(cmd: string, a: Record<string, unknown>): unknown {
         followups: pending.map(followupOf), followups_pending: pending.length,
         by_status: count('status', requestsM), by_kind: count('kind', open), months, gdpr_country: gdprCountry,
         acts_due: actsDue(t),
+        incidents_due: [], now: new Date().toISOString(),
       };
     }
     case 'request_list': {
@@ -913,6 +914,11 @@ mockIPC(
       }
       case 'pack_pick_file':
         return '/home/anna/Загрузки/evidence-from-inspector.zip';
+      case 'incident_list':
+        // The dev mock keeps no incidents: the screen shows its empty state.
+        return { items: [], defaultLaw: '152-fz', now: new Date().toISOString() };
+      case 'incident_count':
+        return 42;
       case 'pack_verify': {
         await sleep(200);
         const path = String(a.path);

@@ -118,7 +118,10 @@ fn left(due: &str, now: DateTime<Utc>) -> String {
 
 fn clock_line(c: &Clock, now: DateTime<Utc>) -> String {
     let what = match c.state {
-        ClockState::Pending => format!("due {} ({})", c.due_at.as_deref().unwrap_or("without undue delay"), c.due_at.as_deref().map(|d| left(d, now)).unwrap_or_default()),
+        ClockState::Pending => match c.due_at.as_deref() {
+            Some(d) => format!("due {d} ({})", left(d, now)),
+            None => "due without undue delay".into(),
+        },
         ClockState::Overdue => format!("due {} ({})", c.due_at.as_deref().unwrap_or("-"), c.due_at.as_deref().map(|d| left(d, now)).unwrap_or_default()),
         ClockState::Sent => format!("sent {}", c.sent_at.as_deref().unwrap_or("-")),
         ClockState::Late => format!("sent LATE {} (due {})", c.sent_at.as_deref().unwrap_or("-"), c.due_at.as_deref().unwrap_or("-")),

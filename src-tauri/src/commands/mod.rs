@@ -8,6 +8,7 @@ pub mod agreements;
 pub mod backup;
 pub mod consents;
 pub mod documents;
+pub mod incidents;
 pub mod requests;
 
 use consent_ledger_core::{checkpoint, demo, ledger, passphrase, CreateOptions, Vault};

@@ -5,6 +5,7 @@ import type { Content } from './bindings/Content';
 import type { ConsentInput } from './bindings/ConsentInput';
 import type { Filter } from './bindings/Filter';
 import type { ImportRead } from './bindings/ImportRead';
+import { blankDetails } from './incidents';
 import { ipc, onImportProgress, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
 
 const REQ = { fullName: 'Acme', shortName: '', inn: '', ogrn: '', legalAddress: '', dpo: '', withdrawalEmail: '' };
@@ -152,6 +153,36 @@ describe('IPC wrappers', () => {
       ['pack_pick_file', { title: 'Choose a pack' }],
       ['pack_verify', { path: '/home/anna/evidence-subj-1.zip', verifierKey: null }],
       ['pack_verify', { path: '/home/anna/evidence-A3.zip', verifierKey: 'consent-ledger/ab+cd+ef' }],
+    ]);
+  });
+
+  it('sends the incident commands with the argument names the shell expects', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      return null;
+    });
+    const details = blankDetails('152-fz');
+    details.title = 'CRM export';
+    await ipc.incidentList();
+    await ipc.incidentGet(57);
+    await ipc.incidentNew(details);
+    await ipc.incidentSave(57, details);
+    await ipc.incidentCount({ agreement: 3, version: null, channel: 'web_form', from: '2026-01-01', to: null });
+    await ipc.incidentNotice(57, 'rkn_24h', 'ru');
+    await ipc.incidentSent(57, 'rkn_24h', '2026-12-03T14:30:00+03:00', 'portal 77-1');
+    await ipc.incidentClose(57);
+    await ipc.incidentRules();
+    expect(seen).toEqual([
+      ['incident_list', {}],
+      ['incident_get', { id: 57 }],
+      ['incident_new', { details }],
+      ['incident_save', { id: 57, details }],
+      ['incident_count', { filter: { agreement: 3, version: null, channel: 'web_form', from: '2026-01-01', to: null } }],
+      ['incident_notice', { id: 57, notice: 'rkn_24h', language: 'ru' }],
+      ['incident_sent', { id: 57, notice: 'rkn_24h', sentAt: '2026-12-03T14:30:00+03:00', reference: 'portal 77-1' }],
+      ['incident_close', { id: 57 }],
+      ['incident_rules', {}],
     ]);
   });
 

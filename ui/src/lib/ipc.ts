@@ -30,6 +30,12 @@ import type { ImportPreview } from './bindings/ImportPreview';
 import type { ImportProgress } from './bindings/ImportProgress';
 import type { ImportRead } from './bindings/ImportRead';
 import type { ImportReport } from './bindings/ImportReport';
+import type { Incident } from './bindings/Incident';
+import type { IncidentDetails } from './bindings/IncidentDetails';
+import type { IncidentNotice } from './bindings/IncidentNotice';
+import type { IncidentRegister } from './bindings/IncidentRegister';
+import type { IncidentRules } from './bindings/IncidentRules';
+import type { AffectedFilter } from './bindings/AffectedFilter';
 import type { IpcError } from './bindings/IpcError';
 import type { IssuedDocument } from './bindings/IssuedDocument';
 import type { Language } from './bindings/Language';
@@ -313,6 +319,26 @@ export const ipc = {
   actIssue: (id: string, language: Language) => call<IssuedDocument[]>('act_issue', { id, language }),
   /** Destroys an act and its extract (every revision and language) with a reason; the seq of `document.destroyed`. */
   actDestroy: (id: string, reason: string) => call<number>('act_destroy', { id, reason }),
+  // ---- incidents ---------------------------------------------------------------------
+  /** Every incident (newest detection first) with its clocks, and the law a new one falls under. */
+  incidentList: () => call<IncidentRegister>('incident_list'),
+  incidentGet: (id: number) => call<Incident>('incident_get', { id }),
+  /** Records an incident (event `incident.recorded`); times are RFC 3339. */
+  incidentNew: (details: IncidentDetails) => call<Incident>('incident_new', { details }),
+  /** Saves an open incident's record (event `incident.updated` when something changed). */
+  incidentSave: (id: number, details: IncidentDetails) => call<Incident>('incident_save', { id, details }),
+  /** How many people a register query finds; nothing is recorded. */
+  incidentCount: (filter: AffectedFilter) => call<number>('incident_count', { filter }),
+  /** Issues the draft of a notice as a document (the same one again when nothing changed). */
+  incidentNotice: (id: number, notice: IncidentNotice, language: Language) =>
+    call<IssuedDocument>('incident_notice', { id, notice, language }),
+  /** Records a notice as sent at `sentAt` (RFC 3339) with how it was sent (event `incident.notified`). */
+  incidentSent: (id: number, notice: IncidentNotice, sentAt: string, reference: string) =>
+    call<Incident>('incident_sent', { id, notice, sentAt, reference }),
+  /** Closes an incident: its record becomes final (event `incident.closed`). */
+  incidentClose: (id: number) => call<Incident>('incident_close', { id }),
+  /** The clocks and fines in force, with their sources. */
+  incidentRules: () => call<IncidentRules>('incident_rules'),
   // ---- evidence packs ------------------------------------------------------------------
   /**
    * Asks where to save (native dialog titled `title`), then makes a person's

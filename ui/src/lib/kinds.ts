@@ -14,6 +14,10 @@ export const KNOWN_KINDS = [
   'agreement.published',
   'agreement.retired',
   'checkpoint.created',
+  'incident.recorded',
+  'incident.updated',
+  'incident.notified',
+  'incident.closed',
 ] as const;
 
 /** The i18n key for a kind's label, or null when the kind is unknown. */

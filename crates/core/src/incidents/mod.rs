@@ -88,6 +88,7 @@ pub struct AffectedFilter {
 
 /// The people a register query counted, and when.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "IncidentAffected"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Affected {
@@ -585,7 +586,22 @@ pub struct Incident {
     pub fine: Option<Fine>,
     pub documents: Vec<Issued>,
     /// The events about it, oldest first.
-    pub history: Vec<ledger::Event>,
+    pub history: Vec<Step>,
+}
+
+/// One event of an incident's history.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "IncidentStep"))]
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    pub kind: String,
+    pub recorded_at: String,
+    pub actor: String,
+    /// The event's body (no personal data).
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub body: serde_json::Value,
 }
 
 pub fn get(conn: &Connection, id: u64, now: DateTime<Utc>) -> Result<Incident> {
@@ -598,7 +614,13 @@ pub fn get(conn: &Connection, id: u64, now: DateTime<Utc>) -> Result<Incident> {
         .prepare_cached("SELECT seq FROM incident_events WHERE incident_id = ?1 ORDER BY seq")?
         .query_map([id as i64], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let history = seqs.into_iter().map(|s| ledger::get(conn, s as u64)).collect::<Result<Vec<_>>>()?;
+    let history = seqs
+        .into_iter()
+        .map(|s| {
+            let e = ledger::get(conn, s as u64)?;
+            Ok(Step { seq: e.seq, body: serde_json::from_str(&e.body).unwrap_or_default(), kind: e.kind, recorded_at: e.recorded_at, actor: e.actor })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Incident {
         id,
         recorded_at: history.first().map(|e| e.recorded_at.clone()).unwrap_or_default(),

@@ -56,6 +56,8 @@ pub struct FinePart {
     pub confidence: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "IncidentFines"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fines {
@@ -64,6 +66,8 @@ pub struct Fines {
     pub parts: Vec<FinePart>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "IncidentRules"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
@@ -153,9 +157,10 @@ impl Rules {
     }
 
     /// The parts of art. 13.11 an incident falls into (152-FZ only): by its
-    /// size (a bound shared by two parts counts for the higher), its special
-    /// categories and biometrics, and a Roskomnadzor notice sent late or
-    /// overdue. Highest fine first.
+    /// size the highest part whose people or identifiers it reaches (a bound
+    /// shared by two parts counts for the higher), its special categories and
+    /// biometrics, and a Roskomnadzor notice sent late or overdue. Highest
+    /// fine first.
     pub fn fine_parts(&self, subjects: u64, records: u64, special: bool, biometric: bool, late: bool) -> Vec<FinePart> {
         let mut out: Vec<FinePart> = self
             .fines
@@ -170,6 +175,9 @@ impl Rules {
             .cloned()
             .collect();
         out.sort_by(|a, b| b.max.cmp(&a.max).then(b.min.cmp(&a.min)));
+        // One leak is one offence of its size: the highest size part only.
+        let mut size_seen = false;
+        out.retain(|p| p.when != "size" || !std::mem::replace(&mut size_seen, true));
         out
     }
 }
@@ -197,8 +205,9 @@ mod tests {
         assert_eq!(parts(99_999, 0, false, false, false), ["13"]);
         assert_eq!(parts(100_000, 0, false, false, false), ["14"]);
         assert_eq!(parts(5, 1_000_000, false, false, false), ["14"]);
-        // People and identifiers in different parts: both apply, highest first.
-        assert_eq!(parts(1_500, 500_000, false, false, false), ["13", "12"]);
+        // People and identifiers in different parts: the higher one.
+        assert_eq!(parts(1_500, 500_000, false, false, false), ["13"]);
+        assert_eq!(parts(150_000, 20_000, false, false, false), ["14"]);
     }
 
     #[test]

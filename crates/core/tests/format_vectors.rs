@@ -261,6 +261,36 @@ fn sample_requests(v: &mut consent_ledger_core::Vault, subjects: &[String]) {
     v.erase_person(&subjects[0], &format!("request {withdrawal}: destruction after the withdrawal")).unwrap();
 }
 
+/// An incident of the sample vault (FORMAT.md §17): recorded with its
+/// people counted by a register query, changed, its 24 h notice drafted and
+/// sent in time, its 72 h notice sent late, and closed.
+fn sample_incident(v: &mut consent_ledger_core::Vault) {
+    use consent_ledger_core::incidents::{self, notices, Affected, AffectedFilter, Details, Notice, Risk};
+    let now = chrono::Utc::now();
+    let mut d = Details {
+        title: "Выгрузка CRM по открытой ссылке".into(),
+        occurred_at: Some("2025-04-01T22:00:00Z".into()),
+        detected_at: "2025-04-02T08:00:00+03:00".into(),
+        summary: "Выгрузка клиентов была доступна по открытой ссылке".into(),
+        data_categories: vec!["ФИО".into(), "адрес электронной почты".into()],
+        records: 12,
+        affected: Some(Affected { filter: AffectedFilter { agreement: Some(1), ..Default::default() }, count: 0, counted_at: String::new() }),
+        contact: Some("Инспектор, +7 495 000-00-00".into()),
+        law: consent_ledger_core::requests::Law::Both,
+        risk: Risk::Risk,
+        ..Default::default()
+    };
+    let id = incidents::record(v, d.clone(), now).unwrap();
+    d.affected = incidents::get(v.conn(), id, now).unwrap().details.affected;
+    d.subjects = d.affected.as_ref().unwrap().count;
+    d.measures = Some("Ссылка отозвана".into());
+    incidents::edit(v, id, d, now).unwrap().unwrap();
+    notices::issue(v, id, Notice::Rkn24h, consent_ledger_core::agreements::Language::Ru).unwrap();
+    incidents::notified(v, id, Notice::Rkn24h, "2025-04-02T20:00:00Z", "портал № 77-0001", now).unwrap();
+    incidents::notified(v, id, Notice::Rkn72h, "2025-04-06T10:00:00Z", "портал № 77-0002", now).unwrap();
+    incidents::close(v, id, now).unwrap();
+}
+
 fn write_sample_vault(root: &std::path::Path) {
     use chrono::TimeZone;
     use consent_ledger_core::agreements::{self, Language, TemplateKind};
@@ -315,6 +345,7 @@ fn write_sample_vault(root: &std::path::Path) {
     v.with_tx(|tx, actor| consents::record(tx, actor, &t, Action::Withdrawn, Channel::Email, withdrawal)).unwrap();
     v.erase_subject(&subjects[3], "sample: erasure request").unwrap();
     sample_requests(&mut v, &subjects);
+    sample_incident(&mut v);
     // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
     let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
     std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();

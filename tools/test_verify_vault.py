@@ -452,6 +452,12 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.calendar = last("calendar.loaded")
         # A letter issued (schema 10): the acknowledgement of the withdrawal.
         cls.document = cli("letter", "issue", str(cls.request), "acknowledgement")["seq"]
+        # An incident (schema 11): recorded, edited, a notice recorded as sent, and that notice's draft issued.
+        cls.incident = cli("incident", "new", "--title", "CRM export left open", "--detected", "now",
+                           "--summary", "A CRM export was public for a day", "--subjects", "5")["id"]
+        cls.incident_updated = cli("incident", "edit", str(cls.incident), "--records", "10")["seq"]
+        cls.notified = cli("incident", "sent", str(cls.incident), "rkn-24h", "--at", "now", "--reference", "portal 1")["seq"]
+        cls.notice = cli("incident", "notice", str(cls.incident), "rkn-24h", "--out", str(root / "rkn-24h.pdf"))["seq"]
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
 
@@ -549,6 +555,77 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
     def test_destruction_act_emptied_without_an_event(self):
         dst = self.tampered("act-gone", f"UPDATE documents SET facts = NULL, text = '', pdf = x'', erased = 1 WHERE id = '{self.act}';")
         self.assertEqual(self.both(dst), (3, "request_mismatch", self.erased + 1))
+
+    def test_intact_incidents_verify_with_python(self):
+        shown = run([BIN, "--vault", str(self.vault), "--json", "incident", "show", str(self.incident)],
+                    {"CONSENT_LEDGER_DATA_DIR": str(Path(self.tmp.name) / "show-incident")})
+        history = [e["seq"] for e in json.loads(shown.stdout)["history"]]
+        self.assertEqual(history, [self.incident, self.incident_updated, self.notified, self.notice], shown.stdout)
+        py = run(TOOL + ["--vault", str(self.vault), "--json"])
+        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+        self.assertTrue(json.loads(py.stdout)["ok"])
+
+    def test_incident_details_changed(self):
+        dst = self.tampered("incident-details", "UPDATE incidents SET details = replace(details, 'for a day', 'for an hour');")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.incident_updated))
+
+    def test_incident_detection_moved(self):
+        dst = self.tampered("incident-detected", "UPDATE incidents SET detected_at = '2020-01-01T00:00:00Z';")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.incident_updated))
+
+    def test_incident_closed_without_an_event(self):
+        dst = self.tampered("incident-closed", "UPDATE incidents SET status = 'closed', closed_at = '2026-12-31T00:00:00Z';")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.incident_updated))
+
+    def test_incident_notice_deleted(self):
+        dst = self.tampered("notice-gone", "DELETE FROM incident_notices;")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notified))
+
+    def test_incident_notice_changed(self):
+        dst = self.tampered("notice-sent-at", "UPDATE incident_notices SET sent_at = '2020-01-01T00:00:00Z';")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notified))
+        dst = self.tampered("notice-reference", "UPDATE incident_notices SET reference = 'portal 2';")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notified))
+
+    def test_incident_history_row_deleted(self):
+        dst = self.tampered("incident-history", f"DELETE FROM incident_events WHERE seq = {self.notified};")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notified))
+
+    def test_incident_notice_draft_unlinked(self):
+        dst = self.tampered("notice-draft", f"UPDATE documents SET incident_id = NULL WHERE event_seq = {self.notice};")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notice))
+
+    def test_incident_deleted_entirely(self):
+        dst = self.tampered("incident-gone", "DELETE FROM incident_notices; DELETE FROM incident_events; "
+                                             "UPDATE documents SET incident_id = NULL; DELETE FROM incidents;")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.incident))
+
+    def test_hostile_incident_rows_are_mismatches_not_errors(self):
+        dst = self.tampered("notice-type", "UPDATE incident_notices SET incident_id = 'five';")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notified))
+        # The negative seq reads as a u64 in the CLI, past every real one: the missing notice is named.
+        dst = self.tampered("notice-negative", "UPDATE incident_notices SET event_seq = -event_seq;")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", self.notified))
+        dst = self.tampered("incident-extra", "INSERT INTO incidents (id, details, detected_at, law, status, last_seq) "
+                                              "SELECT -id, details, detected_at, law, status, last_seq FROM incidents;")
+        self.assertEqual(self.both(dst), (3, "incident_mismatch", 2**64 - self.incident))
+
+    def test_incident_event_rewritten_as_a_non_object(self):
+        seq = self.incident_updated
+
+        def rewrite(conn):
+            conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+                DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
+                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
+                DELETE FROM merkle_nodes WHERE (idx + 1) << level > {seq}; DELETE FROM documents WHERE event_seq > {seq};""")
+            ra, actor, kind = conn.execute("SELECT recorded_at, actor, kind FROM events WHERE seq = ?", (seq,)).fetchone()
+            leaf = verify_vault.leaf_hash(verify_vault.leaf_input(seq, ra.encode(), actor.encode(), kind.encode(), None, b"[]"))
+            conn.execute("UPDATE events SET body = '[]', leaf_hash = ? WHERE seq = ?", (leaf, seq))
+
+        dst = self.tampered("incident-rewritten", rewrite)
+        # The update names no incident, so the row's last_seq is not the one its events expect (#recorded).
+        self.assertEqual(self.both(dst, witness=False), (3, "incident_mismatch", self.incident))
+        self.assertEqual(self.both(dst), (3, "log_truncated", seq + 1))
 
     def test_calendar_year_changed(self):
         dst = self.tampered("calendar", "UPDATE calendar_years SET body = replace(body, '2027-01-01', '2027-01-02');")

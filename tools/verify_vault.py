@@ -46,7 +46,7 @@ KEYS_FILE = "keys.json"
 DB_FILE = "vault.db"
 KEYS_FORMAT = "consent-ledger-keys"
 KEYS_VERSION = 1
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 LEAF_VERSION = 1
 STORED_MIN_LEVEL = 6
 PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
@@ -950,22 +950,28 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem], 
 
     # 5.7 Requests (schema 9), their files, restrictions, calendar years and settings against their events.
     # Schema 10 adds the documents issued, checked by their hashes in the same pass.
-    return lowest(check_requests(conn, text, erasures, schema)) if schema >= 9 else None
+    if schema >= 9 and (p := lowest(check_requests(conn, text, erasures, schema))) is not None:
+        return p
+
+    # 5.8 Incidents (schema 11), their notices, history and documents against their events.
+    return lowest(check_incidents(conn, text)) if schema >= 11 else None
 
 
 REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed",
                       "document.issued", "document.destroyed")
 
 
+def field(v: Any) -> str:
+    """A body's value as text, to compare with a text column: null is empty, a non-string its JSON."""
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return ""
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+
+
 def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], schema: int) -> list:
     """FORMAT.md §10 step 5.7: replays the request events and compares the tables."""
-    def field(v: Any) -> str:
-        if isinstance(v, str):
-            return v
-        if v is None:
-            return ""
-        return json.dumps(v, separators=(",", ":"))
-
     def as_int(v: Any) -> Optional[int]:
         return v if isinstance(v, int) and not isinstance(v, bool) else None
 
@@ -1136,6 +1142,114 @@ def check_requests(conn, text: Callable[[Any], str], erasures: dict[str, int], s
             problems.append((seq, "request_mismatch", f"the document {did} issued by event #{seq} is missing or was altered"))
     for q, row in docs.items():
         problems.append((q, "request_mismatch", f"the document {row[0]} claims event #{q}, which issued none"))
+    return problems
+
+
+def u64(v: Optional[int]) -> int:
+    """An integer column as the CLI reads it (a u64; NULL as -1, negatives wrapped), so that
+    both name the same seq for a hostile row."""
+    return (-1 if v is None else v) % 2**64
+
+
+def check_incidents(conn, text: Callable[[Any], str]) -> list:
+    """FORMAT.md §10 step 5.8 (schema 11): replays the incident.* events and the
+    document.issued events of incidents, and compares the incident tables."""
+    def column_text(v: Any) -> str:  # a text column; NULL reads as empty
+        return "" if v is None else text(v)
+
+    def digest(v: Any) -> str:
+        return hashlib.sha256(as_bytes(v) or b"").hexdigest()
+
+    problems: list = []
+    expected: dict[int, dict] = {}  # incident id -> the row its events make
+    notices: dict[int, tuple[int, str, str, str]] = {}  # seq -> (incident, notice, sent_at, SHA-256 of reference)
+    links: set[tuple[int, int]] = set()  # (incident, seq) of every event about an incident
+    documents: dict[int, int] = {}  # seq of a document.issued -> its incident
+    for seq, kind, body in conn.execute(
+        "SELECT seq, kind, body FROM events WHERE kind LIKE 'incident.%' OR kind = 'document.issued' ORDER BY seq"
+    ):
+        kind = text(kind)
+        if not (kind.startswith("incident.") or kind == "document.issued"):
+            continue  # LIKE is case-insensitive and treats _ as a wildcard
+        b = loads(body)
+        b = b if isinstance(b, dict) else {}
+        iid = b.get("incident")
+        if not (isinstance(iid, int) and not isinstance(iid, bool) and 0 <= iid < 2**64):
+            iid = None
+        if kind == "document.issued":
+            if iid is not None:
+                documents[seq] = iid
+                links.add((iid, seq))
+            continue
+        if kind == "incident.recorded":
+            expected[seq] = {"sha256": field(b.get("sha256")), "detected_at": field(b.get("detected_at")),
+                             "law": field(b.get("law")), "status": "open", "last_seq": seq}
+            links.add((seq, seq))
+            continue
+        if iid is None:
+            problems.append((seq, "incident_mismatch", f"event #{seq} ({kind}) names no incident"))
+            continue
+        inc = expected.get(iid)
+        if inc is None:
+            problems.append((seq, "incident_mismatch", f"event #{seq} is a step of incident {iid}, which was never recorded"))
+            continue
+        links.add((iid, seq))
+        if kind == "incident.updated":
+            if inc["status"] != "open":
+                problems.append((seq, "incident_mismatch", f"event #{seq} changes incident {iid} after it was closed"))
+                continue
+            inc.update(sha256=field(b.get("sha256")), detected_at=field(b.get("detected_at")),
+                       law=field(b.get("law")), last_seq=seq)
+        elif kind == "incident.closed":
+            if inc["status"] != "open" or field(b.get("sha256")) != inc["sha256"]:
+                problems.append((seq, "incident_mismatch",
+                                 f"event #{seq} closes incident {iid}, which was closed already or said otherwise"))
+                continue
+            inc.update(status="closed", last_seq=seq)
+        elif kind == "incident.notified":
+            notices[seq] = (iid, field(b.get("notice")), field(b.get("sent_at")), field(b.get("reference_sha256")))
+
+    # Columns are read through CAST, as the CLI reads them (so does check_requests).
+    rows = {}
+    for iid, details, detected_at, law, status, last_seq in conn.execute(
+        "SELECT CAST(id AS INTEGER), CAST(details AS BLOB), CAST(detected_at AS TEXT), CAST(law AS TEXT),"
+        " CAST(status AS TEXT), CAST(last_seq AS INTEGER) FROM incidents"
+    ):
+        rows[u64(iid)] = {"sha256": digest(details), "detected_at": column_text(detected_at), "law": column_text(law),
+                          "status": column_text(status), "last_seq": u64(last_seq)}
+    for iid, want in expected.items():
+        row = rows.pop(iid, None)
+        if row is None:
+            problems.append((iid, "incident_mismatch", f"incident {iid}, recorded by event #{iid}, is missing from the vault"))
+        elif row != want:
+            at = want["last_seq"]
+            problems.append((at, "incident_mismatch", f"incident {iid} no longer says what its events recorded (last at #{at})"))
+    for iid in rows:
+        problems.append((iid, "incident_mismatch", f"incident {iid} claims event #{iid}, which recorded no incident"))
+
+    sent = {}
+    for q, iid, notice, sent_at, reference in conn.execute(
+        "SELECT CAST(event_seq AS INTEGER), CAST(incident_id AS INTEGER), CAST(notice AS TEXT), CAST(sent_at AS TEXT),"
+        " CAST(reference AS BLOB) FROM incident_notices"
+    ):
+        sent[u64(q)] = (u64(iid), column_text(notice), column_text(sent_at), digest(reference))
+    for seq, want in notices.items():
+        if sent.pop(seq, None) != want:
+            problems.append((seq, "incident_mismatch", f"the notice recorded as sent by event #{seq} is missing or was altered"))
+    for seq in sent:
+        problems.append((seq, "incident_mismatch", f"a sent notice claims event #{seq}, which recorded none"))
+
+    stored = {(u64(i), u64(q)) for i, q in conn.execute(
+        "SELECT CAST(incident_id AS INTEGER), CAST(seq AS INTEGER) FROM incident_events")}
+    if differ := stored ^ links:
+        seq = min(q for _, q in differ)
+        problems.append((seq, "incident_mismatch", f"the history of incidents differs from their events at #{seq}"))
+
+    issued = {u64(q): u64(i) for q, i in conn.execute(
+        "SELECT CAST(event_seq AS INTEGER), CAST(incident_id AS INTEGER) FROM documents WHERE incident_id IS NOT NULL")}
+    if issued != documents:
+        seq = min([q for q, i in issued.items() if documents.get(q) != i] + [q for q, i in documents.items() if issued.get(q) != i])
+        problems.append((seq, "incident_mismatch", "the documents issued for incidents differ from what their events recorded"))
     return problems
 
 

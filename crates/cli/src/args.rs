@@ -163,6 +163,17 @@ pub enum Command {
         action: RequestAction,
     },
 
+    /// Operators of the vault and their roles: owner (everything, manages operators and
+    /// settings), operator (records consents, imports, handles requests and incidents),
+    /// auditor (reads and exports evidence, changes nothing). Each has their own passphrase.
+    #[command(
+        after_help = "The new operator's passphrase is read from CONSENT_LEDGER_NEW_PASSPHRASE when set, otherwise asked for twice.\n\nExamples:\n  consent-ledger --vault ./acme operator list\n  consent-ledger --vault ./acme operator add --name \"Иванова Мария\" --role auditor\n  consent-ledger --vault ./acme operator role \"Иванова Мария\" --role operator\n  consent-ledger --vault ./acme operator remove \"Иванова Мария\""
+    )]
+    Operator {
+        #[command(subcommand)]
+        action: OperatorAction,
+    },
+
     /// The incident register: record a breach, its notice clocks (24 h and 72 h to Roskomnadzor,
     /// 72 h under GDPR), the people affected, the fine bracket, drafts of the notices.
     #[command(
@@ -838,6 +849,33 @@ pub enum RequestAction {
         /// Use the rules shipped with the program again.
         #[arg(long)]
         reset: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorAction {
+    /// Every operator with their role; the one signed in is marked.
+    List,
+    /// Add an operator with their own passphrase (owners only).
+    Add {
+        /// Their name: the actor of the events they record.
+        #[arg(long)]
+        name: String,
+        /// owner, operator or auditor.
+        #[arg(long)]
+        role: String,
+    },
+    /// Change an operator's role (owners only; the last owner stays an owner).
+    Role {
+        /// Their name or key slot id.
+        who: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Remove an operator and destroy their key slot (owners only).
+    Remove {
+        /// Their name or key slot id.
+        who: String,
     },
 }
 

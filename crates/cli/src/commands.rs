@@ -267,10 +267,13 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Init { .. } | Command::Recover => unreachable!("handled before unlocking"),
         Command::Info => {
             let i = vault.info()?;
-            out.print(&i, || {
+            let mut v = serde_json::to_value(&i).map_err(|e| Error::Invalid(e.to_string()))?;
+            v["operator"] = json!(vault.actor());
+            v["role"] = json!(vault.role().as_str());
+            out.print(&v, || {
                 format!(
-                    "Organisation:  {}\nVault id:      {}\nCreated:       {}\nEvents:        {}\nCheckpoints:   {}\nVerifier key:  {}",
-                    i.organisation, i.vault_id, i.created_at, i.events, i.checkpoints, i.verifier_key
+                    "Organisation:  {}\nVault id:      {}\nCreated:       {}\nEvents:        {}\nCheckpoints:   {}\nVerifier key:  {}\nSigned in as:  {} ({})",
+                    i.organisation, i.vault_id, i.created_at, i.events, i.checkpoints, i.verifier_key, vault.actor(), vault.role().as_str()
                 )
             });
         }
@@ -352,6 +355,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Subject { action } => return crate::subject::run(vault, action, out),
         Command::Request { action } => return crate::request::run(vault, action, out),
         Command::Incident { action } => return crate::incident::run(vault, action, out),
+        Command::Operator { action } => return operator(vault, action, out),
         Command::Letter { action } => return crate::document::letter(vault, action, out),
         Command::Act { action } => return crate::document::act(vault, action, out),
         Command::Pack { action } => return crate::document::pack(vault, action, out),
@@ -379,6 +383,45 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             out.print(&json!({ "changed": true }), || {
                 format!("Passphrase changed for {}.", dir.display())
             });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn operator(vault: &mut Vault, action: crate::args::OperatorAction, out: Out) -> Result<ExitCode> {
+    use consent_ledger_core::operators::{self, Role};
+    use crate::args::OperatorAction as A;
+    match action {
+        A::List => {
+            let list = operators::list(vault.conn())?;
+            let me = vault.actor().to_string();
+            out.print(&list, || {
+                list.iter()
+                    .map(|o| format!("{} {:<17} {:<9} {}\n", if o.name == me { "*" } else { " " }, o.slot, o.role.as_str(), o.name))
+                    .collect()
+            });
+        }
+        A::Add { name, role } => {
+            let role = Role::parse(&role)?;
+            // Refused before the passphrase is asked for.
+            operators::require(vault.conn(), operators::Need::Owner, "adding an operator")?;
+            let pass = secrets::new_passphrase(secrets::NEW_PASSPHRASE_ENV)?;
+            let slot = operators::add(vault, &name, &pass, role)?;
+            out.print(&json!({ "slot": slot, "name": name.trim(), "role": role.as_str() }), || {
+                format!("Added {} as {} (key slot {slot}). They open the vault with their own passphrase.", name.trim(), role.as_str())
+            });
+        }
+        A::Role { who, role } => {
+            let role = Role::parse(&role)?;
+            let seq = operators::set_role(vault, &who, role)?;
+            out.print(&json!({ "seq": seq, "role": role.as_str() }), || match seq {
+                Some(s) => format!("{who} is now {} (event #{s}).", role.as_str()),
+                None => format!("{who} is {} already: nothing changed.", role.as_str()),
+            });
+        }
+        A::Remove { who } => {
+            let seq = operators::remove(vault, &who)?;
+            out.print(&json!({ "seq": seq }), || format!("Removed {who}; their key slot is destroyed (event #{seq})."));
         }
     }
     Ok(ExitCode::SUCCESS)

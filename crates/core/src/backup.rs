@@ -114,7 +114,7 @@ impl<W: Write> Write for Hashing<W> {
 /// (the previous file at `out` is left as it was).
 pub fn backup(vault: &mut Vault, out: &Path, progress: impl FnMut(u64, u64) -> bool) -> Result<Made> {
     check_target(out)?;
-    vault.record(&[backed_up()])?;
+    vault.record_any(&[backed_up()])?;
     let sealed = vault.seal()?;
     copy(vault, out, &sealed.checkpoint.note, progress)
 }

@@ -58,6 +58,10 @@ pub enum Error {
     #[error("{0}")]
     Tampered(String),
 
+    /// The operator's role does not allow this; nothing was changed.
+    #[error("{0}")]
+    Forbidden(String),
+
     /// Long work stopped on request; nothing was changed.
     #[error("cancelled")]
     Cancelled,
@@ -98,6 +102,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Erased(_) => "erased",
             Error::Cancelled => "cancelled",
+            Error::Forbidden(_) => "forbidden",
             Error::Tampered(_) => "tampered",
             Error::Io { .. } => "io",
             Error::Db(_) => "database",

@@ -25,6 +25,7 @@ pub mod pdf;
 pub mod requests;
 pub mod documents;
 pub mod incidents;
+pub mod operators;
 pub mod subjects;
 pub mod vault;
 pub mod verify;

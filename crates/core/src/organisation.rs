@@ -186,6 +186,7 @@ pub fn get(conn: &Connection) -> Result<Requisites> {
 /// the names of the fields that changed and the SHA-256 of the new set.
 /// Saving identical requisites records nothing. Returns the event's seq.
 pub fn set(tx: &Transaction, actor: &str, new: Requisites) -> Result<Option<u64>> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "changing the requisites")?;
     let new = new.normalized()?;
     let old = get(tx)?;
     let mut changed = Vec::new();
@@ -300,6 +301,7 @@ mod tests {
     fn set_records_what_changed_without_the_values() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::db::open(&dir.path().join("o.db"), None, true).unwrap();
+        crate::operators::install(&conn, crate::operators::Role::Owner).unwrap();
         conn.execute(
             "INSERT INTO vault_meta VALUES (1, 'v', 'Old name', 't')",
             [],

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::keyslots::{KeyFile, SlotKind};
 use crate::ledger::{self, Event, NewEvent};
 use crate::merkle::Hash;
+use crate::operators::{self, Need, Role};
 use crate::passphrase;
 use crate::verify::{self, Report};
 
@@ -51,6 +52,8 @@ pub struct Vault {
     signing: SigningKey,
     actor: String,
     slot_id: String,
+    /// What this operator may do (also installed on `conn`, where the core checks it).
+    role: Role,
     /// [`Vault::expiry_due_count`]'s last answer: (ledger size, hour, count).
     due_count: Option<(u64, i64, u64)>,
     /// Opened by [`Vault::open_read_only`]: nothing is ever written.
@@ -92,7 +95,7 @@ pub struct Info {
     pub verifier_key: String,
 }
 
-fn check_name(what: &str, v: &str) -> Result<()> {
+pub(crate) fn check_name(what: &str, v: &str) -> Result<()> {
     let t = v.trim();
     if t.is_empty() {
         return Err(Error::Invalid(format!("the {what} must not be empty")));
@@ -166,6 +169,7 @@ impl Vault {
 
         let db_path = dir.join(DB_FILE);
         let mut conn = db::open(&db_path, Some(&master), true)?;
+        operators::install(&conn, Role::Owner)?;
         let signing = SigningKey::generate(&mut rand::rngs::OsRng);
         let now = ledger::now_utc();
         let tx = conn.transaction()?;
@@ -208,6 +212,7 @@ impl Vault {
             signing,
             actor,
             slot_id,
+            role: Role::Owner,
             due_count: None,
             read_only: false,
             witnesses: Vec::new(),
@@ -225,7 +230,7 @@ impl Vault {
         let keys = KeyFile::load(dir)?;
         let (master, slot_id) = keys.unlock(SlotKind::Passphrase, passphrase.as_bytes())?;
         let mut v = Self::open_with(dir, &keys, &master, slot_id)?;
-        match v.record(&[NewEvent::new(
+        match v.record_any(&[NewEvent::new(
             "vault.unlocked",
             json!({ "method": "passphrase", "slot": v.slot_id }),
         )]) {
@@ -245,13 +250,10 @@ impl Vault {
         let code =
             crypto::normalize_recovery_code(recovery_code).map_err(|_| Error::WrongSecret)?;
         let (master, _) = keys.unlock(SlotKind::Recovery, code.as_bytes())?;
-        let slot_id = keys
-            .slots
-            .iter()
-            .find(|s| s.kind == SlotKind::Passphrase)
-            .map(|s| s.id.clone())
-            .expect("load checks there is a passphrase slot");
-        let mut v = Self::open_with(dir, &keys, &master, slot_id.clone())?;
+        // The recovery code gives the first owner a new passphrase.
+        let conn = db::open(&dir.join(DB_FILE), Some(&master), false)?;
+        let slot_id = operators::recovery_slot(&conn)?;
+        let mut v = Self::identify(dir, conn, &keys, slot_id.clone(), MasterKey::from_bytes(*master.as_bytes()))?;
         let org = v.info()?.organisation;
         passphrase::require_strong(new_passphrase, &[&org, &v.actor])?;
         let params = keys
@@ -261,7 +263,7 @@ impl Vault {
             .map(|s| s.kdf.params)
             .expect("slot exists");
         keys.rewrap_slot(&slot_id, new_passphrase.as_bytes(), &master, params)?;
-        v.with_tx(|tx, actor| {
+        v.with_tx_as(Need::Read, |tx, actor| {
             ledger::append(
                 tx,
                 actor,
@@ -323,13 +325,13 @@ impl Vault {
             .try_into()
             .map_err(|_| corrupt("bad signing key".into()))?;
         let signing = SigningKey::from_bytes(&seed);
-        let actor: String = conn
-            .query_row(
-                "SELECT name FROM operators WHERE slot_id = ?1",
-                [&slot_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| Error::from_db(&db_path, e))?;
+        let (actor, role) = operators::stored(&conn, &slot_id).map_err(|e| match e {
+            Error::Db(rusqlite::Error::QueryReturnedNoRows) => {
+                corrupt(format!("key slot {slot_id} opens the vault, but no operator has it: the operators table was altered"))
+            }
+            other => other,
+        })?;
+        operators::install(&conn, role)?;
         // Touch the end of the log so a truncated file fails now, not later.
         ledger::size(&conn)?;
         Ok(Vault {
@@ -339,6 +341,7 @@ impl Vault {
             signing,
             actor,
             slot_id,
+            role,
             due_count: None,
             read_only: false,
             witnesses: Vec::new(),
@@ -412,7 +415,7 @@ impl Vault {
     /// Records `before`, then `vault.locked`, and signs a checkpoint after them, in one transaction.
     fn record_lock(&mut self, before: &[NewEvent]) -> Result<Checkpoint> {
         let (vid, key, slot) = (self.vault_id.clone(), self.signing.clone(), self.slot_id.clone());
-        self.with_tx(|tx, actor| {
+        self.with_tx_as(Need::Read, |tx, actor| {
             let mut events = before.to_vec();
             events.push(NewEvent::new("vault.locked", json!({ "slot": slot })));
             ledger::append(tx, actor, &events)?;
@@ -461,7 +464,7 @@ impl Vault {
             .expect("slot exists");
         keys.rewrap_slot(&slot, new.as_bytes(), &master, params)?;
         let dir = self.dir.clone();
-        self.with_tx(|tx, actor| {
+        self.with_tx_as(Need::Read, |tx, actor| {
             ledger::append(
                 tx,
                 actor,
@@ -471,20 +474,34 @@ impl Vault {
         })
     }
 
-    /// Runs `f` in one transaction: all of it is stored, or none.
+    /// Runs `f` in one transaction: all of it is stored, or none. A change:
+    /// refused (`forbidden`) to an auditor ([`operators`]); steps only an
+    /// owner may take check that themselves.
     pub fn with_tx<T>(&mut self, f: impl FnOnce(&Transaction, &str) -> Result<T>) -> Result<T> {
+        self.with_tx_as(Need::Record, f)
+    }
+
+    /// [`Vault::with_tx`] for a step that needs `need` (`Read`: what every
+    /// role records, e.g. unlocking, locking, an evidence pack).
+    pub(crate) fn with_tx_as<T>(&mut self, need: Need, f: impl FnOnce(&Transaction, &str) -> Result<T>) -> Result<T> {
         if self.read_only {
             return Err(read_only_error());
         }
+        operators::require(&self.conn, need, "this change")?;
         let tx = self.conn.transaction()?;
         let out = f(&tx, &self.actor)?;
         tx.commit()?;
         Ok(out)
     }
 
-    /// Appends events as this vault's operator, in one transaction.
+    /// Appends events as this vault's operator, in one transaction (not an auditor).
     pub fn record(&mut self, events: &[NewEvent]) -> Result<Vec<u64>> {
         self.with_tx(|tx, actor| ledger::append(tx, actor, events))
+    }
+
+    /// Appends events every role records (unlocking, a backup).
+    pub(crate) fn record_any(&mut self, events: &[NewEvent]) -> Result<Vec<u64>> {
+        self.with_tx_as(Need::Read, |tx, actor| ledger::append(tx, actor, events))
     }
 
     /// How many consents [`crate::consents::expiry::due`] lists at `now`,
@@ -515,6 +532,12 @@ impl Vault {
     }
     pub fn vault_id(&self) -> &str {
         &self.vault_id
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub(crate) fn slot_id(&self) -> &str {
+        &self.slot_id
     }
     pub fn actor(&self) -> &str {
         &self.actor
@@ -571,7 +594,7 @@ impl Vault {
     /// Signs the current tree (recorded as `checkpoint.created`); see also [`Vault::seal`].
     pub fn checkpoint(&mut self) -> Result<Checkpoint> {
         let (vid, key) = (self.vault_id.clone(), self.signing.clone());
-        self.with_tx(|tx, actor| checkpoint::create(tx, actor, &vid, &key))
+        self.with_tx_as(Need::Read, |tx, actor| checkpoint::create(tx, actor, &vid, &key))
     }
 
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
@@ -659,6 +682,7 @@ impl Vault {
         if self.read_only {
             return Err(read_only_error());
         }
+        operators::require(&self.conn, Need::Record, "erasing a person's data")?;
         let erased = crate::subjects::erase_person(&mut self.conn, &self.actor, subject, reason)?;
         self.seal()?;
         Ok(erased)
@@ -692,6 +716,7 @@ impl Vault {
         if self.read_only {
             return Err(read_only_error());
         }
+        operators::require(&self.conn, Need::Record, "importing consents")?;
         let report =
             crate::consents::importer::import(&mut self.conn, &self.actor, file_name, bytes, read, opts, progress)?;
         if report.committed {

@@ -250,7 +250,7 @@ pub fn verify_with(
         if kind.starts_with("agreement.") {
             agreement_events.push((seq, kind.to_string(), body.to_string()));
         }
-        facts.event(seq, kind, subject, body)?;
+        facts.event(seq, kind, actor, subject, body)?;
         frontier.push(leaf, |l, i, h| {
             if l >= STORED_MIN_LEVEL {
                 computed.push((l, i, *h));

@@ -346,6 +346,11 @@ fn write_sample_vault(root: &std::path::Path) {
     v.erase_subject(&subjects[3], "sample: erasure request").unwrap();
     sample_requests(&mut v, &subjects);
     sample_incident(&mut v);
+    // An auditor with their own passphrase (FORMAT.md §18), and an operator added then removed.
+    use consent_ledger_core::operators::{self, Role};
+    operators::add(&mut v, "Аудитор", "sample vault: the auditor's passphrase", Role::Auditor).unwrap();
+    operators::add(&mut v, "Временный", "sample vault: a removed operator's passphrase", Role::Operator).unwrap();
+    operators::remove(&mut v, "Временный").unwrap();
     // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
     let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
     std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();

@@ -258,6 +258,7 @@ pub fn create(
     title: Option<&str>,
     translation_of: Option<u64>,
 ) -> Result<u64> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "creating an agreement")?;
     let mut content = templates::get(kind, language)?.content.clone();
     if let Some(orig) = translation_of {
         let h = head(tx, orig)?;
@@ -290,6 +291,7 @@ pub fn create(
 /// Saves `content` as the agreement's draft: replaces the draft, or starts a
 /// new draft version when the newest one is published. Returns the draft's version.
 pub fn save_draft(tx: &Transaction, id: u64, content: Content) -> Result<u32> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "changing an agreement")?;
     let h = head(tx, id)?;
     if h.retired_at.is_some() {
         return Err(Error::Invalid(format!(
@@ -342,6 +344,7 @@ pub fn publish(
     acknowledged: &[String],
     reader: Language,
 ) -> Result<Published> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "publishing an agreement")?;
     let h = head(tx, id)?;
     if h.retired_at.is_some() {
         return Err(Error::Invalid(format!(
@@ -444,6 +447,7 @@ pub fn publish(
 /// Retires an agreement: no new consents may be recorded against it and it
 /// cannot change. Records `agreement.retired`; returns its seq.
 pub fn retire(tx: &Transaction, actor: &str, id: u64) -> Result<u64> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "retiring an agreement")?;
     let h = head(tx, id)?;
     if h.retired_at.is_some() {
         return Err(Error::Invalid(format!("A{id} is already retired")));

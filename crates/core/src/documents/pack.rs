@@ -285,7 +285,7 @@ pub(super) fn make(vault: &mut Vault, lang: Language, c: Contents) -> Result<Mad
         root: hex::encode(cp.root),
         verifier_key: crate::checkpoint::verifier_key(vault.vault_id(), &vault.public_key()),
     };
-    let issued = vault.with_tx(|tx, actor| {
+    let issued = vault.with_tx_as(crate::operators::Need::Read, |tx, actor| {
         let build = |id: &str, at: &DateTime<Utc>| -> Result<Draft> {
             let pack = PackFacts {
                 schema: SCHEMA.into(),

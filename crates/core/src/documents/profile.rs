@@ -68,6 +68,7 @@ fn clean(s: &str, what: &str) -> Result<String> {
 
 /// Stores the profile (checked, trimmed); the seq of its event, None if nothing changed.
 pub fn set(tx: &Transaction, actor: &str, p: &Profile) -> Result<Option<u64>> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "changing the documents profile")?;
     let o = |x: &Official, what: &str| -> Result<Official> {
         Ok(Official { name: clean(&x.name, &format!("{what}: the name"))?, position: clean(&x.position, &format!("{what}: the position"))? })
     };

@@ -8,7 +8,7 @@
 CREATE TABLE incidents (
     id           INTEGER PRIMARY KEY,   -- the seq of its incident.recorded event
     details      TEXT NOT NULL,         -- canonical JSON (FORMAT.md §17); its SHA-256 is in the last event about it
-    detected_at  TEXT NOT NULL,         -- RFC 3339 UTC: the clocks run from here
+    detected_at  TEXT NOT NULL,         -- RFC 3339 UTC: when the clocks start
     law          TEXT NOT NULL,         -- 152-fz, gdpr, both
     status       TEXT NOT NULL,         -- open, closed
     closed_at    TEXT,

@@ -27,6 +27,7 @@ pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
 /// value for short settings and its SHA-256 for documents. Returns the seq,
 /// or None when nothing changed.
 pub(crate) fn put(tx: &Transaction, actor: &str, key: &str, value: Option<&str>) -> Result<Option<u64>> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "changing the vault's settings")?;
     if get(tx, key)?.as_deref() == value {
         return Ok(None);
     }
@@ -151,6 +152,7 @@ pub struct LoadedYear {
 /// shipped or earlier loaded year), event `calendar.loaded` per year, and
 /// recomputes the deadlines of open requests. All or nothing.
 pub fn load_calendar(tx: &Transaction, actor: &str, text: &str) -> Result<Vec<LoadedYear>> {
+    crate::operators::require(tx, crate::operators::Need::Owner, "loading a calendar")?;
     let years = Calendar::parse(text)?;
     if years.is_empty() {
         return Err(Error::Invalid("the calendar file holds no year".into()));

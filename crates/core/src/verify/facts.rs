@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// The sections, in the order their first failure is reported, by the code
 /// of their failures (the personal-data section has two).
-const SECTIONS: usize = 8;
+const SECTIONS: usize = 9;
 const CHECKPOINTS: usize = 0;
 const REGISTER: usize = 1;
 const DATA: usize = 2;
@@ -26,6 +26,7 @@ const ERASURES: usize = 4;
 const REQUISITES: usize = 5;
 const REQUESTS: usize = 6;
 const INCIDENTS: usize = 7;
+const OPERATORS: usize = 8;
 const DATA_MISSING: &str = "data_missing";
 const DATA_MISMATCH: &str = "data_mismatch";
 
@@ -39,6 +40,7 @@ fn code_of(section: usize) -> &'static str {
         "requisites_mismatch",
         "request_mismatch",
         "incident_mismatch",
+        "operator_mismatch",
     ][section]
 }
 
@@ -161,6 +163,7 @@ pub(super) struct Facts<'s> {
     requisites: Option<(u64, String)>,
     requests: super::requests::Replay,
     incidents: super::incidents::Replay,
+    operators: crate::operators::Replay,
     /// Register rows per month (of `acted_at`) and action, for `consent_months`.
     months: HashMap<String, i64>,
     month_key: String,
@@ -254,6 +257,7 @@ impl<'s> Facts<'s> {
             requisites: None,
             requests: Default::default(),
             incidents: Default::default(),
+            operators: Default::default(),
             months: HashMap::new(),
             month_key: String::new(),
         })
@@ -278,7 +282,7 @@ impl<'s> Facts<'s> {
     }
 
     /// One event of the log, in seq order.
-    pub(super) fn event(&mut self, seq: u64, kind: &str, subject: Option<&str>, body: &str) -> Result<()> {
+    pub(super) fn event(&mut self, seq: u64, kind: &str, actor: &str, subject: Option<&str>, body: &str) -> Result<()> {
         self.register(seq, kind, subject, body)?;
         self.data(seq, subject, body)?;
         if let Some(s) = subject {
@@ -309,6 +313,7 @@ impl<'s> Facts<'s> {
             }
             k if super::requests::Replay::wants(k) => self.requests.event(seq, kind, subject, body),
             k if super::incidents::Replay::wants(k) => self.incidents.event(seq, kind, body),
+            k if crate::operators::Replay::wants(k) => self.operators.event(seq, kind, actor, body),
             _ => {}
         }
         Ok(())
@@ -430,6 +435,9 @@ impl<'s> Facts<'s> {
         }
         for (seq, message) in std::mem::take(&mut self.incidents).check(conn)? {
             self.fail(INCIDENTS, seq, || message);
+        }
+        for (seq, message) in std::mem::take(&mut self.operators).check(conn)? {
+            self.fail(OPERATORS, seq, || message);
         }
         self.check_erasures(conn)?;
         self.check_requisites(conn)?;

@@ -110,5 +110,9 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "incident_sent",
         "incident_close",
         "incident_rules",
+        "operator_list",
+        "operator_add",
+        "operator_set_role",
+        "operator_remove",
     ]
 }

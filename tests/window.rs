@@ -2072,7 +2072,10 @@ async fn backups_are_made_on_request_and_on_locking_and_restored() {
 /// counts down on its page and on the overview, the Roskomnadzor notice is
 /// drafted and saved as PDF (pdftotext finds the organisation and the
 /// record's text), and recording the notice as sent stops its clock. No
-/// script ran and no CSP violation was reported; the vault verifies.
+/// script ran and no CSP violation was reported. Then the owner adds an
+/// auditor in Settings → Operators; signed in with the auditor's
+/// passphrase, the changing buttons are absent and a changing command sent
+/// anyway is refused with `forbidden`; the vault verifies.
 #[tokio::test(flavor = "multi_thread")]
 async fn incident_is_recorded_counted_down_and_notified() {
     let _serial = SERIAL.lock().await;
@@ -2171,11 +2174,70 @@ async fn incident_is_recorded_counted_down_and_notified() {
     assert_eq!(ui.js("return window.__pwned === undefined", vec![]).await, json!(true), "no script ran");
     let problems = ui.problems().await;
     assert!(problems.is_empty(), "{problems:?}");
+
+    // Settings → Operators: the owner adds an auditor with her own passphrase.
+    const AUDITOR_PASS: &str = "copper meadow lantern 19 quartz";
+    ui.click("nav-settings").await;
+    ui.wait("settings-operators").await;
+    ui.show("operator-add-form").await;
+    ui.fill("operator-name", "Аудитор <b>Петрова</b>").await;
+    ui.select("operator-new-role", "auditor").await;
+    ui.fill("operator-pass", AUDITOR_PASS).await;
+    ui.fill("operator-pass2", AUDITOR_PASS).await;
+    ui.click("btn-operator-add").await;
+    ui.wait("operators-notice").await;
+    let roles = ui.js("return Array.from(document.querySelectorAll(\"[data-testid='operator-row']\")).map(r => r.dataset.role)", vec![]).await;
+    assert_eq!(roles, json!(["owner", "auditor"]));
+    ui.show("settings-operators").await;
+    ui.shot("71-settings-operators").await;
+
+    // Signed in as the auditor: the changing buttons are gone, and a changing
+    // command sent anyway is refused by the core with `forbidden`.
+    ui.click("btn-lock").await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", AUDITOR_PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+    assert_eq!(ui.attr("signed-in-as", "data-role").await.as_deref(), Some("auditor"));
+    assert!(ui.text("signed-in-as").await.contains("Аудитор <b>Петрова</b>"));
+    let absent = |ids: &[&str]| {
+        let list = ids.iter().map(|i| format!("\"{}\"", tid(i))).collect::<Vec<_>>().join(",");
+        format!("return [{list}].filter(s => document.querySelector(s) !== null)")
+    };
+    assert_eq!(ui.js(&absent(&["btn-overview-new-request"]), vec![]).await, json!([]));
+    ui.click("nav-incidents").await;
+    ui.wait(&format!("incident-row-{id}")).await;
+    assert_eq!(ui.js(&absent(&["btn-new-incident"]), vec![]).await, json!([]));
+    ui.click(&format!("incident-row-{id}")).await;
+    ui.wait("incident-clocks").await;
+    assert_eq!(
+        ui.js(&absent(&["btn-incident-edit", "btn-incident-close", "btn-sent-rkn_72h", "btn-draft-rkn_72h"]), vec![]).await,
+        json!([])
+    );
+    ui.show("incident-clocks").await;
+    ui.shot("72-incident-as-auditor").await;
+    ui.click("nav-consents").await;
+    ui.wait("btn-refresh-register").await;
+    assert_eq!(ui.js(&absent(&["btn-record-consent", "btn-import"]), vec![]).await, json!([]));
+    ui.js(
+        &format!(
+            "window.__answer = null; window.__TAURI_INTERNALS__.invoke('incident_close', {{ id: {id} }}).then(r => window.__answer = {{ ok: r }}, e => window.__answer = {{ err: e }}); return true"
+        ),
+        vec![],
+    )
+    .await;
+    ui.until("the refusal", "return window.__answer !== null").await;
+    let answer = ui.js("return window.__answer", vec![]).await;
+    assert_eq!(answer["err"]["code"], "forbidden", "{answer}");
+    assert!(answer["err"]["message"].as_str().unwrap().contains("auditor"), "{answer}");
+
     ui.c.clone().close().await.unwrap();
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
+    let status = consent_ledger_core::incidents::get(v.conn(), id.parse().unwrap(), chrono::Utc::now()).unwrap().status;
+    assert_eq!(status, consent_ledger_core::incidents::Status::Open, "the refused command changed nothing");
     let kinds: Vec<String> = v.log(None, 100).unwrap().into_iter().map(|e| e.kind).collect();
-    for k in ["incident.recorded", "document.issued", "incident.notified"] {
+    for k in ["incident.recorded", "document.issued", "incident.notified", "operator.added"] {
         assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
     }
 }

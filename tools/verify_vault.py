@@ -46,7 +46,7 @@ KEYS_FILE = "keys.json"
 DB_FILE = "vault.db"
 KEYS_FORMAT = "consent-ledger-keys"
 KEYS_VERSION = 1
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 LEAF_VERSION = 1
 STORED_MIN_LEVEL = 6
 PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
@@ -767,11 +767,28 @@ REGISTER_KINDS = {b"consent.given": "given", b"consent.refused": "refused",
                   b"consent.withdrawn": "withdrawn", b"consent.expired": "expired"}
 
 
+def not_json(constant: str) -> Any:  # NaN, Infinity, -Infinity
+    raise ValueError(f"{constant} is not JSON")
+
+
+def finite(number: str) -> float:
+    v = float(number)
+    if abs(v) == float("inf"):
+        raise ValueError(f"{number} is beyond a double's range")
+    return v
+
+
 def loads(b: Any) -> Any:
-    """A JSON body, or None when it is not JSON."""
+    """A JSON body, or None when it is not JSON as the CLI (serde_json) reads it: UTF-8 text
+    without a byte-order mark; no NaN or Infinity, no number beyond a double's range, no
+    escaped lone surrogate (\\ud800)."""
     try:
-        return json.loads(b)
-    except (ValueError, TypeError, UnicodeDecodeError):
+        s = b.decode("utf-8") if isinstance(b, bytes) else b
+        v = json.loads(s, parse_constant=not_json, parse_float=finite)
+        if "\\u" in s:
+            json.dumps(v, ensure_ascii=False).encode("utf-8")  # a lone surrogate does not encode
+        return v
+    except (ValueError, TypeError, RecursionError):  # UnicodeError is a ValueError
         return None
 
 
@@ -954,7 +971,11 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem], 
         return p
 
     # 5.8 Incidents (schema 11), their notices, history and documents against their events.
-    return lowest(check_incidents(conn, text)) if schema >= 11 else None
+    if schema >= 11 and (p := lowest(check_incidents(conn, text))) is not None:
+        return p
+
+    # 5.9 Operators (schema 12): their slots, names and roles against the events that made them.
+    return lowest(check_operators(conn, text)) if schema >= 12 else None
 
 
 REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed",
@@ -1250,6 +1271,55 @@ def check_incidents(conn, text: Callable[[Any], str]) -> list:
     if issued != documents:
         seq = min([q for q, i in issued.items() if documents.get(q) != i] + [q for q, i in documents.items() if issued.get(q) != i])
         problems.append((seq, "incident_mismatch", "the documents issued for incidents differ from what their events recorded"))
+    return problems
+
+
+def check_operators(conn, text: Callable[[Any], str]) -> list:
+    """FORMAT.md §10 step 5.9 (schema 12): replays vault.created and the operator.*
+    events, and compares the operators they make with the `operators` rows."""
+    def body_text(b: dict, key: str) -> str:  # a body's string; anything else reads as empty
+        v = b.get(key)
+        return v if isinstance(v, str) else ""
+
+    problems: list = []
+    expected: dict[str, tuple[str, str, int]] = {}  # slot -> (name, role, the last event that made or changed it)
+    for seq, kind, actor, body in conn.execute(
+        "SELECT seq, kind, actor, body FROM events WHERE kind = 'vault.created' OR kind LIKE 'operator.%' ORDER BY seq"
+    ):
+        kind = text(kind)
+        if not (kind == "vault.created" or kind.startswith("operator.")):
+            continue  # LIKE is case-insensitive
+        b = loads(body)
+        b = b if isinstance(b, dict) else {}
+        if kind == "vault.created":
+            # The creator: the first key slot's id, named by the event's actor, an owner.
+            slots = b.get("key_slots")
+            first = slots[0] if isinstance(slots, list) and slots and isinstance(slots[0], dict) else {}
+            if isinstance(first.get("id"), str):
+                expected[first["id"]] = (text(actor), "owner", seq)
+            continue
+        slot = body_text(b, "slot")
+        if kind == "operator.added":
+            if slot in expected:
+                problems.append((seq, "operator_mismatch", f"event #{seq} adds an operator whose slot exists already"))
+            expected[slot] = (body_text(b, "name"), body_text(b, "role"), seq)
+        elif kind in ("operator.role_changed", "operator.removed"):
+            if slot not in expected:
+                problems.append((seq, "operator_mismatch", f"event #{seq} names an operator no event added"))
+            elif kind == "operator.role_changed":
+                expected[slot] = (expected[slot][0], body_text(b, "role"), seq)
+            else:
+                del expected[slot]
+
+    # Columns are read through CAST, as the CLI reads them (so do check_requests and check_incidents).
+    rows = {}
+    for slot, name, role in conn.execute("SELECT CAST(slot_id AS TEXT), CAST(name AS TEXT), CAST(role AS TEXT) FROM operators"):
+        rows["" if slot is None else text(slot)] = ("" if name is None else text(name), "" if role is None else text(role))
+    for slot, (name, role, seq) in expected.items():
+        if rows.pop(slot, None) != (name, role):
+            problems.append((seq, "operator_mismatch", f"the operator of key slot {slot} is not what event #{seq} made"))
+    for slot in rows:
+        problems.append((None, "operator_mismatch", f"the operator of key slot {slot} was never added through the ledger"))
     return problems
 
 

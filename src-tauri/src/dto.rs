@@ -189,6 +189,8 @@ pub struct VaultSummary {
     pub vault_id: String,
     pub organisation: String,
     pub operator: String,
+    /// What the operator may do: owner, operator or auditor.
+    pub role: consent_ledger_core::operators::Role,
     pub created_at: String,
     #[ts(type = "number")]
     pub events: u64,
@@ -208,6 +210,7 @@ impl VaultSummary {
             vault_id: i.vault_id,
             organisation: i.organisation,
             operator: v.actor().to_string(),
+            role: v.role(),
             created_at: i.created_at,
             events: i.events,
             checkpoints: i.checkpoints,
@@ -552,6 +555,8 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consent_ledger_core::calendar::Period>(),
         one::<consent_ledger_core::subjects::Erased>(),
         one::<crate::commands::incidents::IncidentRegister>(),
+        one::<consent_ledger_core::operators::Role>(),
+        one::<consent_ledger_core::operators::Operator>(),
         one::<consent_ledger_core::incidents::Notice>(),
         one::<consent_ledger_core::incidents::Risk>(),
         one::<consent_ledger_core::incidents::Status>(),

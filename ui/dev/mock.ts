@@ -33,6 +33,7 @@ let summary: VaultSummary = {
   vaultId: '6f1c2d3e-aaaa-bbbb-cccc-1234567890ab',
   organisation: 'ООО «Ромашка» <script>alert(1)</script>',
   operator: 'владелец',
+  role: 'owner',
   createdAt: '2024-01-01T00:00:00.000000Z',
   events: TOTAL,
   checkpoints: 2,

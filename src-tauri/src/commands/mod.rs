@@ -9,6 +9,7 @@ pub mod backup;
 pub mod consents;
 pub mod documents;
 pub mod incidents;
+pub mod operators;
 pub mod requests;
 
 use consent_ledger_core::{checkpoint, demo, ledger, passphrase, CreateOptions, Vault};

@@ -7,6 +7,7 @@ const vault: VaultSummary = {
   vaultId: 'v1',
   organisation: 'ООО «Ромашка»',
   operator: 'owner',
+  role: 'owner',
   createdAt: '2025-01-01T00:00:00Z',
   events: 42,
   checkpoints: 1,

@@ -173,6 +173,10 @@ describe('IPC wrappers', () => {
     await ipc.incidentSent(57, 'rkn_24h', '2026-12-03T14:30:00+03:00', 'portal 77-1');
     await ipc.incidentClose(57);
     await ipc.incidentRules();
+    await ipc.operatorList();
+    await ipc.operatorAdd('Иванова', 'pass phrase words', 'auditor');
+    await ipc.operatorSetRole('0011aabb', 'operator');
+    await ipc.operatorRemove('0011aabb');
     expect(seen).toEqual([
       ['incident_list', {}],
       ['incident_get', { id: 57 }],
@@ -183,6 +187,10 @@ describe('IPC wrappers', () => {
       ['incident_sent', { id: 57, notice: 'rkn_24h', sentAt: '2026-12-03T14:30:00+03:00', reference: 'portal 77-1' }],
       ['incident_close', { id: 57 }],
       ['incident_rules', {}],
+      ['operator_list', {}],
+      ['operator_add', { name: 'Иванова', passphrase: 'pass phrase words', role: 'auditor' }],
+      ['operator_set_role', { slot: '0011aabb', role: 'operator' }],
+      ['operator_remove', { slot: '0011aabb' }],
     ]);
   });
 

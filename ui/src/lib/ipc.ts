@@ -37,6 +37,8 @@ import type { IncidentRegister } from './bindings/IncidentRegister';
 import type { IncidentRules } from './bindings/IncidentRules';
 import type { AffectedFilter } from './bindings/AffectedFilter';
 import type { IpcError } from './bindings/IpcError';
+import type { Operator } from './bindings/Operator';
+import type { OperatorRole } from './bindings/OperatorRole';
 import type { IssuedDocument } from './bindings/IssuedDocument';
 import type { Language } from './bindings/Language';
 import type { LedgerPage } from './bindings/LedgerPage';
@@ -319,6 +321,15 @@ export const ipc = {
   actIssue: (id: string, language: Language) => call<IssuedDocument[]>('act_issue', { id, language }),
   /** Destroys an act and its extract (every revision and language) with a reason; the seq of `document.destroyed`. */
   actDestroy: (id: string, reason: string) => call<number>('act_destroy', { id, reason }),
+  // ---- operators -------------------------------------------------------------------------
+  /** Every operator of the vault with their role, the creator first. */
+  operatorList: () => call<Operator[]>('operator_list'),
+  /** Adds an operator with their own passphrase (owners only: code `forbidden` otherwise); the list. */
+  operatorAdd: (name: string, passphrase: string, role: OperatorRole) => call<Operator[]>('operator_add', { name, passphrase, role }),
+  /** Changes an operator's role (owners only; the last owner stays); the list. */
+  operatorSetRole: (slot: string, role: OperatorRole) => call<Operator[]>('operator_set_role', { slot, role }),
+  /** Removes an operator and destroys their key slot (owners only); the list. */
+  operatorRemove: (slot: string) => call<Operator[]>('operator_remove', { slot }),
   // ---- incidents ---------------------------------------------------------------------
   /** Every incident (newest detection first) with its clocks, and the law a new one falls under. */
   incidentList: () => call<IncidentRegister>('incident_list'),

@@ -23,6 +23,8 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "touch",
         "vault_summary",
         "ledger_page",
+        "ledger_filtered",
+        "ledger_actors",
         "ledger_event",
         "verify_ledger",
         "cancel_verify",

@@ -2219,6 +2219,28 @@ async fn incident_is_recorded_counted_down_and_notified() {
     ui.click("nav-consents").await;
     ui.wait("btn-refresh-register").await;
     assert_eq!(ui.js(&absent(&["btn-record-consent", "btn-import"]), vec![]).await, json!([]));
+    // Her search is a ledger event (no personal data in it), found by the Ledger's filters.
+    ui.fill("register-search", "Фёдоров").await;
+    ui.wait("search-hit").await;
+    ui.click("nav-ledger").await;
+    ui.wait("ledger-filters").await;
+    ui.select("ledger-filter-kind", "read.").await;
+    ui.select("ledger-filter-actor", "Аудитор <b>Петрова</b>").await;
+    ui.until(
+        "the auditor's search in the ledger",
+        "return document.querySelector(\"[data-testid='filtered-row'][data-kind='read.search']\") !== null",
+    )
+    .await;
+    ui.until(
+        "only the auditor's events",
+        "const r = Array.from(document.querySelectorAll(\"[data-testid='filtered-row']\")); \
+         return r.length > 0 && r.every(x => x.dataset.actor === 'Аудитор <b>Петрова</b>')",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let actors = ui.js("return Array.from(document.querySelectorAll(\"[data-testid='filtered-row']\")).map(r => r.dataset.actor)", vec![]).await;
+    assert!(actors.as_array().unwrap().iter().all(|a| a == "Аудитор <b>Петрова</b>"), "no stale page landed later: {actors}");
+    ui.shot("73-ledger-filtered-reads").await;
     ui.js(
         &format!(
             "window.__answer = null; window.__TAURI_INTERNALS__.invoke('incident_close', {{ id: {id} }}).then(r => window.__answer = {{ ok: r }}, e => window.__answer = {{ err: e }}); return true"

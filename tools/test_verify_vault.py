@@ -401,8 +401,8 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.data = root / "app-data"
         cls.witness = cls.data / "witness"
 
-        def cli(*a):
-            out = run([BIN, "--vault", str(cls.vault), "--json", *a], {"CONSENT_LEDGER_DATA_DIR": str(cls.data)})
+        def cli(*a, env=None):
+            out = run([BIN, "--vault", str(cls.vault), "--json", *a], {"CONSENT_LEDGER_DATA_DIR": str(cls.data), **(env or {})})
             assert out.returncode == 0, (a, out.stdout, out.stderr)
             return json.loads(out.stdout) if out.stdout.strip() else None
 
@@ -458,6 +458,20 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.incident_updated = cli("incident", "edit", str(cls.incident), "--records", "10")["seq"]
         cls.notified = cli("incident", "sent", str(cls.incident), "rkn-24h", "--at", "now", "--reference", "portal 1")["seq"]
         cls.notice = cli("incident", "notice", str(cls.incident), "rkn-24h", "--out", str(root / "rkn-24h.pdf"))["seq"]
+        # Operators (schema 12): an auditor made an operator, another auditor who signs in once, and an
+        # operator added then removed. Each has their own passphrase.
+        add = lambda name, role, passphrase: cli("operator", "add", "--name", name, "--role", role,
+                                                 env={"CONSENT_LEDGER_NEW_PASSPHRASE": passphrase})["slot"]
+        cls.maria = add("Иванова Мария", "auditor", "maple quartz river lantern 77")
+        cls.maria_added = last("operator.added")
+        cls.maria_role = cli("operator", "role", "Иванова Мария", "--role", "operator")["seq"]
+        cls.auditor = add("Пётр Ревизор", "auditor", "copper meadow falcon signal 31")
+        cls.auditor_added = last("operator.added")
+        cli("checkpoint", env={"CONSENT_LEDGER_PASSPHRASE": "copper meadow falcon signal 31"})
+        cls.temporary = add("Олег Временный", "operator", "violet harbour cinder compass 58")
+        cls.temporary_added = last("operator.added")
+        cls.removed = cli("operator", "remove", "Олег Временный")["seq"]
+        cls.operators = cli("operator", "list")
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
 
@@ -626,6 +640,97 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         # The update names no incident, so the row's last_seq is not the one its events expect (#recorded).
         self.assertEqual(self.both(dst, witness=False), (3, "incident_mismatch", self.incident))
         self.assertEqual(self.both(dst), (3, "log_truncated", seq + 1))
+
+    def test_intact_operators_verify_with_python(self):
+        self.assertEqual([(o["name"], o["role"], o["added_seq"]) for o in self.operators],
+                         [("owner", "owner", None), ("Иванова Мария", "operator", self.maria_added),
+                          ("Пётр Ревизор", "auditor", self.auditor_added)])
+        self.assertEqual([o["slot"] for o in self.operators][1:], [self.maria, self.auditor])
+        py = run(TOOL + ["--vault", str(self.vault), "--json"])
+        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+        self.assertTrue(json.loads(py.stdout)["ok"])
+
+    def test_auditor_made_an_owner(self):
+        dst = self.tampered("auditor-owner", f"UPDATE operators SET role = 'owner' WHERE slot_id = '{self.auditor}';")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", self.auditor_added))
+        # A role changed back to the one the operator was added with: the event that changed it is named.
+        dst = self.tampered("role-back", f"UPDATE operators SET role = 'auditor' WHERE slot_id = '{self.maria}';")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", self.maria_role))
+
+    def test_operator_renamed(self):
+        dst = self.tampered("renamed", f"UPDATE operators SET name = 'Мария Иванова' WHERE slot_id = '{self.maria}';")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", self.maria_role))
+        # The vault's creator was made by vault.created, named by its actor.
+        dst = self.tampered("creator-renamed", "UPDATE operators SET name = 'Главный' WHERE added_seq IS NULL;")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", 1))
+
+    def test_operator_row_inserted(self):
+        dst = self.tampered("operator-extra", "INSERT INTO operators (slot_id, name, role, added_seq) "
+                                              "VALUES ('00112233445566ff', 'Чужой', 'owner', NULL);")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", None))
+        # The removed operator put back, as they were: no event made them after operator.removed.
+        dst = self.tampered("operator-back", "INSERT INTO operators (slot_id, name, role, added_seq) VALUES "
+                                             f"('{self.temporary}', 'Олег Временный', 'operator', {self.temporary_added});")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", None))
+
+    def test_operator_row_deleted(self):
+        dst = self.tampered("operator-gone", f"DELETE FROM operators WHERE slot_id = '{self.auditor}';")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", self.auditor_added))
+
+    def test_hostile_operator_rows(self):
+        dst = self.tampered("operator-null-slot", f"UPDATE operators SET slot_id = NULL WHERE slot_id = '{self.auditor}';")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", self.auditor_added))
+        dst = self.tampered("operator-real-role", f"UPDATE operators SET role = 1.5 WHERE slot_id = '{self.maria}';")
+        self.assertEqual(self.both(dst), (3, "operator_mismatch", self.maria_role))
+        # Columns are read through CAST, as in sections 7 and 8: the same text as a blob still matches.
+        dst = self.tampered("operator-blob-role", f"UPDATE operators SET role = CAST(role AS BLOB), "
+                                                  f"name = CAST(name AS BLOB) WHERE slot_id = '{self.maria}';")
+        self.assertEqual(self.both(dst), (0, None, None))
+        # added_seq is not compared.
+        dst = self.tampered("operator-added-seq", "UPDATE operators SET added_seq = 7;")
+        self.assertEqual(self.both(dst), (0, None, None))
+
+    def rewritten(self, name, seq, kind=None, body=None, then=""):
+        """A copy whose event `seq` is rewritten with its hash (its kind and/or body), the events after it,
+        their checkpoints and nodes deleted, then the SQL `then` run: what the key's holder can do
+        past the last note kept outside."""
+        def rewrite(conn):
+            conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+                DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
+                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
+                DELETE FROM merkle_nodes WHERE (idx + 1) << level > {seq};""")
+            ra, actor, k, b = conn.execute("SELECT recorded_at, actor, kind, body FROM events WHERE seq = ?", (seq,)).fetchone()
+            k, b = kind or k, b if body is None else body
+            leaf = verify_vault.leaf_hash(verify_vault.leaf_input(seq, ra.encode(), actor.encode(), k.encode(), None, b.encode()))
+            conn.execute("UPDATE events SET kind = ?, body = ?, leaf_hash = ? WHERE seq = ?", (k, b, leaf, seq))
+            conn.executescript(then)
+
+        return self.tampered(name, rewrite)
+
+    def test_operator_removal_rewritten(self):
+        seq = self.removed
+        # Not an object: it removes nobody (and names no slot), so the removed operator's row is missing.
+        dst = self.rewritten("removal-non-object", seq, body="[]")
+        self.assertEqual(self.both(dst, witness=False), (3, "operator_mismatch", self.temporary_added))
+        self.assertEqual(self.both(dst), (3, "log_truncated", seq + 1))
+        # Kinds are compared exactly: OPERATOR.removed is no operator event (an SQL LIKE would take it).
+        dst = self.rewritten("removal-upper-case", seq, kind="OPERATOR.removed")
+        self.assertEqual(self.both(dst, witness=False), (3, "operator_mismatch", self.temporary_added))
+        # NaN is not JSON (RFC 8785), for the CLI's parser as for Python's: the body names no slot either.
+        dst = self.rewritten("removal-nan", seq, body=f'{{"slot":"{self.temporary}","x":NaN}}')
+        self.assertEqual(self.both(dst, witness=False), (3, "operator_mismatch", self.temporary_added))
+
+    def test_operator_added_again_over_the_creator(self):
+        # The removal rewritten as an operator.added of the creator's slot under a new name, the creator's row
+        # renamed to match and the removed operator put back: adding a slot already made fails, naming the
+        # event, and the operator is made anew by it (the creator's renamed row is not named, at seq 1).
+        creator = self.operators[0]["slot"]
+        dst = self.rewritten("added-again", self.removed, kind="operator.added",
+                             body=json.dumps({"name": "Главный", "role": "owner", "slot": creator}, ensure_ascii=False),
+                             then=f"UPDATE operators SET name = 'Главный' WHERE slot_id = '{creator}'; "
+                                  "INSERT INTO operators (slot_id, name, role, added_seq) VALUES "
+                                  f"('{self.temporary}', 'Олег Временный', 'operator', {self.temporary_added});")
+        self.assertEqual(self.both(dst, witness=False), (3, "operator_mismatch", self.removed))
 
     def test_calendar_year_changed(self):
         dst = self.tampered("calendar", "UPDATE calendar_years SET body = replace(body, '2027-01-01', '2027-01-02');")

@@ -767,6 +767,9 @@ REGISTER_KINDS = {b"consent.given": "given", b"consent.refused": "refused",
                   b"consent.withdrawn": "withdrawn", b"consent.expired": "expired"}
 
 
+LONG_DIGITS = re.compile(r"[0-9]{309}")  # the shortest integers beyond a double's range
+
+
 def not_json(constant: str) -> Any:  # NaN, Infinity, -Infinity
     raise ValueError(f"{constant} is not JSON")
 
@@ -780,11 +783,13 @@ def finite(number: str) -> float:
 
 def loads(b: Any) -> Any:
     """A JSON body, or None when it is not JSON as the CLI (serde_json) reads it: UTF-8 text
-    without a byte-order mark; no NaN or Infinity, no number beyond a double's range, no
-    escaped lone surrogate (\\ud800)."""
+    without a byte-order mark; no NaN or Infinity, no number beyond a double's range (RFC 8785
+    numbers are doubles), no escaped lone surrogate (\\ud800)."""
     try:
         s = b.decode("utf-8") if isinstance(b, bytes) else b
         v = json.loads(s, parse_constant=not_json, parse_float=finite)
+        if LONG_DIGITS.search(s):
+            json.loads(s, parse_int=finite)  # serde_json reads an integer beyond 64 bits as a double
         if "\\u" in s:
             json.dumps(v, ensure_ascii=False).encode("utf-8")  # a lone surrogate does not encode
         return v
@@ -1302,7 +1307,7 @@ def check_operators(conn, text: Callable[[Any], str]) -> list:
         if kind == "operator.added":
             if slot in expected:
                 problems.append((seq, "operator_mismatch", f"event #{seq} adds an operator whose slot exists already"))
-            expected[slot] = (body_text(b, "name"), body_text(b, "role"), seq)
+            expected[slot] = (body_text(b, "name"), body_text(b, "role"), seq)  # made anew all the same, as the CLI does
         elif kind in ("operator.role_changed", "operator.removed"):
             if slot not in expected:
                 problems.append((seq, "operator_mismatch", f"event #{seq} names an operator no event added"))
@@ -1310,6 +1315,7 @@ def check_operators(conn, text: Callable[[Any], str]) -> list:
                 expected[slot] = (expected[slot][0], body_text(b, "role"), seq)
             else:
                 del expected[slot]
+        # Any other operator.* kind changes no operator.
 
     # Columns are read through CAST, as the CLI reads them (so do check_requests and check_incidents).
     rows = {}

@@ -62,6 +62,8 @@ pub fn configure<R: Runtime>(
             commands::touch,
             commands::vault_summary,
             commands::ledger_page,
+            commands::ledger_filtered,
+            commands::ledger_actors,
             commands::ledger_event,
             commands::verify_ledger,
             commands::cancel_verify,

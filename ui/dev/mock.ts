@@ -697,6 +697,19 @@ mockIPC(
         await sleep(30);
         return { events, nextBefore: last && last.seq > 1 ? last.seq : null, total: TOTAL };
       }
+      case 'ledger_filtered': {
+        const before = (a.before as number | null) ?? TOTAL + 1;
+        const floor = Math.max(1, before - 50_000);
+        const events: EventDto[] = [];
+        for (let s = Math.min(before - 1, TOTAL); s >= floor && events.length < Number(a.limit); s--) {
+          const e = event(s);
+          if ((!a.kind || e.kind === a.kind || e.kind.startsWith(String(a.kind))) && (!a.actor || e.actor === a.actor)) events.push(e);
+        }
+        const last = events.at(-1);
+        return { events, nextBefore: events.length === Number(a.limit) && last ? last.seq : floor > 1 ? floor : null, total: TOTAL };
+      }
+      case 'ledger_actors':
+        return [summary.operator];
       case 'ledger_event':
         return event(Number(a.seq));
       case 'verify_ledger': {

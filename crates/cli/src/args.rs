@@ -84,6 +84,13 @@ pub enum Command {
         /// Only events older than this seq (the next page starts at the last seq shown).
         #[arg(long, value_name = "SEQ")]
         before: Option<u64>,
+        /// Only events of this kind, or of kinds starting with it when it ends with a dot
+        /// (e.g. `read.`: every view, search and export).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only events recorded by this operator (their name).
+        #[arg(long)]
+        actor: Option<String>,
     },
 
     /// Show one event in full.

@@ -278,9 +278,16 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
             });
         }
         Command::Verify { checkpoints } => return verify(vault, &checkpoints, out),
-        Command::Log { limit, before } => {
-            let events = vault.log(before, limit)?;
-            let next = consent_ledger_core::ledger::next_before(&events, limit);
+        Command::Log { limit, before, kind, actor } => {
+            let (events, next) = if kind.is_some() || actor.is_some() {
+                // A slice of the log at a time: `next` may follow a short page.
+                let p = consent_ledger_core::ledger::page_filtered(vault.conn(), before, limit.min(1000), kind.as_deref(), actor.as_deref())?;
+                (p.events, p.next_before)
+            } else {
+                let events = vault.log(before, limit)?;
+                let next = consent_ledger_core::ledger::next_before(&events, limit);
+                (events, next)
+            };
             out.print(&json!({ "events": events, "next_before": next }), || {
                 let mut s: String = events.iter().map(event_line).collect();
                 if let Some(n) = next {

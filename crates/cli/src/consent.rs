@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use consent_ledger_core::consents::{
     self, expiry, export, search, Action, Channel, Cursor, Entry, Filter, Intake,
 };
+use consent_ledger_core::audit;
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -88,6 +89,9 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                 })
                 .transpose()?;
             let page = consents::list(vault.conn(), &filter, cursor.as_ref(), limit)?;
+            if audit::is_search(&filter) {
+                vault.audit_search(audit::What::Register, audit::filter_fields(&filter), page.len() as u64)?;
+            }
             let next = consents::next_cursor(&page, limit);
             out.print(&json!({ "entries": page, "next": next }), || {
                 let mut s: String = page.iter().map(line).collect();
@@ -103,6 +107,7 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
         ConsentAction::Show { id, subject } => {
             if subject {
                 let t = consents::timeline(vault.conn(), &id)?;
+                vault.audit_person(&t.subject, audit::What::PersonPage)?;
                 out.print(&t, || {
                     let mut s = format!("Subject {}{}\n", t.subject, if t.erased { " (erased)" } else { "" });
                     for d in &t.items {
@@ -118,6 +123,7 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                     .parse()
                     .map_err(|_| Error::Invalid(format!("{id:?} is not a consent id (or add --subject)")))?;
                 let d = consents::get(vault.conn(), n)?;
+                vault.audit_person(&d.entry.subject, audit::What::PersonPage)?;
                 out.print(&d, || {
                     format!(
                         "{}agreement text SHA-256: {}\nmatches the ledger: {}\ndata: {}",
@@ -141,11 +147,14 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                 None => export::Restricted::LeaveOut,
             };
             let mut buf = Vec::new();
-            let n = match format.as_str() {
-                "csv" => export::csv(vault.conn(), &filter, mode, &mut buf)?,
-                "iso27560" | "json" => export::iso27560(vault.conn(), &filter, mode, &vault.requisites()?, &mut buf)?,
+            let (n, what) = match format.as_str() {
+                "csv" => (export::csv(vault.conn(), &filter, mode, &mut buf)?, audit::What::ConsentsCsv),
+                "iso27560" | "json" => {
+                    (export::iso27560(vault.conn(), &filter, mode, &vault.requisites()?, &mut buf)?, audit::What::ConsentsIso27560)
+                }
                 f => return Err(Error::Invalid(format!("unknown export format {f:?}: use csv or iso27560"))),
             };
+            vault.audit_export(what, n as u64, json!({ "fields": audit::filter_fields(&filter), "restricted_included": include_restricted.is_some() }))?;
             match &include_restricted {
                 Some(reason) if restricted > 0 => {
                     vault.with_tx(|tx, actor| export::include_restricted(tx, actor, reason, restricted))?;
@@ -199,6 +208,7 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
             // JSON: the people found (an array, as scripts expect); the text
             // adds those found only under another spelling, to confirm.
             let found = search::find(vault.conn(), &text, limit)?;
+            vault.audit_search(audit::What::Register, vec!["text".into()], (found.hits.len() + found.candidates.len()) as u64)?;
             out.print(&found.hits, || {
                 let line = |h: &search::Hit| {
                     format!(

@@ -54,11 +54,15 @@ fn write_pdf(vault: &Vault, d: &Issued, out: &Path) -> Result<Vec<String>> {
 }
 
 /// Writes and prints a document; `issuing`: it was just asked for (says whether it is new).
-pub(crate) fn show(vault: &Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out, issuing: bool) -> Result<()> {
+pub(crate) fn show(vault: &mut Vault, d: &Issued, out_file: Option<&Path>, text: bool, out: Out, issuing: bool) -> Result<()> {
     let files = match out_file {
         Some(p) => write_pdf(vault, d, p)?,
         None => vec![],
     };
+    if out_file.is_some() || text {
+        let what = json!({ "document": d.id, "pdf": out_file.is_some(), "text": text });
+        vault.audit_export(consent_ledger_core::audit::What::Document, 1, what)?;
+    }
     if text && !out.json {
         print!("{}", documents::content(vault.conn(), &d.id)?.text);
         for w in &d.warnings {

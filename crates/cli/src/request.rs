@@ -158,6 +158,7 @@ pub fn run(vault: &mut Vault, action: RequestAction, out: Out) -> Result<ExitCod
         }
         RequestAction::Show { id } => {
             let d = requests::get(vault.conn(), id, today)?;
+            vault.audit_person(&d.request.subject, consent_ledger_core::audit::What::RequestPage)?;
             out.print(&d, || {
                 let mut s = line(&d.request);
                 for src in &d.sources {
@@ -251,6 +252,7 @@ pub fn run(vault: &mut Vault, action: RequestAction, out: Out) -> Result<ExitCod
         RequestAction::Export { id, out: dir } => {
             let subject = requests::get_item(vault.conn(), id, today)?.subject;
             let files = export(vault, &subject, id, &dir, today)?;
+            vault.audit_export(consent_ledger_core::audit::What::AccessAnswer, files.len() as u64, json!({ "request": id }))?;
             out.print(&json!({ "id": id, "files": files }), || format!("Written: {}", files.join(", ")));
         }
         RequestAction::Reasons => {
@@ -396,6 +398,7 @@ pub fn suppression(vault: &mut Vault, action: SuppressionAction, out: Out) -> Re
     match action {
         SuppressionAction::Export { out: path, plain } => {
             let (n, bytes) = fulfil::suppression_csv(vault.conn(), plain)?;
+            vault.audit_export(consent_ledger_core::audit::What::SuppressionList, n as u64, json!({ "plain": plain }))?;
             match &path {
                 Some(p) => {
                     write_atomic(p, &bytes)?;

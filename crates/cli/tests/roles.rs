@@ -147,3 +147,54 @@ fn each_role_is_refused_what_it_may_not_do_with_the_same_code() {
     assert!(log["events"].as_array().unwrap().iter().any(|e| e["actor"] == "Олег"), "the operator is the actor");
     ok(&cli(&dir, &["verify"]));
 }
+
+#[test]
+fn reading_is_audited_with_the_reader_as_the_actor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, s) = vault_with_operators(tmp.path());
+    let request = {
+        let log = json(&cli(&dir, &["--json", "log", "--kind", "request.received"]));
+        log["events"][0]["seq"].as_u64().unwrap().to_string()
+    };
+    let csv = tmp.path().join("export.csv");
+    for args in [
+        vec!["consent", "search", "Фёдоров"],
+        vec!["consent", "show", &s, "--subject"],
+        vec!["consent", "list", "--text", "Фёдоров"],
+        vec!["consent", "export", "--format", "csv", "--out", csv.to_str().unwrap()],
+        vec!["request", "show", &request],
+        vec!["suppression", "export"],
+    ] {
+        ok(&as_role(&dir, AUDITOR_PASS, &args));
+    }
+    // Browsing the register is not a search.
+    ok(&as_role(&dir, AUDITOR_PASS, &["consent", "list"]));
+    let reads = json(&cli(&dir, &["--json", "log", "--kind", "read.", "--actor", "Аудитор", "--limit", "50"]));
+    let got: Vec<(String, String)> = reads["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| (e["kind"].as_str().unwrap().to_string(), serde_json::from_str::<serde_json::Value>(e["body"].as_str().unwrap()).unwrap()["what"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("read.search", "register"),
+        ("read.person", "person_page"),
+        ("read.search", "register"),
+        ("read.export", "consents_csv"),
+        ("read.person", "request_page"),
+        ("read.export", "suppression_list"),
+    ]
+    .iter()
+    .map(|(k, w)| (k.to_string(), w.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    for e in reads["events"].as_array().unwrap() {
+        let body = e["body"].as_str().unwrap();
+        assert!(!body.contains("Фёдоров") && !body.contains("f@example.org"), "{body}");
+    }
+    // The same filter by operator: the owner's own events are not the auditor's.
+    let owners = json(&cli(&dir, &["--json", "log", "--actor", "owner", "--kind", "read.", "--limit", "50"]));
+    assert!(owners["events"].as_array().unwrap().iter().all(|e| e["actor"] == "owner"));
+    ok(&cli(&dir, &["verify"]));
+}

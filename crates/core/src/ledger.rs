@@ -343,6 +343,41 @@ pub fn page(conn: &Connection, before: Option<u64>, limit: u32) -> Result<Vec<Ev
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// A page of the events that match a filter, newest first, and where to go on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Filtered {
+    pub events: Vec<Event>,
+    /// Pass as `before` for the next page; None when the log's start was reached.
+    pub next_before: Option<u64>,
+}
+
+/// How many events one filtered page looks at, at most: a rare kind over a
+/// million events is found page by page, each page staying quick.
+pub const FILTER_SCAN: u64 = 50_000;
+
+/// Up to `limit` events before `before` (newest first) whose kind is `kind`
+/// or starts with it (a prefix such as `read.`) and whose actor is `actor`,
+/// looking at no more than [`FILTER_SCAN`] events.
+pub fn page_filtered(conn: &Connection, before: Option<u64>, limit: u32, kind: Option<&str>, actor: Option<&str>) -> Result<Filtered> {
+    let before = before.unwrap_or(u64::MAX / 2).min(size(conn)? + 1);
+    let floor = before.saturating_sub(FILTER_SCAN).max(1);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE seq < ?1 AND seq >= ?2
+           AND (?3 IS NULL OR kind = ?3 OR (substr(?3, -1) = '.' AND substr(kind, 1, length(?3)) = ?3))
+           AND (?4 IS NULL OR actor = ?4)
+         ORDER BY seq DESC LIMIT ?5"
+    ))?;
+    let events = stmt
+        .query_map(params![before as i64, floor as i64, kind, actor, limit.clamp(1, 1000)], row_to_event)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let next_before = if events.len() == limit.clamp(1, 1000) as usize {
+        events.last().map(|e| e.seq).filter(|&s| s > 1)
+    } else {
+        Some(floor).filter(|&f| f > 1)
+    };
+    Ok(Filtered { events, next_before })
+}
+
 /// The `before` for the page after `events` (a page of at most `limit`,
 /// newest first), or None when it was the last page.
 pub fn next_before(events: &[Event], limit: u32) -> Option<u64> {

@@ -24,6 +24,7 @@ pub mod pdf;
 #[macro_use]
 pub mod requests;
 pub mod documents;
+pub mod audit;
 pub mod incidents;
 pub mod operators;
 pub mod subjects;

@@ -9,7 +9,7 @@ use consent_ledger_core::consents::{
     self, expiry, search, Action, Channel, Cursor, Detail, Entry, Filter, Intake, Outcome, Timeline,
 };
 use consent_ledger_core::consents::importer::{ImportOptions, ImportReport};
-use consent_ledger_core::{import, Error};
+use consent_ledger_core::{audit, import, Error};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Runtime, Window};
 use ts_rs::TS;
@@ -62,6 +62,10 @@ pub async fn consent_list(
 ) -> IpcResult<RegisterPage> {
     on_vault(state, move |v| {
         let entries = consents::list(v.conn(), &filter, after.as_ref(), limit)?;
+        // A search is audited once, at its first page (not each page scrolled to).
+        if after.is_none() && audit::is_search(&filter) {
+            v.audit_search(audit::What::Register, audit::filter_fields(&filter), entries.len() as u64)?;
+        }
         Ok(RegisterPage {
             next: consents::next_cursor(&entries, limit),
             entries,
@@ -73,12 +77,22 @@ pub async fn consent_list(
 
 #[tauri::command]
 pub async fn consent_get(state: AppStateArc<'_>, id: u64) -> IpcResult<Detail> {
-    on_vault(state, move |v| Ok(consents::get(v.conn(), id)?)).await
+    on_vault(state, move |v| {
+        let d = consents::get(v.conn(), id)?;
+        v.audit_person(&d.entry.subject, audit::What::PersonPage)?;
+        Ok(d)
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn consent_timeline(state: AppStateArc<'_>, subject: String) -> IpcResult<Timeline> {
-    on_vault(state, move |v| Ok(consents::timeline(v.conn(), &subject)?)).await
+    on_vault(state, move |v| {
+        let t = consents::timeline(v.conn(), &subject)?;
+        v.audit_person(&t.subject, audit::What::PersonPage)?;
+        Ok(t)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -87,7 +101,12 @@ pub async fn consent_search(
     text: String,
     limit: u32,
 ) -> IpcResult<Vec<search::Hit>> {
-    on_vault(state, move |v| Ok(search::subjects(v.conn(), &text, limit)?)).await
+    on_vault(state, move |v| {
+        let hits = search::subjects(v.conn(), &text, limit)?;
+        v.audit_search(audit::What::Register, vec!["text".into()], hits.len() as u64)?;
+        Ok(hits)
+    })
+    .await
 }
 
 /// Other subjects of the same name: perhaps the same person (to review and merge).

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use consent_ledger_core::agreements::model::Language;
 use consent_ledger_core::documents::{self, act, inspection, letters, pack, profile, DocKind, Issued};
-use consent_ledger_core::requests;
+use consent_ledger_core::{audit, requests};
 use serde::Serialize;
 use tauri::{Emitter, Runtime, Window};
 use ts_rs::TS;
@@ -58,7 +58,12 @@ pub async fn letter_issue(state: AppStateArc<'_>, request: u64, kind: DocKind, l
 /// An issued document's plain text (checked against its event; `erased` once the person was).
 #[tauri::command]
 pub async fn document_text(state: AppStateArc<'_>, id: String) -> IpcResult<String> {
-    on_vault(state, move |v| Ok(documents::content(v.conn(), &id)?.text)).await
+    on_vault(state, move |v| {
+        let text = documents::content(v.conn(), &id)?.text;
+        v.audit_export(audit::What::Document, 1, serde_json::json!({ "document": id, "text": true }))?;
+        Ok(text)
+    })
+    .await
 }
 
 /// Saves an issued document's PDF (checked against its event first) where
@@ -72,7 +77,14 @@ pub async fn document_save<R: Runtime>(
 ) -> IpcResult<Option<String>> {
     let st = state.inner().clone();
     let doc = id.clone();
-    let pdf = crate::commands::blocking(move || st.with_vault(|v| Ok(documents::content(v.conn(), &doc)?.pdf))).await?;
+    let pdf = crate::commands::blocking(move || {
+        st.with_vault(|v| {
+            let pdf = documents::content(v.conn(), &doc)?.pdf;
+            v.audit_export(audit::What::Document, 1, serde_json::json!({ "document": doc, "pdf": true }))?;
+            Ok(pdf)
+        })
+    })
+    .await?;
     let pdf = zeroize::Zeroizing::new(pdf);
     let Some(path) = save_as(&window, title, &format!("{}.pdf", id.replace('/', "-")), Some("pdf")).await else {
         return Ok(None);

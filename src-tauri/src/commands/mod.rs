@@ -287,6 +287,40 @@ pub async fn vault_summary(state: AppStateArc<'_>) -> IpcResult<VaultSummary> {
     blocking(move || st.with_vault(|v| Ok(VaultSummary::of(v)?))).await
 }
 
+/// Events of one kind (or kind prefix such as `read.`) and/or one actor,
+/// newest first, a page at a time; each page looks at no more than
+/// `ledger::FILTER_SCAN` events, so `nextBefore` may follow a short page.
+#[tauri::command]
+pub async fn ledger_filtered(
+    state: AppStateArc<'_>,
+    before: Option<u64>,
+    limit: u32,
+    kind: Option<String>,
+    actor: Option<String>,
+) -> IpcResult<LedgerPage> {
+    let st = state.inner().clone();
+    blocking(move || {
+        st.with_vault(|v| {
+            let kind = kind.filter(|k| !k.is_empty());
+            let actor = actor.filter(|a| !a.is_empty());
+            let page = ledger::page_filtered(v.conn(), before, limit.clamp(1, 1000), kind.as_deref(), actor.as_deref())?;
+            Ok(LedgerPage {
+                events: page.events.into_iter().map(EventDto::from).collect(),
+                next_before: page.next_before,
+                total: ledger::size(v.conn())?,
+            })
+        })
+    })
+    .await
+}
+
+/// The names of the vault's operators (the Ledger's filter by operator).
+#[tauri::command]
+pub async fn ledger_actors(state: AppStateArc<'_>) -> IpcResult<Vec<String>> {
+    let st = state.inner().clone();
+    blocking(move || st.with_vault(|v| Ok(consent_ledger_core::operators::list(v.conn())?.into_iter().map(|o| o.name).collect()))).await
+}
+
 #[tauri::command]
 pub async fn ledger_page(
     state: AppStateArc<'_>,

@@ -8,7 +8,7 @@ use consent_ledger_core::consents::search;
 use consent_ledger_core::requests::{
     self, access, fulfil, overview, rules, settings, Cursor, Detail, Filter, IdentityCheck, Item, NewRequest, Opened,
 };
-use consent_ledger_core::Error;
+use consent_ledger_core::{audit, Error};
 use serde::Serialize;
 use tauri::{Runtime, Window};
 use ts_rs::TS;
@@ -76,14 +76,24 @@ pub async fn request_list(
 
 #[tauri::command]
 pub async fn request_get(state: AppStateArc<'_>, id: u64) -> IpcResult<Detail> {
-    on_vault(state, move |v| Ok(requests::get(v.conn(), id, today())?)).await
+    on_vault(state, move |v| {
+        let d = requests::get(v.conn(), id, today())?;
+        v.audit_person(&d.request.subject, audit::What::RequestPage)?;
+        Ok(d)
+    })
+    .await
 }
 
 /// The people a search finds: directly, and through transliteration
 /// (candidates to confirm).
 #[tauri::command]
 pub async fn request_find_person(state: AppStateArc<'_>, text: String) -> IpcResult<search::Found> {
-    on_vault(state, move |v| Ok(search::find(v.conn(), &text, 50)?)).await
+    on_vault(state, move |v| {
+        let found = search::find(v.conn(), &text, 50)?;
+        v.audit_search(audit::What::PersonSearch, vec!["text".into()], (found.hits.len() + found.candidates.len()) as u64)?;
+        Ok(found)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -166,7 +176,9 @@ pub async fn request_export<R: Runtime>(
     on_vault(state, move |v| {
         let subject = requests::get_item(v.conn(), id, today())?.subject;
         let facts = access::gather(v.conn(), &subject, Some(id), today())?;
-        Ok(access::write_files(&facts, &path)?.iter().map(|p| p.display().to_string()).collect())
+        let files: Vec<String> = access::write_files(&facts, &path)?.iter().map(|p| p.display().to_string()).collect();
+        v.audit_export(audit::What::AccessAnswer, files.len() as u64, serde_json::json!({ "request": id }))?;
+        Ok(files)
     })
     .await
 }
@@ -181,7 +193,14 @@ pub async fn request_file_save<R: Runtime>(
     title: String,
 ) -> IpcResult<Option<String>> {
     let st = state.inner().clone();
-    let (name, bytes) = crate::commands::blocking(move || st.with_vault(|v| Ok(requests::file(v.conn(), file_id)?))).await?;
+    let (name, bytes) = crate::commands::blocking(move || {
+        st.with_vault(|v| {
+            let f = requests::file(v.conn(), file_id)?;
+            v.audit_export(audit::What::RequestFile, 1, serde_json::json!({ "file": file_id }))?;
+            Ok(f)
+        })
+    })
+    .await?;
     let bytes = zeroize::Zeroizing::new(bytes);
     let Some(path) = save_as(&window, title, &name, None).await else {
         return Ok(None);
@@ -303,8 +322,9 @@ pub async fn suppression_export<R: Runtime>(
         return Ok(None);
     };
     on_vault(state, move |v| {
-        let (_, bytes) = fulfil::suppression_csv(v.conn(), plain)?;
+        let (n, bytes) = fulfil::suppression_csv(v.conn(), plain)?;
         consent_ledger_core::files::write_atomic(&path, &bytes)?;
+        v.audit_export(audit::What::SuppressionList, n as u64, serde_json::json!({ "plain": plain }))?;
         Ok(Some(path.display().to_string()))
     })
     .await

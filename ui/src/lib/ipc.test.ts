@@ -21,6 +21,8 @@ describe('IPC wrappers', () => {
       return null;
     });
     await ipc.ledgerPage(501, 200);
+    await ipc.ledgerFiltered(null, 200, 'read.', 'Аудитор');
+    await ipc.ledgerActors();
     await ipc.passphraseStrength('x', ['Acme']);
     await ipc.pickVaultFolder('Pick');
     await ipc.createVault({ path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' });
@@ -33,6 +35,8 @@ describe('IPC wrappers', () => {
     await ipc.setRequisites(REQ);
     expect(seen).toEqual([
       ['ledger_page', { before: 501, limit: 200 }],
+      ['ledger_filtered', { before: null, limit: 200, kind: 'read.', actor: 'Аудитор' }],
+      ['ledger_actors', {}],
       ['passphrase_strength', { passphrase: 'x', context: ['Acme'] }],
       ['pick_vault_folder', { title: 'Pick' }],
       ['create_vault', { path: '/v', organisation: 'Acme', operator: 'owner', passphrase: 'p' }],

@@ -160,6 +160,11 @@ export const ipc = {
   touch: () => call<null>('touch'),
   vaultSummary: () => call<VaultSummary>('vault_summary'),
   ledgerPage: (before: number | null, limit: number) => call<LedgerPage>('ledger_page', { before, limit }),
+  /** Events of a kind (or a prefix such as `read.`) and/or an operator, newest first, a slice of the log at a time. */
+  ledgerFiltered: (before: number | null, limit: number, kind: string | null, actor: string | null) =>
+    call<LedgerPage>('ledger_filtered', { before, limit, kind, actor }),
+  /** The operators' names, for the Ledger's filter. */
+  ledgerActors: () => call<string[]>('ledger_actors'),
   ledgerEvent: (seq: number) => call<EventDto>('ledger_event', { seq }),
   verifyLedger: () => call<VerifyReport>('verify_ledger'),
   cancelVerify: () => call<null>('cancel_verify'),

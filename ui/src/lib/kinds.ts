@@ -18,6 +18,12 @@ export const KNOWN_KINDS = [
   'incident.updated',
   'incident.notified',
   'incident.closed',
+  'read.person',
+  'read.search',
+  'read.export',
+  'operator.added',
+  'operator.role_changed',
+  'operator.removed',
 ] as const;
 
 /** The i18n key for a kind's label, or null when the kind is unknown. */

@@ -230,6 +230,31 @@ fn main() {
     println!("  first page of 100 withdrawals                    {:>8.2} ms", ms(filtered));
     println!("  count of all consents                            {:>8.2} ms", ms(total));
     println!("  a subject's timeline                             {:>8.2} ms  (target < 5 ms)", ms(timeline));
+    // Audited reading: the same search with its `read.search` event (a durable write).
+    let audited = median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let hits = search::subjects(v.conn(), "Морозов", 20).unwrap();
+                v.audit_search(consent_ledger_core::audit::What::Register, vec!["text".into()], hits.len() as u64).unwrap();
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let t = Instant::now();
+    let reads = consent_ledger_core::ledger::page_filtered(v.conn(), None, 200, Some("read."), None).unwrap();
+    let filtered_page = t.elapsed();
+    println!(
+        "  search a word with its read.search event         {:>8.2} ms  (the search alone {:.2} ms; target < 10 ms)",
+        ms(audited),
+        ms(word)
+    );
+    println!(
+        "  ledger filtered to read.* (one slice of {} events) {:>8.2} ms, {} found",
+        consent_ledger_core::ledger::FILTER_SCAN,
+        ms(filtered_page),
+        reads.events.len()
+    );
     // What the register screen asks each time it opens: how many consents' terms have ended.
     let now = chrono::Utc::now();
     let t = Instant::now();

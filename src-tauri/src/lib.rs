@@ -46,6 +46,8 @@ pub fn configure<R: Runtime>(
             if let tauri::WindowEvent::Destroyed = event {
                 if let Some(st) = window.try_state::<Arc<AppState>>() {
                     let _ = st.lock();
+                    // The backup that lock started finishes before the app quits.
+                    st.wait_for_backup();
                 }
             }
         })

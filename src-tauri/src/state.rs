@@ -65,7 +65,10 @@ pub struct AppState {
     /// Set to stop "Back up now" (also by locking).
     pub cancel_backup: Arc<AtomicBool>,
     /// How the last automatic backup went.
-    pub last_backup: Mutex<Option<AutoBackup>>,
+    pub last_backup: Arc<Mutex<Option<AutoBackup>>>,
+    /// The automatic backup running after a lock (a lock returns at once;
+    /// the next lock and quitting wait for it).
+    backup_job: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// A panic in one command must not leave the vault impossible to lock.
@@ -88,7 +91,8 @@ impl AppState {
             cancel_pack: Arc::new(AtomicBool::new(false)),
             settings: Mutex::new(settings),
             cancel_backup: Arc::new(AtomicBool::new(false)),
-            last_backup: Mutex::new(None),
+            last_backup: Arc::new(Mutex::new(None)),
+            backup_job: Mutex::new(None),
         }
     }
 
@@ -129,9 +133,10 @@ impl AppState {
 
     /// Locks `v`; with a backup folder set (and not the demo), backs it up
     /// there on locking, keeps the newest `backup_keep` backups of this vault
-    /// and writes the checkpoint note beside them. A failed backup does not
-    /// keep the vault open: it is locked all the same, and the failure shown
-    /// in Settings → Backup.
+    /// and writes the checkpoint note beside them. The lock is recorded at
+    /// once; the copy runs on a thread after it ([`AppState::wait_for_backup`]).
+    /// A failed backup does not keep the vault open: it is locked all the
+    /// same, and the failure shown in Settings → Backup.
     pub fn close(&self, mut v: Vault) -> IpcResult<()> {
         let s = self.settings();
         let folder = match s.backup_folder.as_deref().map(PathBuf::from) {
@@ -155,15 +160,40 @@ impl AppState {
         let mut witnesses = self.witnesses_for(v.dir());
         witnesses.push(folder.clone());
         v.set_witnesses(witnesses);
-        let outcome = match v.lock_backing_up(&file, |_, _| true) {
-            Ok((_, made)) => {
-                prune(&folder, &prefix, s.backup_keep as usize);
-                AutoBackup { at, made: Some((&made).into()), error: None }
+        // One backup at a time: the previous one (if still running) first.
+        self.wait_for_backup();
+        // The lock is recorded and sealed now; the copy runs after the lock
+        // returns, so locking a large vault is not held up by it.
+        let backing = match v.lock_for_backup(&file) {
+            Ok((_, b)) => b,
+            Err(e) => {
+                *guard(&self.last_backup) = Some(AutoBackup { at, made: None, error: Some(e.to_string()) });
+                return Ok(());
             }
-            Err(e) => AutoBackup { at, made: None, error: Some(e.to_string()) },
         };
-        *guard(&self.last_backup) = Some(outcome);
+        let last = self.last_backup.clone();
+        let keep = s.backup_keep as usize;
+        let job = std::thread::spawn(move || {
+            let outcome = match backing.copy(|_, _| true) {
+                Ok(made) => {
+                    prune(&folder, &prefix, keep);
+                    AutoBackup { at, made: Some((&made).into()), error: None }
+                }
+                Err(e) => AutoBackup { at, made: None, error: Some(e.to_string()) },
+            };
+            *guard(&last) = Some(outcome);
+        });
+        *guard(&self.backup_job) = Some(job);
         Ok(())
+    }
+
+    /// Waits for the automatic backup started by the last lock, if it still runs
+    /// (before the next one, and before the app quits).
+    pub fn wait_for_backup(&self) {
+        let job = guard(&self.backup_job).take();
+        if let Some(j) = job {
+            let _ = j.join();
+        }
     }
 
     /// Locks the open vault if idle for longer than `limit`, re-checked under

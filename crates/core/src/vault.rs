@@ -64,6 +64,23 @@ pub struct Vault {
     master: MasterKey,
 }
 
+/// A locked vault whose backup is still to be copied ([`Vault::lock_for_backup`]).
+pub struct Backing {
+    vault: Vault,
+    out: PathBuf,
+    note: String,
+}
+
+impl Backing {
+    /// Copies the vault into the backup file and checks it ([`crate::backup`]);
+    /// the database is closed (keys zeroized) afterwards.
+    pub fn copy(self, progress: impl FnMut(u64, u64) -> bool) -> Result<crate::backup::Made> {
+        let made = crate::backup::copy(&self.vault, &self.out, &self.note, progress);
+        let _ = self.vault.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        made
+    }
+}
+
 /// What sealing the log wrote: the new checkpoint, and what happened in each
 /// witness folder.
 #[derive(Debug, Clone, Serialize)]
@@ -393,10 +410,18 @@ impl Vault {
     /// `out` ([`crate::backup`]): the backup holds every event, the lock's
     /// included, so the witness notes show nothing missing from it.
     pub fn lock_backing_up(
-        mut self,
+        self,
         out: &Path,
         progress: impl FnMut(u64, u64) -> bool,
     ) -> Result<(Sealed, crate::backup::Made)> {
+        let (sealed, backing) = self.lock_for_backup(out)?;
+        Ok((sealed, backing.copy(progress)?))
+    }
+
+    /// The first half of [`Vault::lock_backing_up`]: records the backup and
+    /// the lock and seals the log (quick); the copy, [`Backing::copy`], may
+    /// then run on another thread while the vault is opened again.
+    pub fn lock_for_backup(mut self, out: &Path) -> Result<(Sealed, Backing)> {
         if self.read_only {
             return Err(Error::Invalid("a vault opened read-only is backed up by the app or a command that opens it".into()));
         }
@@ -407,9 +432,8 @@ impl Vault {
         }
         let cp = self.record_lock(&[crate::backup::backed_up()])?;
         let sealed = self.witness(cp);
-        let made = crate::backup::copy(&self, out, &sealed.checkpoint.note, progress);
-        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        Ok((sealed, made?))
+        let note = sealed.checkpoint.note.clone();
+        Ok((sealed, Backing { vault: self, out: out.to_path_buf(), note }))
     }
 
     /// Records `before`, then `vault.locked`, and signs a checkpoint after them, in one transaction.

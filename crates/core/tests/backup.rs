@@ -213,3 +213,32 @@ fn a_backup_copies_under_a_snapshot_or_page_by_page_when_the_log_is_in_use() {
     }
     assert_eq!(backup::manifest(&busy).unwrap().tree_size, v.info().unwrap().events);
 }
+
+/// The app locks first and copies after (`lock_for_backup`, then
+/// `Backing::copy` on another thread): the vault may be opened and written
+/// again in between, and the backup is still whole, checked and restorable;
+/// an auditor may back up too.
+#[test]
+fn a_backup_copied_after_the_lock_returns_is_whole_while_the_vault_is_used_again() {
+    use consent_ledger_core::operators::{self, Role};
+    let root = tempfile::tempdir().unwrap();
+    let (mut v, _) = vault_with_agreement(&root.path().join("vault"));
+    let dir = root.path().join("vault");
+    operators::add(&mut v, "Аудитор", "copper meadow lantern 19 quartz", Role::Auditor).unwrap();
+    v.lock().unwrap();
+    let v = Vault::unlock(&dir, "copper meadow lantern 19 quartz").unwrap();
+    let out = root.path().join("a.clbackup");
+    let (sealed, backing) = v.lock_for_backup(&out).unwrap();
+    assert!(!out.exists(), "nothing copied yet");
+    // Opened again and written to before the copy runs.
+    let mut again = Vault::unlock(&dir, PASS).unwrap();
+    add_consent(&mut again, "later@example.org");
+    let copier = std::thread::spawn(move || backing.copy(|_, _| true));
+    add_consent(&mut again, "during@example.org");
+    let made = copier.join().unwrap().unwrap();
+    assert!(made.manifest.tree_size >= sealed.checkpoint.tree_size + 1, "the lock's events and checkpoint are in it");
+    let checked = backup::check(&out, Secret::Passphrase(PASS), &[]).unwrap();
+    assert_eq!((checked.events, checked.missing), (made.manifest.tree_size, 0));
+    assert!(again.verify(|_, _| true).unwrap().ok());
+    again.lock().unwrap();
+}

@@ -121,3 +121,64 @@ fn a_backup_killed_at_any_moment_leaves_the_previous_one_intact() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A backup folder that may not be written, and a disk that fills up while
+/// the backup is written (a file-size limit, which makes writes past it fail
+/// as a full disk does): a clear error, no backup file and no temporary file
+/// left, the previous backup untouched, and the vault intact.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_or_full_backup_folder_loses_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    let folder = tmp.path().join("backups");
+    std::fs::create_dir(&folder).unwrap();
+    let previous = folder.join("acme.clbackup");
+    ok(&cli(&dir, &["backup", "--out", previous.to_str().unwrap()]));
+    let before = std::fs::read(&previous).unwrap();
+
+    // Read-only folder (skipped as root, who may write anyway).
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = folder.join(".probe");
+    let root = std::fs::write(&probe, b"x").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    if !root {
+        let o = cli(&dir, &["backup", "--out", folder.join("new.clbackup").to_str().unwrap()]);
+        assert!(!o.status.success());
+        let err = text(&o.stderr);
+        assert!(err.contains(folder.to_str().unwrap()) || err.contains("ermission"), "{err}");
+    }
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A "folder" that is a file (as unwritable to root as to anyone).
+    let not_a_folder = tmp.path().join("notes.txt");
+    std::fs::write(&not_a_folder, b"not a folder").unwrap();
+    let o = cli(&dir, &["backup", "--out", not_a_folder.join("new.clbackup").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("notes.txt"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(&not_a_folder).unwrap(), b"not a folder");
+
+    // A full disk while writing over the previous backup.
+    let c = command(&dir, &["backup", "--out", previous.to_str().unwrap()]);
+    let program = c.get_program().to_owned();
+    let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 64; exec \"$@\"")
+        .arg("bash")
+        .arg(program)
+        .args(args)
+        .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))))
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains("disk may be full") || err.contains("File too large"), "{err}");
+    assert_eq!(std::fs::read(&previous).unwrap(), before, "the previous backup is untouched");
+    let left: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["acme.clbackup"], "no temporary file left");
+    ok(&cli(&dir, &["verify"]));
+    // With room again the backup is made.
+    ok(&cli(&dir, &["backup", "--out", previous.to_str().unwrap()]));
+    ok(&bare(&["backup", "check", previous.to_str().unwrap()], &dir.with_extension("app-data")));
+}

@@ -384,6 +384,16 @@ def raw(dst, script):
     conn.close()
 
 
+def store_nodes(conn):
+    """Stores the Merkle nodes (level 6 and up) of the events as they are now, as whoever holds the key can
+    after rewriting events with their hashes (its triggers already dropped)."""
+    frontier, nodes = verify_vault.Frontier(), []
+    for (leaf,) in conn.execute("SELECT leaf_hash FROM events ORDER BY seq"):
+        frontier.push(leaf, lambda level, idx, h: nodes.append((level, idx, h)) if level >= verify_vault.STORED_MIN_LEVEL else None)
+    conn.execute("DELETE FROM merkle_nodes")
+    conn.executemany("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+
+
 def snapshot(folder):
     return sorted((f.name, f.read_bytes()) for f in Path(folder).iterdir())
 
@@ -631,10 +641,11 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
             conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
                 DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
                 DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
-                DELETE FROM merkle_nodes WHERE (idx + 1) << level > {seq}; DELETE FROM documents WHERE event_seq > {seq};""")
+                DELETE FROM documents WHERE event_seq > {seq};""")
             ra, actor, kind = conn.execute("SELECT recorded_at, actor, kind FROM events WHERE seq = ?", (seq,)).fetchone()
             leaf = verify_vault.leaf_hash(verify_vault.leaf_input(seq, ra.encode(), actor.encode(), kind.encode(), None, b"[]"))
             conn.execute("UPDATE events SET body = '[]', leaf_hash = ? WHERE seq = ?", (leaf, seq))
+            store_nodes(conn)
 
         dst = self.tampered("incident-rewritten", rewrite)
         # The update names no incident, so the row's last_seq is not the one its events expect (#recorded).
@@ -691,18 +702,18 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         self.assertEqual(self.both(dst), (0, None, None))
 
     def rewritten(self, name, seq, kind=None, body=None, then=""):
-        """A copy whose event `seq` is rewritten with its hash (its kind and/or body), the events after it,
-        their checkpoints and nodes deleted, then the SQL `then` run: what the key's holder can do
-        past the last note kept outside."""
+        """A copy whose event `seq` is rewritten with its hash (its kind and/or body), the events after it and
+        their checkpoints deleted, the Merkle nodes stored anew, then the SQL `then` run: what the key's
+        holder can do past the last note kept outside."""
         def rewrite(conn):
             conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
                 DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
-                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
-                DELETE FROM merkle_nodes WHERE (idx + 1) << level > {seq};""")
+                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};""")
             ra, actor, k, b = conn.execute("SELECT recorded_at, actor, kind, body FROM events WHERE seq = ?", (seq,)).fetchone()
             k, b = kind or k, b if body is None else body
             leaf = verify_vault.leaf_hash(verify_vault.leaf_input(seq, ra.encode(), actor.encode(), k.encode(), None, b.encode()))
             conn.execute("UPDATE events SET kind = ?, body = ?, leaf_hash = ? WHERE seq = ?", (k, b, leaf, seq))
+            store_nodes(conn)
             conn.executescript(then)
 
         return self.tampered(name, rewrite)
@@ -762,14 +773,14 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         def rewrite(conn):
             conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
                 DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
-                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
-                DELETE FROM merkle_nodes WHERE (idx + 1) << level > {seq};""")
+                DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};""")
             ra, actor, kind, subject, body = conn.execute(
                 "SELECT recorded_at, actor, kind, subject, body FROM events WHERE seq = ?", (seq,)).fetchone()
             body = body.replace('"channel":"web_form"', '"channel":"paper"')
             leaf = verify_vault.leaf_hash(verify_vault.leaf_input(
                 seq, ra.encode(), actor.encode(), kind.encode(), subject.encode(), body.encode()))
             conn.execute("UPDATE events SET body = ?, leaf_hash = ? WHERE seq = ?", (body, leaf, seq))
+            store_nodes(conn)
 
         dst = self.tampered("rewritten", rewrite)
         self.assertEqual(self.both(dst, witness=False), (3, "register_mismatch", seq))

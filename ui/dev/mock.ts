@@ -710,6 +710,12 @@ mockIPC(
       }
       case 'ledger_actors':
         return [summary.operator];
+      case 'operator_list':
+      case 'operator_add':
+      case 'operator_set_role':
+      case 'operator_remove':
+        // The dev mock has one operator, the owner; changes are not kept.
+        return [{ slot: '0011aabbccddeeff', name: summary.operator, role: 'owner', added_seq: null }];
       case 'ledger_event':
         return event(Number(a.seq));
       case 'verify_ledger': {

@@ -157,58 +157,7 @@ pub(crate) fn copy(vault: &Vault, out: &Path, note: &str, mut progress: impl FnM
             .tempfile_in(&dir)
             .map_err(io(format!("writing a backup in {}", dir.display())))
     };
-
-    // 1. The copy of the encrypted database: its bytes as they are, under a
-    // read snapshot, when the log is checkpointed and no other connection
-    // writes; else SQLite's online backup, page by page (decrypted and
-    // encrypted again with the same key).
-    let copy = temp(".db.tmp")?;
-    let (size, root) = {
-        let conn = vault.conn();
-        let size = ledger::size(conn)?;
-        (size, ledger::root(conn, size)?)
-    };
-    let raw = snapshot_copy(vault, copy.path())?;
-    {
-        let dest = if raw {
-            if !progress(1, 1) {
-                return Err(Error::Cancelled);
-            }
-            db::open_read_only(copy.path(), vault.master_key())?
-        } else {
-            let mut dest = db::open_copy_target(copy.path(), vault.master_key())?;
-            let b = rusqlite::backup::Backup::new(vault.conn(), &mut dest)?;
-            loop {
-                let step = b.step(PAGES_PER_STEP)?;
-                let p = b.progress();
-                if !progress((p.pagecount - p.remaining).max(0) as u64, p.pagecount.max(0) as u64) {
-                    return Err(Error::Cancelled);
-                }
-                if step == rusqlite::backup::StepResult::Done {
-                    break;
-                }
-            }
-            drop(b);
-            dest
-        };
-        // 2. The copy checks: every page's HMAC, and the same log.
-        let problems: Vec<String> = dest
-            .prepare("PRAGMA cipher_integrity_check")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if let Some(p) = problems.first() {
-            return Err(Error::Invalid(format!("the backup's copy does not check ({p}); nothing was replaced")));
-        }
-        let copied = ledger::size(&dest)?;
-        if copied != size || ledger::root(&dest, copied)? != root {
-            return Err(Error::Invalid("the backup's copy does not hold the vault's log; nothing was replaced".into()));
-        }
-    }
-    copy.as_file().sync_all().map_err(io("writing the backup's copy"))?;
-
-    // 3. The file: key file, checkpoint, the copy (hashed as it goes), manifest last.
     let keys = std::fs::read(KeyFile::path(vault.dir())).map_err(io("reading the vault's keys.json"))?;
-    let info = vault.info()?;
     let zip_file = temp(".tmp")?;
     let mut z = zip::ZipWriter::new(std::io::BufWriter::new(zip_file.as_file()));
     let stored = zip::write::SimpleFileOptions::default()
@@ -220,10 +169,26 @@ pub(crate) fn copy(vault: &Vault, out: &Path, note: &str, mut progress: impl FnM
     z.start_file(CHECKPOINT, stored).map_err(&bad)?;
     z.write_all(note.as_bytes()).map_err(io("writing the backup"))?;
     z.start_file(DB, stored.large_file(true)).map_err(&bad)?;
-    let mut h = Hashing { inner: &mut z, hash: Sha256::new(), bytes: 0 };
-    let mut src = std::fs::File::open(copy.path()).map_err(io("reading the backup's copy"))?;
-    std::io::copy(&mut src, &mut h).map_err(io("writing the backup"))?;
-    let (db_sha256, db_bytes) = (hex::encode(h.hash.finalize()), h.bytes);
+
+    // The encrypted database: its bytes as they are, streamed into the file
+    // under a read snapshot while every page's HMAC is checked on that same
+    // snapshot, when the log can be checkpointed away; else SQLite's online
+    // backup into a private copy, page by page (decrypted and encrypted again
+    // with the same key), checked, then streamed.
+    let snap = snapshot_into(vault, &mut z, &mut progress)?;
+    let (raw, size, root, db_sha256, db_bytes, _copy) = match snap {
+        Some(s) => (true, s.size, s.root, s.sha256, s.bytes, None),
+        None => {
+            let copy = temp(".db.tmp")?;
+            let (size, root) = online_copy(vault, copy.path(), &mut progress)?;
+            let mut h = Hashing { inner: &mut z, hash: Sha256::new(), bytes: 0 };
+            let mut src = std::fs::File::open(copy.path()).map_err(io("reading the backup's copy"))?;
+            std::io::copy(&mut src, &mut h).map_err(io("writing the backup"))?;
+            let (sha, bytes) = (hex::encode(h.hash.finalize()), h.bytes);
+            (false, size, root, sha, bytes, Some(copy))
+        }
+    };
+    let info = vault.info()?;
     let manifest = Manifest {
         schema: SCHEMA.into(),
         vault_id: vault.vault_id().to_string(),
@@ -243,19 +208,77 @@ pub(crate) fn copy(vault: &Vault, out: &Path, note: &str, mut progress: impl FnM
     w.flush().map_err(io("writing the backup"))?;
     drop(w);
     zip_file.as_file().sync_all().map_err(io("writing the backup"))?;
+    // (Not read back: right after writing, the bytes would come from the
+    // page cache, not the disk. `backup check` reads the file and its hash.)
     zip_file.persist(out).map_err(|e| Error::io(format!("writing {}", out.display()), e.error))?;
     crate::files::sync_dir(&dir);
-    drop(copy);
     let bytes = std::fs::metadata(out).map_err(io(format!("reading {}", out.display())))?.len();
     Ok(Made { path: out.to_path_buf(), manifest, bytes, copied_with: if raw { "snapshot" } else { "online_backup" } })
 }
 
-/// Copies the database file's bytes to `target` under a read transaction
-/// that sees the file alone: after a TRUNCATE checkpoint the write-ahead log
-/// is empty, and while a reader holds read-mark 0 no connection may write
-/// log frames back into the file (SQLite's WAL locking). False, nothing
-/// copied, when another connection keeps the log in use.
-fn snapshot_copy(vault: &Vault, target: &Path) -> Result<bool> {
+/// The log's size and root (of what was copied).
+fn log_of(conn: &rusqlite::Connection) -> Result<(u64, crate::merkle::Hash)> {
+    let size = ledger::size(conn)?;
+    Ok((size, ledger::root(conn, size)?))
+}
+
+/// Refuses a copy some page of which fails its HMAC.
+fn pages_check(conn: &rusqlite::Connection, what: &str) -> Result<()> {
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA cipher_integrity_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match problems.first() {
+        Some(p) => Err(Error::Invalid(format!("{what} does not check ({p}); nothing was replaced"))),
+        None => Ok(()),
+    }
+}
+
+/// The online backup API into `target` (a private file), checked: every
+/// page's HMAC, and the same log as the vault's. Returns that log's size and root.
+fn online_copy(vault: &Vault, target: &Path, progress: &mut impl FnMut(u64, u64) -> bool) -> Result<(u64, crate::merkle::Hash)> {
+    let (size, root) = log_of(vault.conn())?;
+    let mut dest = db::open_copy_target(target, vault.master_key())?;
+    {
+        let b = rusqlite::backup::Backup::new(vault.conn(), &mut dest)?;
+        loop {
+            let step = b.step(PAGES_PER_STEP)?;
+            let p = b.progress();
+            if !progress((p.pagecount - p.remaining).max(0) as u64, p.pagecount.max(0) as u64) {
+                return Err(Error::Cancelled);
+            }
+            if step == rusqlite::backup::StepResult::Done {
+                break;
+            }
+        }
+    }
+    pages_check(&dest, "the backup's copy")?;
+    if log_of(&dest)? != (size, root) {
+        return Err(Error::Invalid("the backup's copy does not hold the vault's log; nothing was replaced".into()));
+    }
+    Ok((size, root))
+}
+
+/// What the snapshot way streamed.
+struct Streamed {
+    size: u64,
+    root: crate::merkle::Hash,
+    sha256: String,
+    bytes: u64,
+}
+
+/// Streams the database file's bytes into `z` under a read transaction that
+/// sees the file alone (after a TRUNCATE checkpoint the write-ahead log is
+/// empty, and while a reader holds read-mark 0 no connection may write log
+/// frames back into the file: SQLite's WAL locking), while the same
+/// snapshot's pages are checked (every HMAC) and its log read on this
+/// connection, on two threads. None, nothing written, when another
+/// connection keeps the log in use.
+fn snapshot_into<W: Write + Seek + Send>(
+    vault: &Vault,
+    z: &mut zip::ZipWriter<W>,
+    progress: &mut impl FnMut(u64, u64) -> bool,
+) -> Result<Option<Streamed>> {
     let conn = vault.conn();
     // Not waiting for other connections: when they are there, the page way at once.
     conn.busy_timeout(std::time::Duration::ZERO)?;
@@ -263,22 +286,40 @@ fn snapshot_copy(vault: &Vault, target: &Path) -> Result<bool> {
     conn.busy_timeout(std::time::Duration::from_millis(db::BUSY_TIMEOUT_MS))?;
     let (busy, log) = checkpointed?;
     if busy != 0 || log > 0 {
-        return Ok(false);
+        return Ok(None);
+    }
+    if !progress(0, 1) {
+        return Err(Error::Cancelled);
     }
     let file = vault.dir().join(db::DB_FILE);
     let wal = PathBuf::from(format!("{}-wal", file.display()));
     conn.execute_batch("BEGIN DEFERRED")?;
-    let copied = (|| -> Result<bool> {
-        conn.query_row("SELECT count(*) FROM vault_meta", [], |r| r.get::<_, i64>(0))?;
+    let streamed = (|| -> Result<Option<Streamed>> {
+        let (size, root) = log_of(conn)?;
         // A writer that came between the checkpoint and the snapshot: the page way.
         if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0 {
-            return Ok(false);
+            return Ok(None);
         }
-        std::fs::copy(&file, target).map_err(io("copying the vault's database"))?;
-        Ok(true)
+        let mut src = std::fs::File::open(&file).map_err(io("reading the vault's database"))?;
+        let (checked, written) = std::thread::scope(|s| {
+            let writer = s.spawn(move || -> Result<(String, u64)> {
+                let mut h = Hashing { inner: z, hash: Sha256::new(), bytes: 0 };
+                std::io::copy(&mut src, &mut h).map_err(io("writing the backup"))?;
+                Ok((hex::encode(h.hash.finalize()), h.bytes))
+            });
+            let checked = pages_check(conn, "the vault's database");
+            (checked, writer.join().unwrap_or_else(|_| Err(Error::Invalid("copying the database stopped".into()))))
+        });
+        checked?;
+        let (sha256, bytes) = written?;
+        Ok(Some(Streamed { size, root, sha256, bytes }))
     })();
     conn.execute_batch("COMMIT")?;
-    copied
+    let streamed = streamed?;
+    if streamed.is_some() && !progress(1, 1) {
+        return Err(Error::Cancelled);
+    }
+    Ok(streamed)
 }
 
 /// What is known of a backup file before any passphrase: its manifest.

@@ -154,7 +154,7 @@ pub fn run(vault: &mut Vault, action: ConsentAction, out: Out) -> Result<ExitCod
                 }
                 f => return Err(Error::Invalid(format!("unknown export format {f:?}: use csv or iso27560"))),
             };
-            vault.audit_export(what, n as u64, json!({ "fields": audit::filter_fields(&filter), "restricted_included": include_restricted.is_some() }))?;
+            vault.audit_export(what, n, json!({ "fields": audit::filter_fields(&filter), "restricted_included": include_restricted.is_some() }))?;
             match &include_restricted {
                 Some(reason) if restricted > 0 => {
                     vault.with_tx(|tx, actor| export::include_restricted(tx, actor, reason, restricted))?;

@@ -112,6 +112,8 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "incident_sent",
         "incident_close",
         "incident_rules",
+        "incident_rules_load",
+        "incident_rules_export",
         "operator_list",
         "operator_add",
         "operator_set_role",

@@ -201,6 +201,12 @@ impl Ui {
 
     async fn fill(&self, id: &str, text: &str) {
         self.wait(id).await;
+        // Into view first, as for `click` (a field below the fold is "not interactable").
+        self.js(
+            &format!("document.querySelector(\"{}\").scrollIntoView({{ block: 'center' }}); return true", tid(id)),
+            vec![],
+        )
+        .await;
         let e = self.c.find(Locator::Css(&tid(id))).await.unwrap();
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
@@ -2185,6 +2191,10 @@ async fn incident_is_recorded_counted_down_and_notified() {
     const AUDITOR_PASS: &str = "copper meadow lantern 19 quartz";
     ui.click("nav-settings").await;
     ui.wait("settings-operators").await;
+    // The incident rules in force are shown with their sources (the shipped ones).
+    ui.wait("incident-rules-origin").await;
+    assert_eq!(ui.attr("incident-rules-origin", "data-own").await.as_deref(), Some("false"));
+    assert!(ui.text("settings-incident-rules").await.contains("152-FZ art. 21 part 3.1"));
     ui.show("operator-add-form").await;
     ui.fill("operator-name", "Аудитор <b>Петрова</b>").await;
     ui.select("operator-new-role", "auditor").await;

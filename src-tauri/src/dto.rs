@@ -567,6 +567,7 @@ pub fn bindings() -> Vec<(String, String)> {
         one::<consent_ledger_core::incidents::FinePart>(),
         one::<consent_ledger_core::incidents::ClockRule>(),
         one::<consent_ledger_core::incidents::Rules>(),
+        one::<consent_ledger_core::incidents::rules::Info>(),
         one::<consent_ledger_core::incidents::rules::Fines>(),
         one::<consent_ledger_core::incidents::Details>(),
         one::<consent_ledger_core::incidents::Affected>(),

@@ -114,6 +114,8 @@ pub fn configure<R: Runtime>(
             commands::incidents::incident_sent,
             commands::incidents::incident_close,
             commands::incidents::incident_rules,
+            commands::incidents::incident_rules_load,
+            commands::incidents::incident_rules_export,
             commands::requests::request_overview,
             commands::requests::request_list,
             commands::requests::request_get,

@@ -305,10 +305,10 @@ fn rules(vault: &mut Vault, export: Option<PathBuf>, load: Option<PathBuf>, rese
         });
         return Ok(());
     }
-    let r = Rules::of_vault(vault.conn())?;
-    let text = serde_json::to_string_pretty(&r).map_err(|e| Error::Invalid(e.to_string()))?;
+    let info = incidents::rules::info(vault.conn())?;
+    let r = info.rules.clone();
     if let Some(file) = export {
-        write_atomic(&file, text.as_bytes())?;
+        write_atomic(&file, info.text.as_bytes())?;
         out.print(&json!({ "file": file.display().to_string() }), || {
             format!("The incident rules in force written to {}. Edit it, then `incident rules --load {}`.", file.display(), file.display())
         });

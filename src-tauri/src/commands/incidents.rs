@@ -2,17 +2,19 @@
 //! new incident falls under), one incident, recording and saving one,
 //! counting the people a register query finds, drafting a notice (then shown
 //! and saved with `document_text` and `document_save`), recording a notice
-//! as sent, closing.
+//! as sent, closing; and the incident rules of Settings (show, load, save).
 
 use chrono::Utc;
 use consent_ledger_core::agreements::model::Language;
 use consent_ledger_core::documents::Issued;
-use consent_ledger_core::incidents::{self, notices, AffectedFilter, Details, Incident, Item, Notice, Rules};
+use consent_ledger_core::incidents::{self, notices, rules, AffectedFilter, Details, Incident, Item, Notice};
 use consent_ledger_core::requests::Law;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::commands::{on_vault, AppStateArc};
+use tauri::{Runtime, Window};
+
+use crate::commands::{on_vault, save_as, AppStateArc};
 use crate::error::IpcResult;
 
 /// The incident register as its screen lists it.
@@ -106,8 +108,39 @@ pub async fn incident_close(state: AppStateArc<'_>, id: u64) -> IpcResult<Incide
     .await
 }
 
-/// The clocks and fines in force.
+/// The clocks and fines in force, and whether they are the vault's own.
 #[tauri::command]
-pub async fn incident_rules(state: AppStateArc<'_>) -> IpcResult<Rules> {
-    on_vault(state, move |v| Ok(Rules::of_vault(v.conn())?)).await
+pub async fn incident_rules(state: AppStateArc<'_>) -> IpcResult<rules::Info> {
+    on_vault(state, move |v| Ok(rules::info(v.conn())?)).await
+}
+
+/// Makes the rules file at `path` (picked with `import_pick_file`) the
+/// vault's own, or with no path returns to the shipped rules (owners only).
+#[tauri::command]
+pub async fn incident_rules_load(state: AppStateArc<'_>, path: Option<String>) -> IpcResult<rules::Info> {
+    on_vault(state, move |v| {
+        let text = match &path {
+            Some(p) => Some(
+                String::from_utf8(crate::commands::consents::read_file(p)?)
+                    .map_err(|_| consent_ledger_core::Error::Invalid("the rules file is not UTF-8 text".into()))?,
+            ),
+            None => None,
+        };
+        v.with_tx(|tx, actor| incidents::set_rules(tx, actor, text.as_deref()))?;
+        Ok(rules::info(v.conn())?)
+    })
+    .await
+}
+
+/// Saves the rules in force as JSON where the user chooses; the path, or None if cancelled.
+#[tauri::command]
+pub async fn incident_rules_export<R: Runtime>(window: Window<R>, state: AppStateArc<'_>, title: String) -> IpcResult<Option<String>> {
+    let Some(path) = save_as(&window, title, "incident-rules.json", Some("json")).await else {
+        return Ok(None);
+    };
+    on_vault(state, move |v| {
+        consent_ledger_core::files::write_atomic(&path, rules::info(v.conn())?.text.as_bytes())?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
 }

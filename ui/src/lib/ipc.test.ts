@@ -177,6 +177,8 @@ describe('IPC wrappers', () => {
     await ipc.incidentSent(57, 'rkn_24h', '2026-12-03T14:30:00+03:00', 'portal 77-1');
     await ipc.incidentClose(57);
     await ipc.incidentRules();
+    await ipc.incidentRulesLoad('/home/anna/incident-rules.json');
+    await ipc.incidentRulesExport('Save the rules');
     await ipc.operatorList();
     await ipc.operatorAdd('Иванова', 'pass phrase words', 'auditor');
     await ipc.operatorSetRole('0011aabb', 'operator');
@@ -191,6 +193,8 @@ describe('IPC wrappers', () => {
       ['incident_sent', { id: 57, notice: 'rkn_24h', sentAt: '2026-12-03T14:30:00+03:00', reference: 'portal 77-1' }],
       ['incident_close', { id: 57 }],
       ['incident_rules', {}],
+      ['incident_rules_load', { path: '/home/anna/incident-rules.json' }],
+      ['incident_rules_export', { title: 'Save the rules' }],
       ['operator_list', {}],
       ['operator_add', { name: 'Иванова', passphrase: 'pass phrase words', role: 'auditor' }],
       ['operator_set_role', { slot: '0011aabb', role: 'operator' }],

@@ -34,7 +34,7 @@ import type { Incident } from './bindings/Incident';
 import type { IncidentDetails } from './bindings/IncidentDetails';
 import type { IncidentNotice } from './bindings/IncidentNotice';
 import type { IncidentRegister } from './bindings/IncidentRegister';
-import type { IncidentRules } from './bindings/IncidentRules';
+import type { IncidentRulesInfo } from './bindings/IncidentRulesInfo';
 import type { AffectedFilter } from './bindings/AffectedFilter';
 import type { IpcError } from './bindings/IpcError';
 import type { Operator } from './bindings/Operator';
@@ -353,8 +353,12 @@ export const ipc = {
     call<Incident>('incident_sent', { id, notice, sentAt, reference }),
   /** Closes an incident: its record becomes final (event `incident.closed`). */
   incidentClose: (id: number) => call<Incident>('incident_close', { id }),
-  /** The clocks and fines in force, with their sources. */
-  incidentRules: () => call<IncidentRules>('incident_rules'),
+  /** The clocks and fines in force, with their sources, and whether they are the vault's own. */
+  incidentRules: () => call<IncidentRulesInfo>('incident_rules'),
+  /** Makes the rules file at `path` the vault's own (owners only), or with null returns to the shipped rules. */
+  incidentRulesLoad: (path: string | null) => call<IncidentRulesInfo>('incident_rules_load', { path }),
+  /** Saves the rules in force through a native save dialog; the path, or null if cancelled. */
+  incidentRulesExport: (title: string) => call<string | null>('incident_rules_export', { title }),
   // ---- evidence packs ------------------------------------------------------------------
   /**
    * Asks where to save (native dialog titled `title`), then makes a person's

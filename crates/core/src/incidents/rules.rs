@@ -77,6 +77,29 @@ pub struct Rules {
     pub fines: Fines,
 }
 
+/// The rules in force, whether they are the vault's own, and their text (to save and edit).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "IncidentRulesInfo"))]
+#[derive(Debug, Clone, Serialize)]
+pub struct Info {
+    pub rules: Rules,
+    /// Loaded into this vault (`incident rules --load`), not the shipped ones.
+    pub own: bool,
+    /// SHA-256 of the text in force.
+    pub sha256: String,
+    #[serde(skip)]
+    pub text: String,
+}
+
+pub fn info(conn: &Connection) -> Result<Info> {
+    let own = crate::requests::settings::get(conn, crate::requests::settings::INCIDENT_RULES)?;
+    let text = match &own {
+        Some(t) => t.clone(),
+        None => serde_json::to_string_pretty(&Rules::shipped()).expect("serialisable"),
+    };
+    Ok(Info { rules: Rules::parse(&text)?, own: own.is_some(), sha256: crate::import::sha256_hex(text.as_bytes()), text })
+}
+
 fn within(n: u64, range: Option<(u64, Option<u64>)>) -> bool {
     range.is_some_and(|(from, to)| n >= from && to.is_none_or(|t| n < t))
 }

@@ -29,6 +29,23 @@ def run(cmd, env_extra=None):
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
+class KeySlots(unittest.TestCase):
+    def test_a_slot_asking_too_much_of_the_reader_is_refused(self):
+        slot = {
+            "id": "a", "kind": "passphrase", "aead": "xchacha20poly1305",
+            "kdf": {"algorithm": "argon2id", "m_kib": 131072, "t": 3, "p": 1,
+                    "salt": "AAAAAAAAAAAAAAAAAAAAAA=="},
+            "nonce": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "wrapped_key": "A" * 64,
+        }
+        verify_vault.check_slot(slot)
+        for field, huge in (("m_kib", 4 * 1024 * 1024), ("t", 10**9), ("p", 17)):
+            bad = json.loads(json.dumps(slot))
+            bad["kdf"][field] = huge
+            with self.assertRaisesRegex(ValueError, "beyond what a reader accepts"):
+                verify_vault.check_slot(bad)
+
+
 class VerifyWithoutConsentLedger(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -156,6 +156,9 @@ def check_slot(s: Any) -> None:
             raise ValueError(f"bad Argon2 parameter {k}")
     if kdf["m_kib"] < 8 * kdf["p"]:
         raise ValueError("invalid Argon2 parameters")
+    # FORMAT §2.1: beyond these a reader refuses the slot.
+    if kdf["m_kib"] > 1048576 or kdf["t"] > 64 or kdf["p"] > 16:
+        raise ValueError("Argon2 parameters beyond what a reader accepts")
     if len(b64(kdf.get("salt"), "salt")) < 16:
         raise ValueError("salt shorter than 16 bytes")
     if len(b64(s.get("nonce"), "nonce")) != 24:

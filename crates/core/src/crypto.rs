@@ -61,6 +61,11 @@ impl KdfParams {
     /// Lower bound whatever the machine (OWASP's Argon2id minimum is weaker).
     pub const MIN_T: u32 = 2;
     pub const MAX_T: u32 = 16;
+    /// The most a key file may ask of a reader (docs/FORMAT.md §2): 1 GiB,
+    /// 64 passes, 16 lanes. Beyond that the file is refused as corrupt.
+    pub const READ_MAX_M_KIB: u32 = 1024 * 1024;
+    pub const READ_MAX_T: u32 = 64;
+    pub const READ_MAX_P: u32 = 16;
 
     /// Picks the iteration count so one derivation takes about `target` on
     /// this machine (clamped to [MIN_T, MAX_T]). The probe runs two passes so

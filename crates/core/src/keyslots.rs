@@ -102,18 +102,23 @@ impl KeyFile {
             }
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
+        Self::from_bytes(&bytes, &path)
+    }
+
+    /// Reads and checks a slot file's bytes; `path` names it in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let corrupt = |detail: String| Error::Corrupt {
-            file: path.clone(),
+            file: path.to_path_buf(),
             detail,
         };
-        let kf: KeyFile = serde_json::from_slice(&bytes)
+        let kf: KeyFile = serde_json::from_slice(bytes)
             .map_err(|e| corrupt(format!("not a valid key-slot file ({e})")))?;
         if kf.format != FORMAT_NAME {
             return Err(corrupt(format!("unknown format {:?}", kf.format)));
         }
         if kf.version > FORMAT_VERSION {
             return Err(Error::TooNew {
-                file: path,
+                file: path.to_path_buf(),
                 found: kf.version.into(),
                 supported: FORMAT_VERSION.into(),
             });
@@ -239,6 +244,19 @@ impl Slot {
         let p = &self.kdf.params;
         if argon2::Params::new(p.m_kib, p.t, p.p, Some(32)).is_err() {
             return Err("invalid Argon2 parameters".into());
+        }
+        // A key file from elsewhere must not make unlocking take all the
+        // memory or run for hours (docs/FORMAT.md §2).
+        if p.m_kib > KdfParams::READ_MAX_M_KIB || p.t > KdfParams::READ_MAX_T || p.p > KdfParams::READ_MAX_P {
+            return Err(format!(
+                "Argon2 parameters beyond what a reader accepts (m_kib {} ≤ {}, t {} ≤ {}, p {} ≤ {})",
+                p.m_kib,
+                KdfParams::READ_MAX_M_KIB,
+                p.t,
+                KdfParams::READ_MAX_T,
+                p.p,
+                KdfParams::READ_MAX_P
+            ));
         }
         Ok((salt, nonce, ct))
     }

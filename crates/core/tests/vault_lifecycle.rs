@@ -288,6 +288,21 @@ fn damaged_database_is_named_and_nothing_panics() {
     let e = Vault::unlock(&dir, PASS).err().unwrap();
     assert_eq!(e.code(), "corrupt");
     assert!(e.to_string().contains("keys.json"), "{e}");
+    // A key file asking for 4 GiB of memory, a billion passes or 17 lanes is refused
+    // before any derivation runs (it would take the machine's memory or hours).
+    let original = std::fs::read_to_string(good.join("keys.json")).unwrap();
+    for (field, huge) in [("m_kib", 4 * 1024 * 1024u64), ("t", 1_000_000_000), ("p", 17)] {
+        let mut kf: serde_json::Value = serde_json::from_str(&original).unwrap();
+        // (The tests' slots use little memory; 17 lanes need 136 KiB at least.)
+        kf["slots"][0]["kdf"]["m_kib"] = 131_072.into();
+        kf["slots"][0]["kdf"][field] = huge.into();
+        std::fs::write(dir.join("keys.json"), kf.to_string()).unwrap();
+        // Refused when the file is read, before any slot is tried.
+        let e = Vault::unlock(&dir, PASS).err().unwrap();
+        assert_eq!(e.code(), "corrupt", "{field}: {e}");
+        assert!(e.to_string().contains("Argon2 parameters beyond"), "{field}: {e}");
+    }
+    std::fs::write(dir.join("keys.json"), &original).unwrap();
     let other = d.path().join("other");
     create(&other).vault.lock().unwrap();
     std::fs::copy(other.join("keys.json"), dir.join("keys.json")).unwrap();

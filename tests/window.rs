@@ -673,6 +673,24 @@ async fn russian_interface_on_the_demo_vault() {
         ui.text("btn-demo").await
     );
     ui.shot("ru-01-welcome").await;
+    // About: the version, the vault format this build writes, the licence.
+    ui.click("btn-about").await;
+    ui.wait("about-dialog").await;
+    ui.wait("about-version").await;
+    assert_eq!(ui.text("about-version").await.trim(), env!("CARGO_PKG_VERSION"));
+    let format = ui.text("about-format").await;
+    assert!(
+        format.contains(&format!("схема {}", db::schema_version())),
+        "{format}"
+    );
+    assert!(ui.text("about-licence").await.contains("AGPL-3.0-or-later"));
+    ui.shot("ru-01b-about").await;
+    ui.click("about-close").await;
+    ui.until(
+        "the About box to close",
+        &format!("return !document.querySelector(\"{}\").open", tid("about-dialog")),
+    )
+    .await;
     ui.click("btn-demo").await;
     ui.wait("screen-unlock").await;
     ui.wait("demo-note").await;

@@ -10,6 +10,13 @@ use ts_rs::TS;
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
+    /// The vault schema this build reads and writes (docs/FORMAT.md).
+    #[ts(type = "number")]
+    pub format_version: i64,
+    /// The key file's format (keys.json `format`).
+    pub key_file_version: u32,
+    /// SPDX identifier of the app's licence.
+    pub licence: String,
     pub data_dir: String,
     pub default_vault_dir: String,
     pub recent: Vec<RecentVault>,

@@ -649,6 +649,9 @@ mockIPC(
       case 'app_info':
         return {
           version: '0.1.0-dev',
+          formatVersion: 12,
+          keyFileVersion: 1,
+          licence: 'AGPL-3.0-or-later',
           dataDir: '/home/anna/.local/share/consent-ledger',
           defaultVaultDir: '/home/anna/Consent Ledger',
           recent:

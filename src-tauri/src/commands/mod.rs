@@ -44,6 +44,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
 pub async fn app_info(state: AppStateArc<'_>) -> IpcResult<AppInfo> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
+        format_version: consent_ledger_core::db::schema_version(),
+        key_file_version: consent_ledger_core::keyslots::FORMAT_VERSION,
+        licence: env!("CARGO_PKG_LICENSE").to_string(),
         data_dir: state.data_dir.display().to_string(),
         default_vault_dir: state.default_vault_dir().display().to_string(),
         recent: state.recent(),

@@ -2,7 +2,19 @@
 import type { RecentVault } from "./RecentVault";
 import type { Settings } from "./Settings";
 
-export type AppInfo = { version: string, dataDir: string, defaultVaultDir: string, recent: Array<RecentVault>, settings: Settings, 
+export type AppInfo = { version: string, 
+/**
+ * The vault schema this build reads and writes (docs/FORMAT.md).
+ */
+formatVersion: number, 
+/**
+ * The key file's format (keys.json `format`).
+ */
+keyFileVersion: number, 
+/**
+ * SPDX identifier of the app's licence.
+ */
+licence: string, dataDir: string, defaultVaultDir: string, recent: Array<RecentVault>, settings: Settings, 
 /**
  * Start on the demo vault when there is no other (set by `cargo xtask run`).
  */

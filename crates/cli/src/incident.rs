@@ -8,7 +8,7 @@ use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use consent_ledger_core::agreements::model::Language;
 use consent_ledger_core::consents::Channel;
 use consent_ledger_core::files::write_atomic;
-use consent_ledger_core::incidents::{self, notices, Affected, AffectedFilter, Clock, ClockState, Details, Incident, Notice, Risk, Rules};
+use consent_ledger_core::incidents::{self, notices, Affected, AffectedFilter, Clock, ClockState, Details, Incident, Notice, Risk};
 use consent_ledger_core::requests::Law;
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;

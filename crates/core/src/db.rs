@@ -303,7 +303,8 @@ mod tests {
             .unwrap();
         }
         let conn = open(&path, None, false).unwrap();
-        let consents: Vec<(i64, String, String, Option<String>, i64, Option<i64>)> = conn
+        type ConsentRow = (i64, String, String, Option<String>, i64, Option<i64>);
+        let consents: Vec<ConsentRow> = conn
             .prepare("SELECT id, action, channel, scan_sha256, dedup_key, import_id FROM consents ORDER BY id")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))

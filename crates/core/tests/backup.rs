@@ -48,7 +48,7 @@ fn a_backup_restores_with_the_passphrase_or_the_recovery_code_and_verifies() {
     drop(v);
 
     let into = root.path().join("restored");
-    let r = backup::restore(&out, &into, Secret::Passphrase(PASS), &[witness.clone()], false).unwrap();
+    let r = backup::restore(&out, &into, Secret::Passphrase(PASS), std::slice::from_ref(&witness), false).unwrap();
     assert_eq!((r.events, r.missing), (events, 0));
     let restored = Vault::unlock(&into, PASS).unwrap();
     assert_eq!(restored.vault_id(), made.manifest.vault_id);
@@ -130,11 +130,11 @@ fn a_backup_older_than_a_witness_note_names_the_events_it_lacks() {
     let sealed = v.seal().unwrap();
     let lacks = sealed.checkpoint.tree_size - made.manifest.tree_size;
     assert!(lacks >= 1, "the consent recorded after the backup");
-    let checked = backup::check(&out, Secret::Passphrase(PASS), &[witness.clone()]).unwrap();
+    let checked = backup::check(&out, Secret::Passphrase(PASS), std::slice::from_ref(&witness)).unwrap();
     assert_eq!(checked.missing, lacks);
     assert!(checked.missing_seen_by.unwrap().contains("usb"));
     let into = root.path().join("restored");
-    let refused = backup::restore(&out, &into, Secret::Passphrase(PASS), &[witness.clone()], false).unwrap();
+    let refused = backup::restore(&out, &into, Secret::Passphrase(PASS), std::slice::from_ref(&witness), false).unwrap();
     assert_eq!((refused.dir, refused.missing), (None, lacks), "not restored without accepting");
     assert!(!into.exists());
     let r = backup::restore(&out, &into, Secret::Passphrase(PASS), &[witness], true).unwrap();
@@ -154,7 +154,7 @@ fn a_backup_made_on_locking_holds_every_event_and_a_cancelled_one_keeps_the_prev
     let out = root.path().join("b.clbackup");
     let (sealed, made) = v.lock_backing_up(&out, |_, _| true).unwrap();
     assert_eq!(made.manifest.tree_size, sealed.checkpoint.tree_size + 1, "the checkpoint's own event is the last");
-    assert_eq!(backup::check(&out, Secret::Passphrase(PASS), &[witness.clone()]).unwrap().missing, 0);
+    assert_eq!(backup::check(&out, Secret::Passphrase(PASS), std::slice::from_ref(&witness)).unwrap().missing, 0);
     let previous = std::fs::read(&out).unwrap();
     // Cancelled halfway: the previous backup stays, byte for byte, and no temporary file.
     let mut v = Vault::unlock(&dir, PASS).unwrap();

@@ -345,7 +345,6 @@ impl Plan {
             refuse(&mut reasons, "nobody", None, "no name, e-mail or phone: a consent must say whose it is".into());
         }
         if !reasons.is_empty() {
-            drop(refuse);
             return Some(Err(RowError { line, reason: reasons.join("; "), problems }));
         }
         let (acted_at, acted_at_original) = acted.expect("checked above");

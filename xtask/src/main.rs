@@ -1,6 +1,11 @@
 //! `cargo xtask run`: build the UI and launch the desktop app.
 //! `cargo xtask test`: every test — UI checks and unit tests, all Rust tests
-//! (including the real-window tests under Xvfb), the independent Python verifier.
+//! (including the real-window tests under Xvfb), the dependency audits
+//! (cargo deny, npm audit, actionlint; see deps.rs), the Linux package
+//! installed and started, the independent Python verifier.
+//! `cargo xtask bundle [--debug] [--bundles deb,rpm]`: the platform's
+//! installers (see bundle.rs). `cargo xtask fuzz [--seconds N] [TARGET...]`:
+//! the fuzz targets (see fuzz.rs), which `test` also runs, 15 s each.
 //!
 //! Both start with `system_packages`: on Linux it checks cheaply for what the
 //! build (and, for `test`, the window tests and the verifier) needs from the
@@ -13,6 +18,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+
+mod bundle;
+mod deps;
+mod fuzz;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -161,6 +170,14 @@ const REQUIREMENTS: &[Requirement] = &[
         check: "python3 -c 'import ensurepip, venv'",
         apt: &["python3", "python3-venv"],
         dnf: &["python3"],
+        test_only: true,
+    },
+    Requirement {
+        // Screenshots of the installed package's window, and their colours.
+        what: "ImageMagick (import)",
+        check: "command -v import",
+        apt: &["imagemagick"],
+        dnf: &["ImageMagick"],
         test_only: true,
     },
     Requirement {
@@ -514,6 +531,27 @@ fn test() -> Result<(), String> {
         return Err("no display and no xvfb-run (see what was reported missing above)".into());
     }
 
+    // Every parser of outside input, fuzzed briefly from its seeds.
+    let seconds = std::env::var("XTASK_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    if seconds > 0 {
+        fuzz::fuzz(&fuzz::Options { seconds, targets: vec![] })?;
+    }
+
+    // Known vulnerabilities, licences, banned crates, sources.
+    deps::cargo_deny()?;
+    deps::npm_audit(&ui)?;
+    deps::npm_licences(&ui)?;
+
+    // The Linux package: built, installed with apt, started, removed.
+    if have("apt-get") {
+        bundle::installed_check()?;
+    } else {
+        eprintln!("xtask: no apt-get here, so the .deb is not installed and started");
+    }
+
     // Last, so the run closes on its summary line.
     let venv = root.join("target/verify-venv");
     let python = venv.join("bin/python");
@@ -537,6 +575,7 @@ fn test() -> Result<(), String> {
             ],
         )?;
     }
+    deps::lint_workflows(&root, &venv)?;
     sh(
         &root,
         python.to_str().unwrap(),
@@ -550,8 +589,20 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("doctor") => doctor(),
+        Some("bundle") => bundle::parse(&args[1..]).and_then(|o| bundle::bundle(&o).map(|_| ())),
+        Some("advisories-update") => deps::advisories_update(),
+        Some("fuzz") => fuzz::parse(&args[1..], 60).and_then(|o| fuzz::fuzz(&o)),
+        // The .deb check of `test` alone.
+        Some("package-check") => bundle::installed_check(),
+        // The dependency checks of `test` alone.
+        Some("deps") => deps::cargo_deny()
+            .and_then(|()| deps::npm_audit(&root().join("ui")))
+            .and_then(|()| deps::npm_licences(&root().join("ui"))),
         _ => {
-            eprintln!("usage: cargo xtask run | cargo xtask test");
+            eprintln!(
+                "usage: cargo xtask run | cargo xtask test | cargo xtask bundle [--debug] [--bundles LIST] \
+                 | cargo xtask fuzz [--seconds N] [TARGET...]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -570,7 +621,8 @@ mod tests {
 
     const BUILD_APT: &str =
         "build-essential pkg-config perl make libwebkit2gtk-4.1-dev libxdo-dev libssl-dev librsvg2-dev";
-    const TEST_APT: &str = "xvfb xauth webkit2gtk-driver python3 python3-venv poppler-utils";
+    const TEST_APT: &str =
+        "xvfb xauth webkit2gtk-driver python3 python3-venv imagemagick poppler-utils";
 
     fn all(task: Task) -> Vec<&'static Requirement> {
         missing(task, |_| false)
@@ -589,7 +641,8 @@ mod tests {
         assert_eq!(
             packages_for(Installer::Dnf, &all(Task::Test)).join(" "),
             "gcc pkgconf-pkg-config perl make webkit2gtk4.1-devel libxdo-devel openssl-devel \
-             librsvg2-devel xorg-x11-server-Xvfb xorg-x11-xauth webkitgtk6.0 python3 poppler-utils"
+             librsvg2-devel xorg-x11-server-Xvfb xorg-x11-xauth webkitgtk6.0 python3 ImageMagick \
+             poppler-utils"
         );
     }
 

@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod fuzzing;
 pub mod import;
 pub mod keyslots;
 pub mod ledger;

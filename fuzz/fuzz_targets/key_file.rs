@@ -1,0 +1,6 @@
+//! Fuzz target: consent_ledger_core::fuzzing::key_file (see fuzz/README.md).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    consent_ledger_core::fuzzing::key_file(data);
+});

@@ -126,7 +126,9 @@ pub fn cargo_deny() -> Result<(), String> {
             );
         }
     }
-    // --offline: the snapshot as it is, and the crates already fetched.
+    // --offline: the snapshot as it is, and the crates already fetched —
+    // for every platform, which `cargo build` here does not fetch.
+    sh(&root, "cargo", &["fetch", "--locked"])?;
     sh(&root, "cargo", &["deny", "--offline", "--locked", "check", "--hide-inclusion-graph"])?;
 
     sh(&root, "cargo", &["fetch", "--locked", "--manifest-path", VULNERABLE_FIXTURE])?;

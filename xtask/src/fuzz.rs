@@ -97,7 +97,9 @@ fn have_nightly() -> bool {
 pub fn fuzz(o: &Options) -> Result<(), String> {
     let root = root();
     if !have_nightly() {
-        return Err("fuzzing needs the nightly toolchain: rustup toolchain install nightly".into());
+        // libFuzzer's sanitizer flags need nightly; rustup fetches it.
+        sh(&root, "rustup", &["toolchain", "install", "nightly", "--profile", "minimal"])
+            .map_err(|e| format!("{e}: fuzzing needs Rust's nightly toolchain"))?;
     }
     let installed = Command::new("cargo")
         .args(["fuzz", "--version"])

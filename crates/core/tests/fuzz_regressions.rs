@@ -4,6 +4,11 @@
 
 use consent_ledger_core::fuzzing::TARGETS;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Panics anywhere in the process, the XLSX reader's own thread included
+/// (a panic there would otherwise only end that thread).
+static PANICS: AtomicUsize = AtomicUsize::new(0);
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -46,6 +51,11 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 
 #[test]
 fn every_target_reads_its_seeds_and_regressions_without_panicking() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        default(info);
+    }));
     for (target, run) in TARGETS {
         let files = inputs(target);
         assert!(!files.is_empty(), "{target}: no seeds in fuzz/seeds.txt");
@@ -54,6 +64,7 @@ fn every_target_reads_its_seeds_and_regressions_without_panicking() {
             run(&data);
             // Cut short, as a download cut off or a file half-copied would be.
             run(&data[..data.len() / 2]);
+            assert_eq!(PANICS.load(Ordering::SeqCst), 0, "{target} panicked on {}", f.display());
         }
     }
 }

@@ -160,9 +160,15 @@ fn open_xlsx(bytes: &[u8]) -> Result<Opened> {
                 return Ok(Opened { rx, headers });
             }
             Ok(Msg::Failed(e)) => return Err(Error::Invalid(e)),
-            Ok(Msg::End) | Err(_) => {
+            Ok(Msg::End) => {
                 return Err(Error::Invalid(
                     "the first sheet of the workbook is empty".into(),
+                ))
+            }
+            // The reader stopped without saying why (it panicked).
+            Err(_) => {
+                return Err(Error::Invalid(
+                    "the file is not a readable XLSX workbook: its first sheet is damaged".into(),
                 ))
             }
         }

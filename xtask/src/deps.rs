@@ -90,24 +90,12 @@ fn advisory_db(root: &Path) -> Result<String, String> {
 
 /// Days between two `YYYY-MM-DD…` dates (the civil calendar; no time zones).
 fn days_between(from: &str, to: &str) -> Option<i64> {
-    fn day_number(d: &str) -> Option<i64> {
-        let mut p = d.get(..10)?.split('-').map(|x| x.parse::<i64>().ok());
-        let (y, m, d) = (p.next()??, p.next()??, p.next()??);
-        // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Some(era * 146_097 + doe - 719_468)
-    }
-    Some(day_number(to)? - day_number(from)?)
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok();
+    Some((day(to)? - day(from)?).num_days())
 }
 
 fn today() -> Option<String> {
-    let o = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().ok()?;
-    Some(String::from_utf8_lossy(&o.stdout).trim().to_string())
+    Some(chrono::Utc::now().format("%Y-%m-%d").to_string())
 }
 
 /// `cargo deny check` over the workspace must pass, and over a crate with a

@@ -50,12 +50,37 @@ pub unsafe fn configure_sqlite() {
     let _ = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0i32) };
 }
 
+extern "C" {
+    /// SQLCipher's part of SQLite's initialisation (the bundled build passes
+    /// `-DSQLITE_EXTRA_INIT=sqlcipher_extra_init`, which SQLCipher requires).
+    fn sqlcipher_extra_init(arg: *const std::ffi::c_char) -> std::ffi::c_int;
+}
+
+/// Makes sure SQLite and SQLCipher are both initialised before a key is
+/// given. `sqlite3_initialize` marks SQLite ready *before* it runs
+/// SQLCipher's own initialisation, so a second thread opening its first
+/// database at that moment sees SQLite ready and has its key refused ("An
+/// error occurred with PRAGMA key or rekey…"): CI saw a vault fail to be
+/// created so. SQLCipher's initialisation runs under SQLite's main mutex and
+/// does nothing once done, so calling it here waits for the thread that is
+/// running it, or runs it. Cheap: a mutex and a flag per call.
+pub(crate) fn ensure_sqlcipher_ready() {
+    // SAFETY: both functions take no pointer we own (a null argument is what
+    // SQLite itself passes) and are safe to call from any thread at any time
+    // after `configure_sqlite`; a failure is reported by the keying that follows.
+    unsafe {
+        rusqlite::ffi::sqlite3_initialize();
+        sqlcipher_extra_init(std::ptr::null());
+    }
+}
+
 /// How long a connection waits for another's lock (`PRAGMA busy_timeout`).
 pub const BUSY_TIMEOUT_MS: u64 = 5000;
 
 /// Opens (or creates) the database at `path`. `key: None` opens a plain,
 /// unencrypted SQLite file: only tests use that, to inspect page bytes.
 pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connection> {
+    ensure_sqlcipher_ready();
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -116,6 +141,7 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
 /// database (SQLite's online backup), keyed with the vault's key; the copy
 /// syncs once, at the end, by its caller.
 pub(crate) fn open_copy_target(path: &Path, key: &MasterKey) -> Result<Connection> {
+    ensure_sqlcipher_ready();
     let db_err = |e| Error::from_db(path, e);
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(db_err)?;
     let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
@@ -133,6 +159,7 @@ pub(crate) fn open_copy_target(path: &Path, key: &MasterKey) -> Result<Connectio
 /// import) is refused: reading past it would show half an import, and rolling
 /// it back is a write. The schema must be this build's.
 pub fn open_read_only(path: &Path, key: &MasterKey) -> Result<Connection> {
+    ensure_sqlcipher_ready();
     if !path.exists() {
         return Err(Error::NotAVault {
             path: path.parent().unwrap_or(path).to_path_buf(),

@@ -235,7 +235,9 @@ fn pages_check(conn: &rusqlite::Connection, what: &str) -> Result<()> {
 }
 
 /// The online backup API into `target` (a private file), checked: every
-/// page's HMAC, and the same log as the vault's. Returns that log's size and root.
+/// page's HMAC, and the vault's log as it was when the copy began (or that
+/// log grown by events recorded during the copy). Returns the copy's log
+/// size and root.
 fn online_copy(vault: &Vault, target: &Path, progress: &mut impl FnMut(u64, u64) -> bool) -> Result<(u64, crate::merkle::Hash)> {
     let (size, root) = log_of(vault.conn())?;
     let mut dest = db::open_copy_target(target, vault.master_key())?;
@@ -253,10 +255,14 @@ fn online_copy(vault: &Vault, target: &Path, progress: &mut impl FnMut(u64, u64)
         }
     }
     pages_check(&dest, "the backup's copy")?;
-    if log_of(&dest)? != (size, root) {
+    // The vault, opened again after its lock, may have been written while
+    // the pages were copied (SQLite then starts the copy again, so it is
+    // whole): the copy holds that log or a longer one, never another.
+    let copied = log_of(&dest)?;
+    if copied.0 < size || ledger::root(&dest, size)? != root {
         return Err(Error::Invalid("the backup's copy does not hold the vault's log; nothing was replaced".into()));
     }
-    Ok((size, root))
+    Ok(copied)
 }
 
 /// What the snapshot way streamed.

@@ -117,6 +117,13 @@ pub fn open(path: &Path, key: Option<&MasterKey>, create: bool) -> Result<Connec
     )
     .map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(db_err)?;
+    // A transaction takes the write lock when it begins, waiting for it as
+    // long as the busy timeout. (A deferred one that reads first and then
+    // writes is refused at once, "database is locked", when another
+    // connection holds the lock at that moment, since waiting could
+    // deadlock: a backup's closing checkpoint on a locked vault's connection
+    // while the vault, opened again, records a consent.)
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     // Recording a consent alone uses a dozen cached statements; the default 16 thrashes.
     conn.set_prepared_statement_cache_capacity(128);
 

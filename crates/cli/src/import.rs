@@ -66,10 +66,12 @@ fn beside(file: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.file).map_err(|e| Error::io(format!("reading {}", a.file.display()), e))?;
+    // Read in pieces as it is parsed: a file of any size is never whole in memory.
+    std::fs::metadata(&a.file).map_err(|e| Error::io(format!("reading {}", a.file.display()), e))?;
+    let file = a.file.as_path();
     let opts = options(&a)?;
     if a.preview {
-        let p = import::preview(&bytes, &opts, 5)?;
+        let p = import::preview(file, &opts, 5)?;
         out.print(&p, || {
             let mut s = format!(
                 "format {:?}, encoding {}, delimiter {}\ncolumns: {}\n",
@@ -100,7 +102,7 @@ pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let report = vault.import(
         &name,
-        &bytes,
+        file,
         &opts,
         &ImportOptions {
             agreement: a.agreement.clone(),
@@ -123,7 +125,14 @@ pub fn run(vault: &mut Vault, a: Args, out: Out) -> Result<ExitCode> {
     if !report.rejected.is_empty() && a.keep_good_rows {
         // The bad rows as they were, to fix and import again; and why each was refused.
         let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
-        if let Some(rows) = import::rejected_rows(&bytes, &opts, &lines)? {
+        // The line numbers are those of the file as it was imported.
+        if import::Input::File(file).sha256()? != report.file_sha256 {
+            return Err(Error::Invalid(format!(
+                "{} changed while it was imported: its rejected rows were not written; the good rows are stored",
+                a.file.display()
+            )));
+        }
+        if let Some(rows) = import::rejected_rows(file, &opts, &lines)? {
             let path = beside(&a.file, ".rejected.csv");
             consent_ledger_core::files::write_atomic(&path, &rows)?;
             written.push(path);

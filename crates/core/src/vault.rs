@@ -729,10 +729,10 @@ impl Vault {
 
     /// Imports a file into the register ([`crate::consents::importer::import`]:
     /// all or nothing, or the good rows kept) and seals the log when stored.
-    pub fn import(
+    pub fn import<'a>(
         &mut self,
         file_name: &str,
-        bytes: &[u8],
+        input: impl Into<crate::import::Input<'a>>,
         read: &crate::import::Options,
         opts: &crate::consents::importer::ImportOptions,
         progress: impl FnMut(u64) -> bool,
@@ -742,7 +742,7 @@ impl Vault {
         }
         operators::require(&self.conn, Need::Record, "importing consents")?;
         let report =
-            crate::consents::importer::import(&mut self.conn, &self.actor, file_name, bytes, read, opts, progress)?;
+            crate::consents::importer::import(&mut self.conn, &self.actor, file_name, input, read, opts, progress)?;
         if report.committed {
             self.seal()?;
         }

@@ -810,15 +810,114 @@ fn rejected_rows_come_back_as_they_were_under_the_header() {
     // CSV in Windows-1251 with a quoted field over two lines: read back whole, as UTF-8.
     let csv = "Дата;ФИО;Комментарий\n14.03.2025;Анна;\"две\nстроки\"\n15.03.2025;=cmd|' /C calc'!A0;x\n";
     let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(csv);
-    let out = import::rejected_rows(&cp1251, &Options::default(), &[2, 4]).unwrap().unwrap();
+    let out = import::rejected_rows(&cp1251[..], &Options::default(), &[2, 4]).unwrap().unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "\u{feff}Дата;ФИО;Комментарий\n14.03.2025;Анна;\"две\nстроки\"\n15.03.2025;'=cmd|' /C calc'!A0;x\n"
     );
     // Imported again, the values are what the first file had.
-    let out = import::rejected_rows(&cp1251, &Options::default(), &[4]).unwrap().unwrap();
+    let out = import::rejected_rows(&cp1251[..], &Options::default(), &[4]).unwrap().unwrap();
     let (_, rows) = read(&out, &Options::default());
     assert_eq!(ok(&rows[0]).name.as_deref(), Some("=cmd|' /C calc'!A0"));
     // JSON records have no columns to give back.
     assert!(import::rejected_rows(&fixture("kantara_receipt.json"), &Options::default(), &[1]).unwrap().is_none());
+}
+
+/// A file on disk is read in pieces (the CLI and the app import that way):
+/// every fixture, and each made bad in the ways a file on disk can be, gives
+/// the same source, rows and errors as its bytes in memory.
+#[test]
+fn a_file_on_disk_reads_exactly_as_its_bytes() {
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", "import"].iter().collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".py") || name.ends_with(".mapping.json") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        // Whole, cut in the middle (a truncated download), and with a
+        // record's quote left open.
+        let mut quoted = bytes.clone();
+        quoted.splice(bytes.len() / 3..bytes.len() / 3, *b"\"");
+        for (what, data) in [("whole", bytes.clone()), ("cut", bytes[..bytes.len() / 2].to_vec()), ("quote", quoted)] {
+            let on_disk = tmp.path().join(format!("{what}-{name}"));
+            std::fs::write(&on_disk, &data).unwrap();
+            let from_disk = import::open(&on_disk, &Options::default()).map(|(s, r)| (s, r.collect::<Vec<_>>()));
+            let in_memory = import::open(&data, &Options::default()).map(|(s, r)| (s, r.collect::<Vec<_>>()));
+            match (from_disk, in_memory) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{what} {name}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what} {name}"),
+                (a, b) => panic!("{what} {name}: from disk {:?}, in memory {:?}", a.map(|x| x.1.len()), b.map(|x| x.1.len())),
+            }
+            let p1 = import::preview(&on_disk, &Options::default(), 5).map_err(|e| e.to_string());
+            let p2 = import::preview(&data, &Options::default(), 5).map_err(|e| e.to_string());
+            assert_eq!(p1, p2, "{what} {name}");
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "the fixtures were found: {seen}");
+    let gone = tmp.path().join("gone.csv");
+    let e = import::open(&gone, &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("gone.csv"), "a missing file is named: {e}");
+}
+
+/// A JSON file that is not a list is parsed whole: from disk, one over 16
+/// MB is refused before it is read, saying what to do.
+#[test]
+fn a_json_file_too_large_to_read_whole_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("receipt.json");
+    let big = format!("{{\"consentTimestamp\": 1710000000, \"note\": \"{}\"}}", "x".repeat(import::MAX_JSON_OBJECT_BYTES as usize));
+    std::fs::write(&path, big).unwrap();
+    let e = import::open(&path, &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("16.0 MB") && e.contains("as a list") && e.contains("nothing was imported"), "{e}");
+    assert!(import::preview(&path, &Options::default(), 5).is_err());
+}
+
+/// The XLSX fixture with its shared strings table changed by `change`.
+fn xlsx_with_shared_strings(change: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let src = fixture("consents.xlsx");
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&src)).unwrap();
+    let mut zout = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(true);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+            data = change(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        zout.start_file(name, stored).unwrap();
+        zout.write_all(&data).unwrap();
+    }
+    zout.finish().unwrap().into_inner()
+}
+
+/// calamine holds a workbook's shared strings in memory, and reserves room
+/// for as many as the table says: a table that says more than it holds, or
+/// that unpacks to more than 128 MB, is refused before calamine reads it.
+#[test]
+fn xlsx_shared_strings_that_would_not_fit_in_memory_are_refused_up_front() {
+    // As it is, the fixture reads.
+    let same = xlsx_with_shared_strings(|s| s);
+    assert_eq!(import::open(&same, &Options::default()).unwrap().1.count(), 4);
+    let lying = xlsx_with_shared_strings(|s| {
+        let at = s.find("uniqueCount=\"").expect("the fixture's table says its count") + 13;
+        let end = at + s[at..].find('"').unwrap();
+        format!("{}4000000000{}", &s[..at], &s[end..])
+    });
+    let e = import::open(&lying, &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("says it holds 4000000000 texts") && e.contains("nothing was imported"), "{e}");
+    let huge = xlsx_with_shared_strings(|s| {
+        let pad = format!("<!--{}-->", " ".repeat(import::MAX_SHARED_STRINGS_BYTES as usize));
+        s.replace("</sst>", &format!("{pad}</sst>"))
+    });
+    let e = import::open(&huge, &Options::default()).unwrap_err().to_string();
+    assert!(e.contains("more than 128 MB") && e.contains("CSV UTF-8"), "{e}");
+    assert!(import::preview(&huge, &Options::default(), 5).is_err());
 }

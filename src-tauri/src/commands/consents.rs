@@ -211,6 +211,16 @@ pub(crate) fn read_file(path: &str) -> IpcResult<Vec<u8>> {
     Ok(std::fs::read(p).map_err(|e| Error::io(format!("reading {path}"), e))?)
 }
 
+/// A file to import, read in pieces as it is parsed (never whole in memory).
+pub(crate) fn import_file(path: &str) -> IpcResult<std::path::PathBuf> {
+    let p = std::path::Path::new(path);
+    if !p.is_absolute() {
+        return Err(Error::Invalid(format!("{path:?} is not a full path to a file")).into());
+    }
+    std::fs::metadata(p).map_err(|e| Error::io(format!("reading {path}"), e))?;
+    Ok(p.to_path_buf())
+}
+
 /// Asks for a file to import (native dialog); None if cancelled.
 #[tauri::command]
 pub async fn import_pick_file<R: Runtime>(window: Window<R>, title: String) -> IpcResult<Option<String>> {
@@ -227,8 +237,8 @@ pub async fn import_pick_file<R: Runtime>(window: Window<R>, title: String) -> I
 #[tauri::command]
 pub async fn import_preview(path: String, read: ImportRead) -> IpcResult<import::Preview> {
     crate::commands::blocking(move || {
-        let bytes = read_file(&path)?;
-        Ok(import::preview(&bytes, &read.options()?, 8)?)
+        let file = import_file(&path)?;
+        Ok(import::preview(&file, &read.options()?, 8)?)
     })
     .await
 }
@@ -247,7 +257,7 @@ pub async fn import_run<R: Runtime>(
     let st = state.inner().clone();
     st.cancel_import.store(false, Ordering::SeqCst);
     crate::commands::blocking(move || {
-        let bytes = read_file(&path)?;
+        let file = import_file(&path)?;
         let opts = read.options()?;
         let name = std::path::Path::new(&path)
             .file_name()
@@ -258,7 +268,7 @@ pub async fn import_run<R: Runtime>(
         st.with_vault(|v| {
             Ok(v.import(
                 &name,
-                &bytes,
+                &file,
                 &opts,
                 &ImportOptions { agreement, keep_good_rows },
                 |rows| {
@@ -288,15 +298,15 @@ pub async fn import_save_rejected<R: Runtime>(
     let rows = {
         let path = path.clone();
         crate::commands::blocking(move || {
-            let bytes = read_file(&path)?;
+            let file = import_file(&path)?;
             // The line numbers are those of the file as it was imported.
-            if import::sha256_hex(&bytes) != file_sha256 {
+            if import::Input::File(&file).sha256()? != file_sha256 {
                 return Err(Error::Invalid(format!(
                     "{path} has changed since it was imported: import it again to see which rows are rejected"
                 ))
                 .into());
             }
-            Ok(import::rejected_rows(&bytes, &read.options()?, &lines)?)
+            Ok(import::rejected_rows(&file, &read.options()?, &lines)?)
         })
         .await?
     };

@@ -143,7 +143,7 @@ fn resolve(
 
 /// Files from this size on are imported through a rollback journal
 /// ([`db::bulk_journal`]): about 6,000 rows of a typical CSV.
-const BULK_BYTES: usize = 1 << 20;
+const BULK_BYTES: u64 = 1 << 20;
 
 /// Rows passed from the reading thread at a time, and chunks it may read ahead.
 const CHUNK: usize = 1024;
@@ -173,21 +173,24 @@ impl Ready {
 
 type RowResult = std::result::Result<Ready, import::RowError>;
 
-/// Imports `bytes` (the file `file_name`) read with `read`. `progress(rows
+/// Imports `input` (the file `file_name`) read with `read`. `progress(rows
 /// done)` returning false cancels: nothing is stored ([`Error::Cancelled`]).
-pub fn import(
+pub fn import<'a>(
     conn: &mut Connection,
     actor: &str,
     file_name: &str,
-    bytes: &[u8],
+    input: impl Into<import::Input<'a>>,
     read: &import::Options,
     opts: &ImportOptions,
     progress: impl FnMut(u64) -> bool,
 ) -> Result<ImportReport> {
-    let bulk = bytes.len() >= BULK_BYTES && db::bulk_journal(conn, true);
-    let result = import_in_one_transaction(conn, actor, file_name, bytes, read, opts, progress);
+    let input = input.into();
+    let bulk = input.len()? >= BULK_BYTES && db::bulk_journal(conn, true);
+    conn.execute_batch(&format!("PRAGMA cache_size = -{}", db::IMPORT_CACHE_KIB))?;
+    let result = import_in_one_transaction(conn, actor, file_name, input, read, opts, progress);
+    // Back to the usual cache and the write-ahead log (if this fails, the next open sets them).
+    let _ = conn.execute_batch(&format!("PRAGMA cache_size = -{}", db::CACHE_KIB));
     if bulk {
-        // Back to the write-ahead log (if this fails, the next open sets it).
         db::bulk_journal(conn, false);
     }
     result
@@ -197,12 +200,12 @@ fn import_in_one_transaction(
     conn: &mut Connection,
     actor: &str,
     file_name: &str,
-    bytes: &[u8],
+    input: import::Input<'_>,
     read: &import::Options,
     opts: &ImportOptions,
     mut progress: impl FnMut(u64) -> bool,
 ) -> Result<ImportReport> {
-    let (source, rows) = import::open(bytes, read)?;
+    let (source, rows) = import::open(input, read)?;
     let report = ImportReport {
         file_name: file_name.to_string(),
         file_sha256: source.sha256.clone(),

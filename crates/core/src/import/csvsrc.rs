@@ -1,41 +1,81 @@
 //! CSV files: decoding, delimiter, header row, and the records streamed
 //! through the `csv` crate into rows.
 
-use std::borrow::Cow;
-use std::io::Cursor;
+use std::io::Read;
 
-use super::detect::{decode, detect_delimiter, scan_records, Scan};
+use super::detect::{choose_encoding, scan_text, Scan};
+use super::input::{DecodingReader, Input, CHUNK};
 use super::mapping::{preset_mapping, recognise, suggest_mapping};
 use super::tabular::{clean_headers, Plan};
-use super::{sha256_hex, Format, Mapping, Options, Preset, Preview, Problem, Row, RowError, Source};
+use super::{Format, Mapping, Options, Preset, Preview, Problem, Row, RowError, Source, MAX_RECORD_BYTES};
 use crate::error::{Error, Result};
 
-type Reader<'a> = csv::Reader<Cursor<Cow<'a, [u8]>>>;
+type Reader<'a> = csv::Reader<Lines<DecodingReader<Box<dyn Read + Send + 'a>>>>;
 
-/// Physical line numbers of records. The `csv` crate's own line count is
-/// one short after a CRLF line end, so lines are counted here: the record
-/// starts at its first byte after any line-end bytes, and its line is one
-/// more than the `\n`s before it.
-#[derive(Debug, Default)]
-struct Lines {
-    pos: usize,
+/// The decoded text as the `csv` crate reads it, keeping what it has read
+/// since the last record numbered, to give records their physical line
+/// numbers. (The crate's own line count is one short after a CRLF line end:
+/// here a record starts at its first byte after any line-end bytes, and its
+/// line is one more than the `\n`s before it.)
+struct Lines<R> {
+    inner: R,
+    /// The text from byte offset `base` to what has been read.
+    kept: Vec<u8>,
+    base: u64,
+    /// Text before `pos` has been counted: `line` `\n`s.
+    pos: u64,
     line: u64,
 }
 
-impl Lines {
-    fn at(&mut self, data: &[u8], byte: u64) -> u64 {
-        let mut b = (byte as usize).min(data.len()).max(self.pos);
-        while b < data.len() && (data[b] == b'\r' || data[b] == b'\n') {
+/// What `Lines` keeps at most: a record (no longer than the record scan
+/// allows) and the reads around it. Older text is counted and dropped, so
+/// that blank lines cannot make it grow without end.
+const KEEP: usize = MAX_RECORD_BYTES + 4 * CHUNK;
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Self {
+        Lines { inner, kept: Vec::new(), base: 0, pos: 0, line: 0 }
+    }
+
+    /// Counts the text before `upto` (at most what has been read); drops
+    /// what is counted once it is over a MiB (so that the text is not moved
+    /// for every record).
+    fn count_to(&mut self, upto: u64) {
+        let upto = upto.min(self.base + self.kept.len() as u64).max(self.pos);
+        let (from, to) = ((self.pos - self.base) as usize, (upto - self.base) as usize);
+        self.line += self.kept[from..to].iter().filter(|&&c| c == b'\n').count() as u64;
+        self.pos = upto;
+        if to > 1 << 20 {
+            self.kept.drain(..to);
+            self.base = upto;
+        }
+    }
+
+    /// The line of the record that starts at byte `byte` of the text.
+    fn at(&mut self, byte: u64) -> u64 {
+        let end = self.base + self.kept.len() as u64;
+        let mut b = byte.min(end).max(self.pos);
+        while b < end && matches!(self.kept[(b - self.base) as usize], b'\r' | b'\n') {
             b += 1;
         }
-        self.line += data[self.pos..b].iter().filter(|&&c| c == b'\n').count() as u64;
-        self.pos = b;
+        self.count_to(b);
         self.line + 1
     }
 
-    fn of(&mut self, reader: &Reader<'_>, record: &csv::StringRecord) -> u64 {
-        let byte = record.position().map(|p| p.byte()).unwrap_or(0);
-        self.at(reader.get_ref().get_ref(), byte)
+    fn of(&mut self, record: &csv::StringRecord) -> u64 {
+        self.at(record.position().map(|p| p.byte()).unwrap_or(0))
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        if self.kept.len() > 2 * KEEP {
+            // No record starts this far back: what lies there is counted.
+            self.count_to(self.base + (self.kept.len() - KEEP) as u64);
+        }
+        Ok(n)
     }
 }
 
@@ -43,10 +83,10 @@ impl Lines {
 struct Opened<'a> {
     reader: Reader<'a>,
     scan: Scan,
-    lines: Lines,
     headers: Vec<String>,
     encoding: String,
     delimiter: u8,
+    sha256: String,
 }
 
 fn check_delimiter(d: u8) -> Result<u8> {
@@ -69,22 +109,18 @@ fn cut_error(line: u64, last: u64) -> String {
     }
 }
 
-fn open_csv<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
-    let decoded = decode(bytes, opts.encoding.as_deref())?;
-    let delimiter = match opts.delimiter {
-        Some(d) => check_delimiter(d)?,
-        None => detect_delimiter(&decoded.text),
-    };
-    let scan = scan_records(&decoded.text, delimiter)?;
-    let data: Cow<'a, [u8]> = match decoded.text {
-        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-    };
+/// Reads the file three times, one piece at a time: to choose its encoding
+/// (and hash it), to check its text and find its delimiter, and then, as
+/// the caller reads records, to parse it.
+fn open_csv<'a>(input: Input<'a>, opts: &Options) -> Result<Opened<'a>> {
+    let given = opts.delimiter.map(check_delimiter).transpose()?;
+    let enc = choose_encoding(input, opts.encoding.as_deref())?;
+    let text = scan_text(input, &enc, given)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(Cursor::new(data));
+        .delimiter(text.delimiter)
+        .from_reader(Lines::new(DecodingReader::new(input.reader()?, enc.encoding)));
     let mut first = csv::StringRecord::new();
     let got = reader
         .read_record(&mut first)
@@ -94,9 +130,8 @@ fn open_csv<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
             "the file is empty: no header row and no records".into(),
         ));
     }
-    let mut lines = Lines::default();
-    let line = lines.of(&reader, &first);
-    if let Some((l, last)) = scan.unterminated {
+    let line = reader.get_mut().of(&first);
+    if let Some((l, last)) = text.scan.unterminated {
         if l == line {
             return Err(Error::Invalid(format!("line {l}: {}", cut_error(l, last))));
         }
@@ -105,11 +140,11 @@ fn open_csv<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
     let headers = clean_headers(&raw)?;
     Ok(Opened {
         reader,
-        scan,
-        lines,
+        scan: text.scan,
         headers,
-        encoding: decoded.encoding,
-        delimiter,
+        encoding: enc.name(),
+        delimiter: text.delimiter,
+        sha256: enc.sha256,
     })
 }
 
@@ -127,8 +162,8 @@ pub(crate) fn choose_mapping(
     (mapping, preset, suggested)
 }
 
-pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, CsvRows<'a>)> {
-    let o = open_csv(bytes, opts)?;
+pub(crate) fn open<'a>(input: Input<'a>, opts: &Options) -> Result<(Source, CsvRows<'a>)> {
+    let o = open_csv(input, opts)?;
     let (mapping, preset, _) = choose_mapping(&o.headers, opts);
     let (plan, missing) = Plan::resolve(&o.headers, &mapping, preset);
     if !missing.is_empty() {
@@ -139,7 +174,7 @@ pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, CsvRo
         encoding: o.encoding,
         delimiter: Some(o.delimiter),
         headers: o.headers,
-        sha256: sha256_hex(bytes),
+        sha256: o.sha256,
         preset,
         mapping,
     };
@@ -148,7 +183,6 @@ pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, CsvRo
         record: csv::StringRecord::new(),
         plan,
         scan: o.scan,
-        lines: o.lines,
         done: false,
     };
     Ok((source, rows))
@@ -157,17 +191,17 @@ pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, CsvRo
 /// The header and the raw records that start on `lines` (records that
 /// cannot be read are left out).
 pub(crate) fn records_at(
-    bytes: &[u8],
+    input: Input<'_>,
     opts: &Options,
     lines: &std::collections::BTreeSet<u64>,
 ) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let mut o = open_csv(bytes, opts)?;
+    let mut o = open_csv(input, opts)?;
     let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     while out.len() < lines.len() {
         match o.reader.read_record(&mut rec) {
             Ok(true) => {
-                if lines.contains(&o.lines.of(&o.reader, &rec)) {
+                if lines.contains(&o.reader.get_mut().of(&rec)) {
                     out.push(rec.iter().map(String::from).collect());
                 }
             }
@@ -179,8 +213,8 @@ pub(crate) fn records_at(
     Ok((o.headers, out))
 }
 
-pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
-    let mut o = open_csv(bytes, opts)?;
+pub(crate) fn preview(input: Input<'_>, opts: &Options, n: usize) -> Result<Preview> {
+    let mut o = open_csv(input, opts)?;
     let (mapping, preset, suggested) = choose_mapping(&o.headers, opts);
     let (plan, _) = Plan::resolve(&o.headers, &mapping, preset);
     let mut rows = Vec::new();
@@ -203,7 +237,7 @@ pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview>
             encoding: o.encoding,
             delimiter: Some(o.delimiter),
             headers: o.headers,
-            sha256: sha256_hex(bytes),
+            sha256: o.sha256,
             preset,
             mapping,
         },
@@ -218,7 +252,6 @@ pub(crate) struct CsvRows<'a> {
     record: csv::StringRecord,
     plan: Plan,
     scan: Scan,
-    lines: Lines,
     done: bool,
 }
 
@@ -237,7 +270,7 @@ impl Iterator for CsvRows<'_> {
                 }
                 Err(e) => {
                     let byte = e.position().map(|p| p.byte()).unwrap_or(0);
-                    let line = self.lines.at(self.reader.get_ref().get_ref(), byte);
+                    let line = self.reader.get_mut().at(byte);
                     if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                         self.done = true;
                     }
@@ -245,7 +278,7 @@ impl Iterator for CsvRows<'_> {
                 }
                 Ok(true) => {}
             }
-            let line = self.lines.of(&self.reader, &self.record);
+            let line = self.reader.get_mut().of(&self.record);
             if let Some((l, last)) = self.scan.unterminated {
                 if l == line {
                     self.done = true;
@@ -423,6 +456,19 @@ mod tests {
             &Options::default()
         )
         .is_err());
+    }
+
+    /// Blank lines are counted and dropped as they are read: more of them
+    /// than the text kept for a record still number the next record right.
+    #[test]
+    fn a_record_after_more_blank_lines_than_are_kept_has_its_line() {
+        // Two bytes a line: more than twice what is kept.
+        let blank = super::KEEP + 1000;
+        let text = format!("Имя;Дата\r\nОльга;14.03.2025\r\n{}Пётр;15.03.2025\r\n", "\r\n".repeat(blank));
+        let r = rows(&text, &Options::default());
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].as_ref().unwrap().line, 2);
+        assert_eq!(r[1].as_ref().unwrap().line, 3 + blank as u64);
     }
 
     #[test]

@@ -30,12 +30,15 @@
 //! as one parsed value); a single object, or an object holding the array
 //! (`records`, `receipts`, `consents`, `@graph`), is parsed whole.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
 
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::mapping::preset_mapping;
+use super::input::Input;
 use super::{normalize_email, normalize_phone, parse_action, parse_datetime, parse_ip, sha256_hex};
 use super::{Action, Format, Options, Preset, Preview, Row, RowError, Source};
 use crate::error::{Error, Result};
@@ -531,22 +534,23 @@ fn looks_kantara(v: &Value) -> bool {
 
 /// Splits a top-level JSON array into its elements without parsing them.
 struct ArraySplitter<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
     pos: usize,
     done: bool,
 }
 
 impl<'a> ArraySplitter<'a> {
-    /// `text` starts at the opening `[`.
-    fn new(text: &'a str) -> Self {
+    /// `text[start]` is the opening `[`.
+    fn new(text: Cow<'a, str>, start: usize) -> Self {
         ArraySplitter {
             text,
-            pos: 1,
+            pos: start + 1,
             done: false,
         }
     }
 
-    fn next_element(&mut self) -> Option<std::result::Result<&'a str, String>> {
+    /// Where the next element lies in `text`.
+    fn next_element(&mut self) -> Option<std::result::Result<Range<usize>, String>> {
         if self.done {
             return None;
         }
@@ -608,7 +612,7 @@ impl<'a> ArraySplitter<'a> {
             return Some(Err("the record is cut off: the file looks truncated".into()));
         }
         self.pos = i;
-        Some(Ok(&self.text[start..i]))
+        Some(Ok(start..i))
     }
 }
 
@@ -636,8 +640,8 @@ impl JsonRows<'_> {
         let item = match &mut self.src {
             Src::Owned(it) => it.next().map(Ok),
             Src::Stream(s) => s.next_element().map(|r| {
-                r.and_then(|text| {
-                    serde_json::from_str::<Value>(text)
+                r.and_then(|range| {
+                    serde_json::from_str::<Value>(&s.text[range])
                         .map_err(|e| format!("the record is not valid JSON: {e}"))
                 })
             }),
@@ -677,17 +681,55 @@ struct Opened<'a> {
     rows: JsonRows<'a>,
     headers: Vec<String>,
     preset: Preset,
+    sha256: String,
 }
 
-fn open_json<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(b).map_err(|e| {
+/// The largest JSON file read from disk: its text is held whole while its
+/// records are read one at a time. (Decimal megabytes, as file managers show.)
+pub const MAX_JSON_BYTES: u64 = 160_000_000;
+/// The largest JSON file that is not a list (`[…]`): it is parsed whole,
+/// which takes several times its size.
+pub const MAX_JSON_OBJECT_BYTES: u64 = 16_000_000;
+
+/// True when the text (after a BOM and white space) starts a list.
+fn is_list(head: &[u8]) -> bool {
+    let b = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// The file as UTF-8 text without its BOM, and its SHA-256; a file on disk
+/// larger than this app reads whole is refused before it is read.
+fn text_of(input: Input<'_>) -> Result<(Cow<'_, str>, String)> {
+    let bytes = if is_list(&input.head(64 * 1024)?) {
+        input.whole(MAX_JSON_BYTES, "JSON file", "split its list of records into several files")?
+    } else {
+        input.whole(
+            MAX_JSON_OBJECT_BYTES,
+            "JSON file that is not a list",
+            "write the records as a list ([{…}, {…}]), which is read one record at a time, or split the file",
+        )?
+    };
+    let not_utf8 = |e: std::str::Utf8Error| {
         Error::Invalid(format!(
             "the JSON file is not UTF-8 (bad byte at offset {}); JSON must be UTF-8",
             e.valid_up_to()
         ))
-    })?;
-    let t = text.trim_start();
+    };
+    let sha256 = sha256_hex(&bytes);
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let text = match bytes {
+        Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(&b[bom..]).map_err(not_utf8)?),
+        Cow::Owned(mut v) => {
+            v.drain(..bom);
+            Cow::Owned(String::from_utf8(v).map_err(|e| not_utf8(e.utf8_error()))?)
+        }
+    };
+    Ok((text, sha256))
+}
+
+fn open_json<'a>(input: Input<'a>, opts: &Options) -> Result<Opened<'a>> {
+    let (text, sha256) = text_of(input)?;
+    let start = text.len() - text.trim_start().len();
     let mut rows = JsonRows {
         src: Src::Owned(Vec::new().into_iter()),
         preset: opts.preset,
@@ -695,12 +737,12 @@ fn open_json<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
         pending: VecDeque::new(),
         first: None,
     };
-    if t.starts_with('[') {
-        let mut s = ArraySplitter::new(t);
+    if text[start..].starts_with('[') {
+        let mut s = ArraySplitter::new(text, start);
         match s.next_element() {
             None => {}
             Some(Ok(first)) => {
-                rows.first = Some(serde_json::from_str(first).map_err(|e| {
+                rows.first = Some(serde_json::from_str(&s.text[first]).map_err(|e| {
                     Error::Invalid(format!("the first record is not valid JSON: {e}"))
                 })?);
             }
@@ -708,7 +750,7 @@ fn open_json<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
         }
         rows.src = Src::Stream(s);
     } else {
-        let v: Value = serde_json::from_str(t)
+        let v: Value = serde_json::from_str(&text[start..])
             .map_err(|e| Error::Invalid(format!("the file is not valid JSON: {e}")))?;
         let list = match v {
             Value::Object(mut o) => {
@@ -748,25 +790,26 @@ fn open_json<'a>(bytes: &'a [u8], opts: &Options) -> Result<Opened<'a>> {
         rows,
         headers,
         preset,
+        sha256,
     })
 }
 
-pub(crate) fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, JsonRows<'a>)> {
-    let o = open_json(bytes, opts)?;
+pub(crate) fn open<'a>(input: Input<'a>, opts: &Options) -> Result<(Source, JsonRows<'a>)> {
+    let o = open_json(input, opts)?;
     let source = Source {
         format: Format::Json,
         encoding: "utf-8".into(),
         delimiter: None,
         mapping: preset_mapping(o.preset, &o.headers),
         headers: o.headers,
-        sha256: sha256_hex(bytes),
+        sha256: o.sha256,
         preset: Some(o.preset),
     };
     Ok((source, o.rows))
 }
 
-pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
-    let mut o = open_json(bytes, opts)?;
+pub(crate) fn preview(input: Input<'_>, opts: &Options, n: usize) -> Result<Preview> {
+    let mut o = open_json(input, opts)?;
     let mut rows = Vec::new();
     while rows.len() < n {
         match o.rows.next_value() {
@@ -792,7 +835,7 @@ pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview>
             encoding: "utf-8".into(),
             delimiter: None,
             headers: o.headers,
-            sha256: sha256_hex(bytes),
+            sha256: o.sha256,
             preset: Some(o.preset),
             mapping: mapping.clone(),
         },

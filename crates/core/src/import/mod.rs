@@ -22,17 +22,22 @@
 //!   headers; else [`suggest_mapping`] from Russian and English header names.
 //!
 //! # Limits
-//! A CSV record (one line, or several joined by a quoted field) longer than
-//! [`MAX_RECORD_BYTES`] is a whole-file error, found by a scan before any
-//! parsing, so a 100 MB line costs no more than the file itself. Rows stream:
-//! nothing holds all rows at once (XLSX cells are read by a worker thread
-//! through a small bounded channel; a JSON array is split one element at a
-//! time). [`Rows`] borrows the file's bytes: a UTF-8 CSV is parsed in place,
-//! another encoding costs one decoded copy. Measured in a debug build:
-//! 1,000,000 rows (172 MiB) iterate with under 5 MiB above the file itself.
+//! A file on disk ([`Input::File`]) is read in pieces, never whole: a CSV
+//! three times (to choose its encoding and hash it, to check its text and
+//! find its delimiter, to parse it as the rows are taken), decoded to UTF-8
+//! as it is read; an XLSX by calamine from the file (its shared strings
+//! table is held, the sheet streams). A JSON list is held as text and split
+//! one record at a time, so a JSON file over [`MAX_JSON_BYTES`] (160
+//! MB; [`MAX_JSON_OBJECT_BYTES`], 16 MB, when it is not a list, which is parsed whole) is refused before
+//! it is read. A CSV record (one line, or several joined by a quoted field)
+//! longer than [`MAX_RECORD_BYTES`] is a whole-file error, found before the
+//! record is parsed. Rows stream: nothing holds all rows at once (XLSX cells
+//! are read by a worker thread through a small bounded channel). Measured
+//! by `cargo bench --bench big_inputs` (figures in the README).
 
 mod csvsrc;
 mod detect;
+mod input;
 mod json;
 mod mapping;
 mod tabular;
@@ -51,6 +56,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 pub use detect::detect_format;
+pub use input::Input;
+pub use json::{MAX_JSON_BYTES, MAX_JSON_OBJECT_BYTES};
+pub use xlsx::MAX_SHARED_STRINGS_BYTES;
 pub use mapping::{preset_mapping, suggest_mapping};
 pub use values::{normalize_email, normalize_phone, parse_action, parse_datetime, parse_ip};
 
@@ -352,7 +360,7 @@ pub struct Rows<'a> {
 }
 
 enum RowsInner<'a> {
-    Csv(csvsrc::CsvRows<'a>),
+    Csv(Box<csvsrc::CsvRows<'a>>),
     Xlsx(xlsx::XlsxRows),
     Json(json::JsonRows<'a>),
 }
@@ -410,58 +418,52 @@ fn check_preset_format(format: Format, preset: Option<Preset>) -> Result<()> {
     Ok(())
 }
 
+/// The format named in `opts`, or detected from the file's first bytes.
+fn format_of(input: Input<'_>, opts: &Options) -> Result<Format> {
+    let format = match opts.format {
+        Some(f) => f,
+        None => detect_format(&input.head(64 * 1024)?),
+    };
+    check_preset_format(format, opts.preset)?;
+    Ok(format)
+}
+
 /// Opens a file for import: detects what it is, checks its header against
 /// the mapping (a missing required column is a whole-file error) and returns
 /// the rows, read lazily. Whole-file problems (not a text file, duplicate
-/// headers, a record over 10 MB, invalid JSON) are `Err`; a bad row is a
-/// [`RowError`] in the iteration.
-pub fn open<'a>(bytes: &'a [u8], opts: &Options) -> Result<(Source, Rows<'a>)> {
-    let format = opts.format.unwrap_or_else(|| detect_format(bytes));
-    check_preset_format(format, opts.preset)?;
-    match format {
+/// headers, a record over 10 MB, invalid JSON, a JSON file too large to read
+/// whole) are `Err`; a bad row is a [`RowError`] in the iteration. A file on
+/// disk ([`Input::File`]) is read in pieces: CSV and XLSX of any size stream.
+pub fn open<'a>(input: impl Into<Input<'a>>, opts: &Options) -> Result<(Source, Rows<'a>)> {
+    let input = input.into();
+    let inner = match format_of(input, opts)? {
         Format::Csv => {
-            let (source, rows) = csvsrc::open(bytes, opts)?;
-            Ok((
-                source,
-                Rows {
-                    inner: RowsInner::Csv(rows),
-                },
-            ))
+            let (source, rows) = csvsrc::open(input, opts)?;
+            (source, RowsInner::Csv(Box::new(rows)))
         }
         Format::Xlsx => {
-            let (source, rows) = xlsx::open(bytes, opts)?;
-            Ok((
-                source,
-                Rows {
-                    inner: RowsInner::Xlsx(rows),
-                },
-            ))
+            let (source, rows) = xlsx::open(input, opts)?;
+            (source, RowsInner::Xlsx(rows))
         }
         Format::Json => {
-            let (source, rows) = json::open(bytes, opts)?;
-            Ok((
-                source,
-                Rows {
-                    inner: RowsInner::Json(rows),
-                },
-            ))
+            let (source, rows) = json::open(input, opts)?;
+            (source, RowsInner::Json(rows))
         }
-    }
+    };
+    Ok((inner.0, Rows { inner: inner.1 }))
 }
 
-/// Reads the header and the first `n` records without judging them, for the
-/// mapping step. Whole-file problems are errors as in [`open`]; missing
-/// columns are not (they are listed in [`Preview::missing`]).
 /// The rows of a CSV or XLSX file on `lines` (as reported for rejected
 /// rows) under the file's header, as a CSV to fix and import again: UTF-8
 /// with a BOM, `;`-separated, values that would start a spreadsheet formula
 /// neutralised as in exports (an apostrophe in front, which the importer
 /// removes again). None for JSON: its records have no columns.
-pub fn rejected_rows(bytes: &[u8], opts: &Options, lines: &[u64]) -> Result<Option<Vec<u8>>> {
+pub fn rejected_rows<'a>(input: impl Into<Input<'a>>, opts: &Options, lines: &[u64]) -> Result<Option<Vec<u8>>> {
+    let input = input.into();
     let wanted: std::collections::BTreeSet<u64> = lines.iter().copied().collect();
-    let (headers, rows) = match opts.format.unwrap_or_else(|| detect_format(bytes)) {
-        Format::Csv => csvsrc::records_at(bytes, opts, &wanted)?,
-        Format::Xlsx => xlsx::records_at(bytes, &wanted)?,
+    let (headers, rows) = match format_of(input, opts)? {
+        Format::Csv => csvsrc::records_at(input, opts, &wanted)?,
+        Format::Xlsx => xlsx::records_at(input, &wanted)?,
         _ => return Ok(None),
     };
     let mut w = csv::WriterBuilder::new()
@@ -480,13 +482,15 @@ pub fn rejected_rows(bytes: &[u8], opts: &Options, lines: &[u64]) -> Result<Opti
         .map_err(|e| Error::Invalid(format!("writing the rejected rows: {e}")))
 }
 
-pub fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
-    let format = opts.format.unwrap_or_else(|| detect_format(bytes));
-    check_preset_format(format, opts.preset)?;
-    match format {
-        Format::Csv => csvsrc::preview(bytes, opts, n),
-        Format::Xlsx => xlsx::preview(bytes, opts, n),
-        Format::Json => json::preview(bytes, opts, n),
+/// Reads the header and the first `n` records without judging them, for the
+/// mapping step. Whole-file problems are errors as in [`open`]; missing
+/// columns are not (they are listed in [`Preview::missing`]).
+pub fn preview<'a>(input: impl Into<Input<'a>>, opts: &Options, n: usize) -> Result<Preview> {
+    let input = input.into();
+    match format_of(input, opts)? {
+        Format::Csv => csvsrc::preview(input, opts, n),
+        Format::Xlsx => xlsx::preview(input, opts, n),
+        Format::Json => json::preview(input, opts, n),
     }
 }
 

@@ -5,7 +5,8 @@
 //! and sends whole rows through a bounded channel: memory stays at a few
 //! dozen rows (plus the workbook's shared strings) whatever the sheet size.
 
-use std::io::Cursor;
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use calamine::{DataRef, Reader, Xlsx};
@@ -13,7 +14,8 @@ use calamine::{DataRef, Reader, Xlsx};
 use super::csvsrc::choose_mapping;
 use super::tabular::{clean_headers, Plan};
 use super::values::excel_datetime_text;
-use super::{sha256_hex, Format, Options, Preview, Problem, Row, RowError, Source};
+use super::input::{Input, CHUNK};
+use super::{Format, Options, Preview, Problem, Row, RowError, Source};
 use crate::error::{Error, Result};
 
 /// One cell as text, with its number when it is a number cell.
@@ -82,19 +84,35 @@ fn cell(v: &DataRef<'_>) -> XCell {
     }
 }
 
-fn work(data: Vec<u8>, tx: SyncSender<Msg>) {
-    let fail = |tx: &SyncSender<Msg>, e: String| {
-        let _ = tx.send(Msg::Failed(e));
-    };
-    let mut wb: Xlsx<Cursor<Vec<u8>>> = match Xlsx::new(Cursor::new(data)) {
-        Ok(wb) => wb,
-        Err(e) => {
-            return fail(
-                &tx,
-                format!("the file is not a readable XLSX workbook: {e}"),
-            )
-        }
-    };
+/// The workbook as the worker thread owns it: a copy of bytes in memory,
+/// or the file on disk, which calamine reads (and unzips) as it goes.
+enum Book {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+fn fail(tx: &SyncSender<Msg>, e: String) {
+    let _ = tx.send(Msg::Failed(e));
+}
+
+fn work(book: Book, tx: SyncSender<Msg>) {
+    let unreadable = |e: &dyn std::fmt::Display| format!("the file is not a readable XLSX workbook: {e}");
+    match book {
+        Book::Bytes(data) => match Xlsx::new(Cursor::new(data)) {
+            Ok(wb) => read_sheet(wb, tx),
+            Err(e) => fail(&tx, unreadable(&e)),
+        },
+        Book::File(path) => match std::fs::File::open(&path) {
+            Ok(f) => match Xlsx::new(BufReader::with_capacity(CHUNK, f)) {
+                Ok(wb) => read_sheet(wb, tx),
+                Err(e) => fail(&tx, unreadable(&e)),
+            },
+            Err(e) => fail(&tx, format!("reading {}: {e}", path.display())),
+        },
+    }
+}
+
+fn read_sheet<RS: Read + Seek>(mut wb: Xlsx<RS>, tx: SyncSender<Msg>) {
     let Some(name) = wb.sheet_names().first().cloned() else {
         return fail(&tx, "the workbook has no sheet".into());
     };
@@ -142,12 +160,142 @@ struct Opened {
     headers: Vec<String>,
 }
 
-fn open_xlsx(bytes: &[u8]) -> Result<Opened> {
+/// The largest shared strings table read (decimal MB of XML, unpacked):
+/// calamine holds every string of it in memory, about 1.4 times its size
+/// (an Excel sheet of a million consents has 120 MB of them).
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 128_000_000;
+/// The largest other part calamine reads whole (styles, workbook, relationships).
+const MAX_PART_BYTES: u64 = 16_000_000;
+
+/// Checks, before calamine reads the workbook, what it would hold in
+/// memory: the parts it reads whole, unpacked (their sizes as they unpack,
+/// not as the ZIP declares them), and that the shared strings table holds
+/// as many strings as it says (calamine reserves room for the number it
+/// says). A ZIP that does not open is left for calamine to describe.
+fn precheck(input: Input<'_>) -> Result<()> {
+    match input {
+        Input::Bytes(b) => precheck_zip(Cursor::new(b)),
+        Input::File(p) => match std::fs::File::open(p) {
+            Ok(f) => precheck_zip(BufReader::with_capacity(CHUNK, f)),
+            Err(e) => Err(Error::io(format!("reading {}", p.display()), e)),
+        },
+    }
+}
+
+fn precheck_zip<R: Read + Seek>(reader: R) -> Result<()> {
+    let Ok(mut zip) = zip::ZipArchive::new(reader) else {
+        return Ok(());
+    };
+    let damaged = |why: String| Error::Invalid(format!("the file is not a readable XLSX workbook: {why}; nothing was imported"));
+    for i in 0..zip.len() {
+        let Ok(mut part) = zip.by_index(i) else { continue };
+        let Ok(shown) = part.name().map(|n| n.into_owned()) else { continue };
+        let name = shown.to_ascii_lowercase();
+        let strings = name.ends_with("sharedstrings.xml");
+        if name.contains("/worksheets/") || !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue;
+        }
+        let limit = if strings { MAX_SHARED_STRINGS_BYTES } else { MAX_PART_BYTES };
+        let mut count = SiCount::default();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match part.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                // Damage is calamine's to describe.
+                Err(_) => return Ok(()),
+            };
+            size += n as u64;
+            if size > limit {
+                return Err(if strings {
+                    Error::Invalid(format!(
+                        "the workbook's table of texts (shared strings) unpacks to more than {}, more than this app holds at once; save the sheet as \"CSV UTF-8\" in Excel and import that (a CSV of any size is read in pieces); nothing was imported",
+                        super::input::megabytes(limit)
+                    ))
+                } else {
+                    damaged(format!("its part {shown} unpacks to more than {}", super::input::megabytes(limit)))
+                });
+            }
+            if strings {
+                count.feed(&buf[..n]);
+            }
+        }
+        if strings {
+            if let Some(said) = count.unique_count() {
+                if said > count.si {
+                    return Err(damaged(format!("its table of texts says it holds {said} texts and holds {}", count.si)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Counts the `<si>` elements of a shared strings table read in pieces (with
+/// any namespace prefix), keeping its start to read its `uniqueCount`.
+#[derive(Default)]
+struct SiCount {
+    si: u64,
+    /// A tag cut by the end of the previous piece.
+    carry: Vec<u8>,
+    /// The first 8 KiB of the table.
+    head: Vec<u8>,
+}
+
+impl SiCount {
+    fn feed(&mut self, piece: &[u8]) {
+        let room = 8192usize.saturating_sub(self.head.len()).min(piece.len());
+        self.head.extend_from_slice(&piece[..room]);
+        let mut data = std::mem::take(&mut self.carry);
+        data.extend_from_slice(piece);
+        let mut i = 0;
+        while let Some(off) = memchr::memchr(b'<', &data[i..]) {
+            let start = i + off + 1;
+            match data[start..].iter().position(|c| matches!(c, b'>' | b' ' | b'/' | b'\t' | b'\n' | b'\r')) {
+                Some(len) => {
+                    let name = &data[start..start + len];
+                    if name.rsplit(|&c| c == b':').next() == Some(b"si".as_slice()) {
+                        self.si += 1;
+                    }
+                    i = start + len;
+                }
+                None => {
+                    // A tag name is short: a longer run is no tag of interest.
+                    if data.len() - start < 64 {
+                        self.carry = data[start - 1..].to_vec();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The `uniqueCount` of the `<sst>` tag, when it has one.
+    fn unique_count(&self) -> Option<u64> {
+        let at = find(&self.head, b"sst")?;
+        let end = at + self.head[at..].iter().position(|&c| c == b'>')?;
+        let tag = &self.head[at..end];
+        let value = &tag[find(tag, b"uniqueCount=")? + 13..];
+        let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
+        std::str::from_utf8(&value[..digits]).ok()?.parse().ok()
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+fn open_xlsx(input: Input<'_>) -> Result<Opened> {
+    precheck(input)?;
     let (tx, rx) = sync_channel(64);
-    let data = bytes.to_vec();
+    let book = match input {
+        Input::Bytes(b) => Book::Bytes(b.to_vec()),
+        Input::File(p) => Book::File(p.to_path_buf()),
+    };
     std::thread::Builder::new()
         .name("xlsx-import".into())
-        .spawn(move || work(data, tx))
+        .spawn(move || work(book, tx))
         .map_err(|e| Error::io("starting the XLSX reader", e))?;
     loop {
         match rx.recv() {
@@ -175,8 +323,8 @@ fn open_xlsx(bytes: &[u8]) -> Result<Opened> {
     }
 }
 
-pub(crate) fn open(bytes: &[u8], opts: &Options) -> Result<(Source, XlsxRows)> {
-    let o = open_xlsx(bytes)?;
+pub(crate) fn open(input: Input<'_>, opts: &Options) -> Result<(Source, XlsxRows)> {
+    let o = open_xlsx(input)?;
     let (mapping, preset, _) = choose_mapping(&o.headers, opts);
     let (plan, missing) = Plan::resolve(&o.headers, &mapping, preset);
     if !missing.is_empty() {
@@ -187,7 +335,7 @@ pub(crate) fn open(bytes: &[u8], opts: &Options) -> Result<(Source, XlsxRows)> {
         encoding: "utf-8".into(),
         delimiter: None,
         headers: o.headers,
-        sha256: sha256_hex(bytes),
+        sha256: input.sha256()?,
         preset,
         mapping,
     };
@@ -204,10 +352,10 @@ pub(crate) fn open(bytes: &[u8], opts: &Options) -> Result<(Source, XlsxRows)> {
 
 /// The header and the rows of the first sheet on `lines` (1-based, as reported).
 pub(crate) fn records_at(
-    bytes: &[u8],
+    input: Input<'_>,
     lines: &std::collections::BTreeSet<u64>,
 ) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let o = open_xlsx(bytes)?;
+    let o = open_xlsx(input)?;
     let mut out = Vec::new();
     while out.len() < lines.len() {
         match o.rx.recv() {
@@ -221,8 +369,8 @@ pub(crate) fn records_at(
     Ok((o.headers, out))
 }
 
-pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview> {
-    let o = open_xlsx(bytes)?;
+pub(crate) fn preview(input: Input<'_>, opts: &Options, n: usize) -> Result<Preview> {
+    let o = open_xlsx(input)?;
     let (mapping, preset, suggested) = choose_mapping(&o.headers, opts);
     let (plan, _) = Plan::resolve(&o.headers, &mapping, preset);
     let mut rows = Vec::new();
@@ -240,7 +388,7 @@ pub(crate) fn preview(bytes: &[u8], opts: &Options, n: usize) -> Result<Preview>
             encoding: "utf-8".into(),
             delimiter: None,
             headers: o.headers,
-            sha256: sha256_hex(bytes),
+            sha256: input.sha256()?,
             preset,
             mapping,
         },
@@ -297,5 +445,24 @@ impl Iterator for XlsxRows {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SiCount;
+
+    #[test]
+    fn shared_strings_are_counted_whatever_the_pieces() {
+        let sst = "<?xml version=\"1.0\"?><sst xmlns=\"main\" count=\"9\" uniqueCount=\"4\"><si><t>a</t></si>\
+                   <x:si><x:t>b</x:t></x:si><si/><si\n><r><t>c</t></r></si><sis>not one</sis><!-- <si> in a comment counts: more is safe --></sst>";
+        for piece in [1, 2, 3, 7, 4096] {
+            let mut c = SiCount::default();
+            sst.as_bytes().chunks(piece).for_each(|p| c.feed(p));
+            assert_eq!((c.si, c.unique_count()), (5, Some(4)), "pieces of {piece}");
+        }
+        let mut c = SiCount::default();
+        c.feed(b"<sst count=\"1\"><si><t>a</t></si></sst>");
+        assert_eq!((c.si, c.unique_count()), (1, None));
     }
 }

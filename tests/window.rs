@@ -321,6 +321,29 @@ impl Ui {
             .collect()
     }
 
+    /// Runs axe-core (the UI's npm package, injected once) on the page as it
+    /// is; returns its serious and critical violations, one line each.
+    async fn axe(&self) -> Vec<String> {
+        if self.js("return typeof window.axe === 'object'", vec![]).await != json!(true) {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/node_modules/axe-core/axe.min.js");
+            let source = std::fs::read_to_string(path).expect("axe-core: run `npm ci` in ui/ (cargo xtask test does)");
+            self.js(&format!("{source}\n;return typeof window.axe"), vec![]).await;
+        }
+        let found = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 window.axe.run(document, { resultTypes: ['violations'] }) \
+                   .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                     .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')})`))) \
+                   .catch(e => done([`axe failed: ${e}`]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+    }
+
     /// Scrolls the element into the middle of its scroller (the window
     /// itself stays put) and lets it paint.
     async fn show(&self, id: &str) {
@@ -2296,4 +2319,192 @@ async fn incident_is_recorded_counted_down_and_notified() {
     for k in ["incident.recorded", "document.issued", "incident.notified", "operator.added"] {
         assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
     }
+}
+
+/// Values a CRM export or a typist may bring: markup that would run script,
+/// URLs that would, bidi overrides and zero-width characters that would
+/// disguise text, formula prefixes, and a 4,000-character name (the longest
+/// value the register keeps).
+fn hostile_values() -> Vec<String> {
+    vec![
+        "<script>window.__pwned='script'</script>Скрипт".into(),
+        "<img src=x onerror=\"window.__pwned='img'\">Картинка".into(),
+        "<svg onload=\"window.__pwned='svg'\"></svg>Вектор".into(),
+        "<a href=\"javascript:window.__pwned='href'\">Ссылка</a>".into(),
+        // An override that is never closed would reverse what follows it.
+        "Петров \u{202E}exe.fdp".into(),
+        "Ива\u{200B}нов\u{200D}\u{FEFF} Нулевой".into(),
+        "=HYPERLINK(\"http://evil.example\",\"Формула\")".into(),
+        "@SUM(1+1)*cmd|' /C calc'!A0".into(),
+        format!("Длинное{}", "Имя".repeat(1331)),
+    ]
+}
+
+/// The hostile values go into everything a screen shows: the organisation,
+/// the operator, the people of the register (names, e-mails' people, the
+/// form's URL as `javascript:`), a request's text and an incident's title.
+/// Every section and the pages behind it are opened: no script ran, no CSP
+/// violation or error was reported, each value is in the page as typed, text
+/// with a bidi override is isolated from what surrounds it, and axe-core
+/// finds nothing serious or critical.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_values_are_shown_as_typed_on_every_screen() {
+    use consent_ledger_core::agreements::{self, Language, TemplateKind};
+    use consent_ledger_core::consents::{self, Action, Channel as CChannel, Intake};
+    use consent_ledger_core::incidents::{self, Details};
+    use consent_ledger_core::requests::{self, Kind, NewRequest};
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("hostile");
+    let values = hostile_values();
+    let org = "ООО «<img src=x onerror=\"window.__pwned='org'\">»";
+    let opts = CreateOptions { organisation: org.into(), operator: "Анна <script>window.__pwned='op'</script>".into(), kdf: KdfParams::insecure_for_tests() };
+    let mut v = Vault::create(&dir, PASS, &opts).unwrap().vault;
+    let mut r = v.requisites().unwrap();
+    r.full_name = org.into();
+    let short = "<b onmouseover=\"window.__pwned='short'\">Ромашка</b>";
+    r.short_name = short.into();
+    r.legal_address = "Москва, \u{202E}ул. Ленина\u{202C}, 1".into();
+    r.withdrawal_email = "privacy@romashka.example".into();
+    v.set_requisites(r).unwrap();
+    let agreement = v.with_tx(|tx, _| agreements::create(tx, TemplateKind::Processing, Language::Ru, None, None)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &[], Language::Ru)).unwrap();
+    let target = consents::target(v.conn(), agreement, None, Action::Given).unwrap();
+    let mut subjects = Vec::new();
+    for (i, name) in values.iter().enumerate() {
+        let intake = Intake {
+            name: Some(name.clone()),
+            email: Some(format!("person{i}@example.ru")),
+            url: Some("javascript:window.__pwned='url'".into()),
+            fields: [("Комментарий".to_string(), values[(i + 1) % values.len()].clone())].into(),
+            ..Default::default()
+        };
+        subjects.push(v.with_tx(|tx, actor| consents::record(tx, actor, &target, Action::Given, CChannel::WebForm, intake)).unwrap().subject);
+    }
+    let today = chrono::Local::now().date_naive();
+    let request = requests::open(
+        &mut v,
+        NewRequest { kind: Kind::Access, subject: Some(subjects[0].clone()), name: Some(values[1].clone()), text: Some(values[0].clone()), ..Default::default() },
+        today,
+    )
+    .unwrap()
+    .request
+    .id;
+    let now = chrono::Utc::now();
+    let incident = incidents::record(
+        &mut v,
+        Details {
+            title: values[2].clone(),
+            detected_at: (now - chrono::Duration::hours(1)).to_rfc3339(),
+            summary: values[4].clone(),
+            data_categories: vec![values[5].clone()],
+            subjects: 1,
+            records: 1,
+            ..Default::default()
+        },
+        now,
+    )
+    .unwrap();
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+
+    let ui = launch(data.path()).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+    // What each screen must show as typed: the page's text holds it whole.
+    let check = |screen: &'static str, shown: Vec<String>| {
+        let ui = &ui;
+        async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            // The page's text and the values of its fields.
+            let page = ui
+                .js("return document.body.textContent + '\\n' + Array.from(document.querySelectorAll('input, textarea')).map(e => e.value).join('\\n')", vec![])
+                .await;
+            let page = page.as_str().unwrap_or_default().to_string();
+            for s in &shown {
+                assert!(page.contains(s.as_str()), "{screen}: {:?} is not shown as typed", s.chars().take(60).collect::<String>());
+            }
+            let pwned = ui.js("return window.__pwned ?? null", vec![]).await;
+            assert_eq!(pwned, Value::Null, "{screen}: a script from the data ran");
+            assert_eq!(ui.problems().await, Vec::<String>::new(), "{screen}: the page reported problems");
+            // A bidi override in data does not reach the text around it:
+            // the element that holds it, or one up to its block, isolates
+            // (or the value is all its block shows).
+            let leaks = ui
+                .js(
+                    "const leaks = []; \
+                     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); \
+                     while (walker.nextNode()) { const t = walker.currentNode; \
+                       if (!/[\\u202A-\\u202E\\u2066-\\u2069]/.test(t.data)) continue; \
+                       let e = t.parentElement, ok = false; \
+                       while (e && e !== document.body) { const s = getComputedStyle(e); \
+                         if (['isolate', 'isolate-override', 'plaintext'].includes(s.unicodeBidi) || e.tagName === 'BDI' || e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') { ok = true; break; } \
+                         if (!s.display.startsWith('inline')) { ok = Array.from(e.childNodes).filter(n => n.nodeType === 1 || (n.nodeType === 3 && n.data.trim())).length === 1; break; } \
+                         e = e.parentElement; } \
+                       if (!ok) leaks.push((t.parentElement?.outerHTML ?? '').slice(0, 120)); } \
+                     return leaks",
+                    vec![],
+                )
+                .await;
+            assert_eq!(leaks, json!([]), "{screen}: text with a bidi override is not isolated");
+            // Accessibility: no serious or critical finding of axe-core.
+            assert_eq!(ui.axe().await, Vec::<String>::new(), "{screen}: axe-core");
+        }
+    };
+    check("overview", vec![]).await;
+    ui.shot("hostile-01-overview").await;
+
+    ui.click("nav-consents").await;
+    ui.wait("register-row").await;
+    check("register", values.clone()).await;
+    ui.shot("hostile-02-register").await;
+    for (i, name) in values.iter().enumerate() {
+        ui.js(&format!("document.querySelectorAll(\"[data-testid='register-row']\")[{i}].scrollIntoView({{ block: 'center' }}); return true"), vec![]).await;
+        let row = ui.js(&format!("return Array.from(document.querySelectorAll(\"[data-testid='register-row']\")).findIndex(r => r.textContent.includes(arguments[0]))"), vec![json!(name)]).await;
+        let row = row.as_i64().unwrap();
+        assert!(row >= 0, "a row for value {i}");
+        ui.js(&format!("document.querySelectorAll(\"[data-testid='register-row']\")[{row}].click(); return true"), vec![]).await;
+        ui.wait("subject-page").await;
+        check("a person's page", vec![name.clone(), values[(i + 1) % values.len()].clone(), "javascript:window.__pwned='url'".into()]).await;
+        if i == 4 || i == 8 {
+            ui.shot(&format!("hostile-03-person-{i}")).await;
+        }
+        ui.click("btn-back-to-register").await;
+        ui.wait("register-row").await;
+    }
+
+    ui.click("nav-requests").await;
+    ui.wait("request-row").await;
+    check("requests", vec![values[1].clone()]).await;
+    ui.click("request-row").await;
+    ui.wait("request-text").await;
+    check("a request", vec![values[0].clone(), values[1].clone()]).await;
+    ui.shot("hostile-04-request").await;
+
+    ui.click("nav-incidents").await;
+    ui.wait(&format!("incident-row-{incident}")).await;
+    check("incidents", vec![values[2].clone()]).await;
+    ui.click(&format!("incident-row-{incident}")).await;
+    ui.wait("incident-page-title").await;
+    check("an incident", vec![values[2].clone(), values[4].clone(), values[5].clone()]).await;
+    ui.shot("hostile-05-incident").await;
+
+    for (section, shown) in [
+        ("agreements", vec![]),
+        ("evidence", vec![]),
+        ("ledger", vec![]),
+        ("settings", vec![org.to_string(), short.to_string()]),
+        ("overview", vec![]),
+    ] {
+        ui.click(&format!("nav-{section}")).await;
+        ui.wait(&if section == "evidence" { "evidence".to_string() } else { format!("screen-{section}") }).await;
+        check(section, shown).await;
+        ui.shot(&format!("hostile-06-{section}")).await;
+    }
+    assert_eq!(ui.text("org-name").await, short, "the organisation's short name in the header, as typed");
+    let _ = request;
+    ui.c.clone().close().await.unwrap();
 }

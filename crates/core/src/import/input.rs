@@ -98,7 +98,8 @@ impl<'a> Input<'a> {
     }
 
     /// The whole file, for a format read as a whole. A file on disk larger
-    /// than `limit` bytes is refused before it is read, with `advice`.
+    /// than `limit` bytes is refused before it is read: "`what` is N MB, …:
+    /// `advice`".
     pub(crate) fn whole(&self, limit: u64, what: &str, advice: &str) -> Result<Cow<'a, [u8]>> {
         match *self {
             Input::Bytes(b) => Ok(Cow::Borrowed(b)),
@@ -106,7 +107,7 @@ impl<'a> Input<'a> {
                 let len = self.len()?;
                 if len > limit {
                     return Err(Error::Invalid(format!(
-                        "the {what} is {}; this app reads {what}s of up to {} at once: {advice}; nothing was imported",
+                        "{what} is {}, more than the {} this app reads whole: {advice}; nothing was imported",
                         megabytes(len),
                         megabytes(limit)
                     )));
@@ -308,9 +309,9 @@ mod tests {
         let h2 = bytes.each_chunk(|c| { seen.1.extend_from_slice(c); Ok(()) }).unwrap();
         assert_eq!((h1, &seen.0), (h2, &seen.1));
         assert_eq!(seen.0, data);
-        let e = file.whole(1000, "JSON file", "split it").unwrap_err().to_string();
+        let e = file.whole(1000, "the JSON file", "split it").unwrap_err().to_string();
         assert!(e.contains("0.5 MB") && e.contains("0.0 MB") && e.contains("split it"), "{e}");
-        assert_eq!(&*file.whole(u64::MAX, "JSON file", "").unwrap(), &data[..]);
+        assert_eq!(&*file.whole(u64::MAX, "the JSON file", "").unwrap(), &data[..]);
         let gone = Input::File(Path::new("/nonexistent/consent-ledger/x.csv"));
         assert!(gone.len().unwrap_err().to_string().contains("/nonexistent/consent-ledger/x.csv"));
     }

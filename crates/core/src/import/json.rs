@@ -701,11 +701,11 @@ fn is_list(head: &[u8]) -> bool {
 /// larger than this app reads whole is refused before it is read.
 fn text_of(input: Input<'_>) -> Result<(Cow<'_, str>, String)> {
     let bytes = if is_list(&input.head(64 * 1024)?) {
-        input.whole(MAX_JSON_BYTES, "JSON file", "split its list of records into several files")?
+        input.whole(MAX_JSON_BYTES, "the JSON file", "split its list of records into several files")?
     } else {
         input.whole(
             MAX_JSON_OBJECT_BYTES,
-            "JSON file that is not a list",
+            "the JSON file, which is not a list of records,",
             "write the records as a list ([{…}, {…}]), which is read one record at a time, or split the file",
         )?
     };

@@ -18,6 +18,12 @@ use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
 const PASS: &str = "tulip orbit canyon ledger 42";
+/// WebDriver's key codes.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const ARROW_DOWN: &str = "\u{E015}";
+const CONTROL: &str = "\u{E009}";
+const RELEASE: &str = "\u{E000}";
 /// One window at a time: WebKitWebDriver sessions share the display.
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
@@ -342,6 +348,57 @@ impl Ui {
             .await
             .unwrap();
         found.as_array().unwrap().iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+    }
+
+    /// Presses `keys` (WebDriver key codes included) on the keyboard, as a
+    /// person would: WebDriver key actions go to whatever has the focus. A
+    /// modifier (Control, Shift) stays down until RELEASE.
+    async fn keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let modifiers = ['\u{E008}', '\u{E009}', '\u{E00A}'];
+        let mut held = Vec::new();
+        let mut a = KeyActions::new("keyboard".to_string());
+        for c in keys.chars() {
+            if c == '\u{E000}' {
+                for m in held.drain(..).rev() {
+                    a = a.then(KeyAction::Up { value: m });
+                }
+            } else if modifiers.contains(&c) {
+                held.push(c);
+                a = a.then(KeyAction::Down { value: c });
+            } else {
+                a = a.then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
+            }
+        }
+        for m in held.drain(..).rev() {
+            a = a.then(KeyAction::Up { value: m });
+        }
+        self.c.perform_actions(a).await.unwrap();
+    }
+
+    /// The `data-testid` of the focused element.
+    async fn focused(&self) -> String {
+        let v = self.js("return document.activeElement?.dataset?.testid ?? document.activeElement?.tagName ?? ''", vec![]).await;
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Presses Tab until the element `id` has the focus, as a keyboard user
+    /// would (60 presses at most).
+    async fn tab_to(&self, id: &str) {
+        for _ in 0..60 {
+            if self.focused().await == id {
+                return;
+            }
+            self.keys(TAB).await;
+        }
+        self.shot(&format!("tab-to-{id}")).await;
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            self.keys(TAB).await;
+            seen.push(self.js("const e = document.activeElement; return `${e?.dataset?.testid ?? e?.tagName}:${e?.type ?? ''}`", vec![]).await.to_string());
+        }
+        eprintln!("TABS {seen:?}");
+        panic!("{id} is not reached with Tab (the focus is on {})", self.focused().await);
     }
 
     /// Scrolls the element into the middle of its scroller (the window
@@ -2507,4 +2564,75 @@ async fn hostile_values_are_shown_as_typed_on_every_screen() {
     assert_eq!(ui.text("org-name").await, short, "the organisation's short name in the header, as typed");
     let _ = request;
     ui.c.clone().close().await.unwrap();
+}
+
+/// A main flow with the keyboard alone: the passphrase typed and Enter; Tab
+/// to the register and Enter; a consent recorded (the agreement chosen with
+/// the arrow key, the fields typed, Enter on Save); the person found by
+/// typing in the search field and opened with Enter on their row; back with
+/// Enter; locked with Ctrl+L. No click anywhere, and the page reports no
+/// problem.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_consent_is_recorded_and_found_with_the_keyboard_alone() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("keyboard");
+    let (v, _, _) = documents_person(&dir);
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+    let ui = launch(data.path()).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    assert_eq!(ui.focused().await, "unlock-pass", "the passphrase field has the focus");
+    ui.keys(&format!("{PASS}{ENTER}")).await;
+    ui.wait("screen-overview").await;
+
+    ui.tab_to("nav-consents").await;
+    ui.keys(ENTER).await;
+    ui.wait("register-row").await;
+    ui.tab_to("btn-record-consent").await;
+    ui.keys(ENTER).await;
+    ui.wait("record-consent").await;
+    ui.tab_to("record-agreement").await;
+    ui.keys(ARROW_DOWN).await;
+    ui.until("an agreement chosen with the arrow key", "return document.querySelector(\"[data-testid='record-agreement']\").value !== ''").await;
+    ui.tab_to("record-name").await;
+    ui.keys("Клавиатурова Ольга").await;
+    ui.tab_to("record-email").await;
+    ui.keys("olga.keys@example.ru").await;
+    ui.tab_to("btn-record-save").await;
+    ui.shot("keyboard-01-record").await;
+    ui.keys(ENTER).await;
+    ui.until(
+        "the consent recorded",
+        "return !!document.querySelector(\"[data-testid='subject-page']\") || !!document.querySelector(\"[data-testid='record-notice']\") || Array.from(document.querySelectorAll(\"[data-testid='register-row']\")).some(r => r.textContent.includes('Клавиатурова'))",
+    )
+    .await;
+    if ui.js("return !!document.querySelector(\"[data-testid='subject-page']\")", vec![]).await == json!(true) {
+        ui.tab_to("btn-back-to-register").await;
+        ui.keys(ENTER).await;
+    }
+    ui.wait("register-search").await;
+    ui.tab_to("register-search").await;
+    ui.keys("Клавиатурова").await;
+    ui.until(
+        "her row found",
+        "const r = document.querySelectorAll(\"[data-testid='register-row']\"); return r.length === 1 && r[0].textContent.includes('Клавиатурова Ольга')",
+    )
+    .await;
+    ui.tab_to("register-row").await;
+    ui.keys(ENTER).await;
+    ui.wait("subject-page").await;
+    let page = ui.text("subject-page").await;
+    assert!(page.contains("Клавиатурова Ольга") && page.contains("olga.keys@example.ru"), "{page}");
+    ui.shot("keyboard-02-person").await;
+    ui.tab_to("btn-back-to-register").await;
+    ui.keys(ENTER).await;
+    ui.wait("register-row").await;
+    ui.keys(&format!("{CONTROL}l{RELEASE}")).await;
+    ui.wait("screen-unlock").await;
+    assert_eq!(ui.problems().await, Vec::<String>::new());
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
 }

@@ -879,6 +879,11 @@ fn a_json_file_too_large_to_read_whole_is_refused_up_front() {
 
 /// The XLSX fixture with its shared strings table changed by `change`.
 fn xlsx_with_shared_strings(change: impl Fn(String) -> String) -> Vec<u8> {
+    xlsx_changed(change, None)
+}
+
+/// The XLSX fixture with its shared strings changed and `extra` (name, bytes) added.
+fn xlsx_changed(change: impl Fn(String) -> String, extra: Option<(&str, Vec<u8>)>) -> Vec<u8> {
     use std::io::{Read, Write};
     let src = fixture("consents.xlsx");
     let mut zin = zip::ZipArchive::new(std::io::Cursor::new(&src)).unwrap();
@@ -892,6 +897,10 @@ fn xlsx_with_shared_strings(change: impl Fn(String) -> String) -> Vec<u8> {
         if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
             data = change(String::from_utf8(data).unwrap()).into_bytes();
         }
+        zout.start_file(name, stored).unwrap();
+        zout.write_all(&data).unwrap();
+    }
+    if let Some((name, data)) = extra {
         zout.start_file(name, stored).unwrap();
         zout.write_all(&data).unwrap();
     }
@@ -920,4 +929,7 @@ fn xlsx_shared_strings_that_would_not_fit_in_memory_are_refused_up_front() {
     let e = import::open(&huge, &Options::default()).unwrap_err().to_string();
     assert!(e.contains("more than 128 MB") && e.contains("CSV UTF-8"), "{e}");
     assert!(import::preview(&huge, &Options::default(), 5).is_err());
+    // A large part calamine does not read (a pivot table's cache) is no reason to refuse.
+    let pivot = xlsx_changed(|s| s, Some(("xl/pivotCache/pivotCacheRecords1.xml", vec![b' '; 17_000_000])));
+    assert_eq!(import::open(&pivot, &Options::default()).unwrap().1.count(), 4);
 }

@@ -192,7 +192,10 @@ fn precheck_zip<R: Read + Seek>(reader: R) -> Result<()> {
         let Ok(shown) = part.name().map(|n| n.into_owned()) else { continue };
         let name = shown.to_ascii_lowercase();
         let strings = name.ends_with("sharedstrings.xml");
-        if name.contains("/worksheets/") || !(name.ends_with(".xml") || name.ends_with(".rels")) {
+        // Only what calamine reads whole: the sheets stream, and other parts
+        // (a large pivot cache, pictures) it does not read at all.
+        let whole = strings || name.ends_with("styles.xml") || name.ends_with("workbook.xml") || name.ends_with(".rels");
+        if name.contains("/worksheets/") || !whole {
             continue;
         }
         let limit = if strings { MAX_SHARED_STRINGS_BYTES } else { MAX_PART_BYTES };

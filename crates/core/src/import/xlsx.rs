@@ -7,7 +7,10 @@
 
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::PathBuf;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvError, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use calamine::{DataRef, Reader, Xlsx};
 
@@ -95,16 +98,55 @@ fn fail(tx: &SyncSender<Msg>, e: String) {
     let _ = tx.send(Msg::Failed(e));
 }
 
-fn work(book: Book, tx: SyncSender<Msg>) {
+/// The caller's end of the worker's channel. Dropping it stops the worker
+/// and waits for it: a reader nobody listens to any more (a preview of the
+/// first rows, an import that failed) must not go on parsing on its own or
+/// outlive the call that started it.
+struct Feed {
+    rx: Receiver<Msg>,
+    stop: Arc<AtomicBool>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl Feed {
+    fn start(book: Book) -> Result<Feed> {
+        let (tx, rx) = sync_channel(64);
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let worker = std::thread::Builder::new()
+            .name("xlsx-import".into())
+            .spawn(move || work(book, tx, &flag))
+            .map_err(|e| Error::io("starting the XLSX reader", e))?;
+        Ok(Feed { rx, stop, worker: Some(worker) })
+    }
+
+    fn recv(&self) -> std::result::Result<Msg, RecvError> {
+        self.rx.recv()
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Take whatever the worker is blocked sending until it sees the flag
+        // and drops its end.
+        while self.rx.recv().is_ok() {}
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+fn work(book: Book, tx: SyncSender<Msg>, stop: &AtomicBool) {
     let unreadable = |e: &dyn std::fmt::Display| format!("the file is not a readable XLSX workbook: {e}");
     match book {
         Book::Bytes(data) => match Xlsx::new(Cursor::new(data)) {
-            Ok(wb) => read_sheet(wb, tx),
+            Ok(wb) => read_sheet(wb, tx, stop),
             Err(e) => fail(&tx, unreadable(&e)),
         },
         Book::File(path) => match std::fs::File::open(&path) {
             Ok(f) => match Xlsx::new(BufReader::with_capacity(CHUNK, f)) {
-                Ok(wb) => read_sheet(wb, tx),
+                Ok(wb) => read_sheet(wb, tx, stop),
                 Err(e) => fail(&tx, unreadable(&e)),
             },
             Err(e) => fail(&tx, format!("reading {}: {e}", path.display())),
@@ -112,7 +154,7 @@ fn work(book: Book, tx: SyncSender<Msg>) {
     }
 }
 
-fn read_sheet<RS: Read + Seek>(mut wb: Xlsx<RS>, tx: SyncSender<Msg>) {
+fn read_sheet<RS: Read + Seek>(mut wb: Xlsx<RS>, tx: SyncSender<Msg>, stop: &AtomicBool) {
     let Some(name) = wb.sheet_names().first().cloned() else {
         return fail(&tx, "the workbook has no sheet".into());
     };
@@ -122,7 +164,7 @@ fn read_sheet<RS: Read + Seek>(mut wb: Xlsx<RS>, tx: SyncSender<Msg>) {
     };
     let mut cur: Option<u32> = None;
     let mut cells: Vec<XCell> = Vec::new();
-    loop {
+    while !stop.load(Ordering::Relaxed) {
         match reader.next_cell() {
             Ok(Some(c)) => {
                 let (r, col) = c.get_position();
@@ -156,7 +198,7 @@ fn read_sheet<RS: Read + Seek>(mut wb: Xlsx<RS>, tx: SyncSender<Msg>) {
 }
 
 struct Opened {
-    rx: Receiver<Msg>,
+    rx: Feed,
     headers: Vec<String>,
 }
 
@@ -291,15 +333,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn open_xlsx(input: Input<'_>) -> Result<Opened> {
     precheck(input)?;
-    let (tx, rx) = sync_channel(64);
-    let book = match input {
+    let rx = Feed::start(match input {
         Input::Bytes(b) => Book::Bytes(b.to_vec()),
         Input::File(p) => Book::File(p.to_path_buf()),
-    };
-    std::thread::Builder::new()
-        .name("xlsx-import".into())
-        .spawn(move || work(book, tx))
-        .map_err(|e| Error::io("starting the XLSX reader", e))?;
+    })?;
     loop {
         match rx.recv() {
             Ok(Msg::Row(_, cells)) => {
@@ -402,7 +439,7 @@ pub(crate) fn preview(input: Input<'_>, opts: &Options, n: usize) -> Result<Prev
 
 /// The rows of the first sheet after its header row.
 pub(crate) struct XlsxRows {
-    rx: Receiver<Msg>,
+    rx: Feed,
     plan: Plan,
     done: bool,
     /// The last sheet row read; a failure is reported on the row after it.

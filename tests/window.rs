@@ -3013,3 +3013,40 @@ async fn an_agreement_is_published_and_a_pack_made_with_the_keyboard_alone() {
     assert_eq!(ui.problems().await, Vec::<String>::new());
     ui.c.clone().close().await.unwrap();
 }
+
+/// A newcomer's first step with the keyboard alone: Enter on "Create a
+/// vault", the organisation, the passphrase twice and the folder typed,
+/// Enter on Create; the recovery code confirmed with Space and Enter on
+/// Continue.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vault_is_created_with_the_keyboard_alone() {
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let ui = launch(data.path()).await;
+    ui.watch_problems().await;
+    ui.wait("screen-welcome").await;
+    ui.tab_to("btn-create").await;
+    ui.keys(ENTER).await;
+    ui.wait("screen-create").await;
+    ui.tab_to("create-org").await;
+    ui.keys("ООО «Клавиша»").await;
+    ui.tab_to("create-pass").await;
+    ui.keys(PASS).await;
+    ui.tab_to("create-pass2").await;
+    ui.keys(PASS).await;
+    let vault = data.path().join("keys-only");
+    ui.tab_to("create-folder").await;
+    ui.keys(&vault.display().to_string()).await;
+    ui.tab_to("btn-create-submit").await;
+    ui.keys(ENTER).await;
+    ui.wait("screen-recovery").await;
+    ui.tab_to("recovery-confirm").await;
+    ui.keys(" ").await;
+    ui.tab_to("btn-recovery-continue").await;
+    ui.keys(ENTER).await;
+    ui.wait("screen-main").await;
+    assert_eq!(ui.text("org-name").await, "ООО «Клавиша»");
+    assert_eq!(ui.problems().await, Vec::<String>::new());
+    ui.c.clone().close().await.unwrap();
+    assert!(Vault::unlock(&vault, PASS).unwrap().verify(|_, _| true).unwrap().ok());
+}

@@ -1,7 +1,8 @@
 //! The XLSX reader's worker thread ends with the call that started it: a
-//! preview of the first rows, or an import dropped half-way, leaves no
-//! thread parsing the rest of the sheet. (Its own test binary: it counts the
-//! process's threads, which other tests running beside it would change.)
+//! preview of the first rows, or an import dropped half-way, leaves nothing
+//! reading the rest of the sheet, nor the file open (which on Windows would
+//! keep it from being moved or deleted). (Its own test binary: it counts the
+//! process's open files, which other tests running beside it would change.)
 
 use std::io::{Read, Write};
 
@@ -36,29 +37,33 @@ fn long_workbook(rows: u32) -> Vec<u8> {
     zout.finish().unwrap().into_inner()
 }
 
-/// Threads of this process named as the XLSX reader names its worker.
-fn readers() -> usize {
-    std::fs::read_dir("/proc/self/task")
+/// How many of this process's file descriptors are open on `path`.
+fn open_on(path: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
         .unwrap()
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .filter(|name| name.trim() == "xlsx-import")
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target == path)
         .count()
 }
 
 #[test]
 #[cfg(target_os = "linux")]
-fn the_reader_thread_ends_with_the_call() {
-    let book = long_workbook(5_000);
-    let (_, rows) = import::open(&book, &Options::default()).unwrap();
+fn the_reader_ends_with_the_call() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("long.xlsx");
+    std::fs::write(&path, long_workbook(5_000)).unwrap();
+    let path = path.canonicalize().unwrap();
+    let (_, rows) = import::open(&path, &Options::default()).unwrap();
     assert_eq!(rows.count(), 4_999, "the long workbook reads whole");
-    assert_eq!(readers(), 0, "a sheet read to its end leaves no reader");
+    assert_eq!(open_on(&path), 0, "a sheet read to its end leaves the file closed");
     for _ in 0..20 {
-        let p = import::preview(&book, &Options::default(), 5).unwrap();
+        let p = import::preview(&path, &Options::default(), 5).unwrap();
         assert_eq!(p.rows.len(), 5);
-        assert_eq!(readers(), 0, "a preview of 5 rows of 5,000 leaves no reader");
-        let (_, mut rows) = import::open(&book, &Options::default()).unwrap();
+        assert_eq!(open_on(&path), 0, "a preview of 5 rows of 5,000 leaves the file closed");
+        let (_, mut rows) = import::open(&path, &Options::default()).unwrap();
         assert!(rows.next().unwrap().is_ok());
+        assert_eq!(open_on(&path), 1, "the reader is reading it");
         drop(rows);
-        assert_eq!(readers(), 0, "an import dropped after one row leaves no reader");
+        assert_eq!(open_on(&path), 0, "an import dropped after one row leaves the file closed");
     }
 }

@@ -498,6 +498,12 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.temporary = add("Олег Временный", "operator", "violet harbour cinder compass 58")
         cls.temporary_added = last("operator.added")
         cls.removed = cli("operator", "remove", "Олег Временный")["seq"]
+        # Processing activities (schema 13): one made from the agreement and edited; one retired.
+        cls.activity = cli("activity", "from-agreement", "1")["id"]
+        cls.activity_updated = cli("activity", "edit", str(cls.activity), "--people", "Customers",
+                                   "--security", "Disk encryption")["seq"]
+        cls.old_activity = cli("activity", "new", "--name", "Old newsletter", "--purpose", "News", "--basis", "consent")["id"]
+        cls.activity_retired = cli("activity", "retire", str(cls.old_activity))["seq"]
         cls.operators = cli("operator", "list")
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
@@ -640,6 +646,27 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         dst = self.tampered("incident-gone", "DELETE FROM incident_notices; DELETE FROM incident_events; "
                                              "UPDATE documents SET incident_id = NULL; DELETE FROM incidents;")
         self.assertEqual(self.both(dst), (3, "incident_mismatch", self.incident))
+
+    def test_intact_activities_verify_with_python(self):
+        py = run(TOOL + ["--vault", str(self.vault), "--json"])
+        self.assertEqual(py.returncode, 0, py.stdout + py.stderr)
+        self.assertTrue(json.loads(py.stdout)["ok"])
+
+    def test_activity_details_changed(self):
+        dst = self.tampered("activity-details", "UPDATE activities SET details = replace(details, 'Disk encryption', 'None');")
+        self.assertEqual(self.both(dst), (3, "activity_mismatch", self.activity_updated))
+
+    def test_activity_brought_back_without_an_event(self):
+        dst = self.tampered("activity-unretired", f"UPDATE activities SET status = 'active', retired_at = NULL WHERE id = {self.old_activity};")
+        self.assertEqual(self.both(dst), (3, "activity_mismatch", self.activity_retired))
+
+    def test_activity_history_row_deleted(self):
+        dst = self.tampered("activity-history", f"DELETE FROM activity_events WHERE seq = {self.activity_updated};")
+        self.assertEqual(self.both(dst), (3, "activity_mismatch", self.activity_updated))
+
+    def test_activity_deleted_entirely(self):
+        dst = self.tampered("activity-gone", "DELETE FROM activity_events; DELETE FROM activities;")
+        self.assertEqual(self.both(dst), (3, "activity_mismatch", self.activity))
 
     def test_hostile_incident_rows_are_mismatches_not_errors(self):
         dst = self.tampered("notice-type", "UPDATE incident_notices SET incident_id = 'five';")

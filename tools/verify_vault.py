@@ -46,7 +46,7 @@ KEYS_FILE = "keys.json"
 DB_FILE = "vault.db"
 KEYS_FORMAT = "consent-ledger-keys"
 KEYS_VERSION = 1
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 LEAF_VERSION = 1
 STORED_MIN_LEVEL = 6
 PASSPHRASE_ENV = "CONSENT_LEDGER_PASSPHRASE"
@@ -983,7 +983,11 @@ def check_facts(conn, text: Callable[[Any], str], fail: Callable[..., Problem], 
         return p
 
     # 5.9 Operators (schema 12): their slots, names and roles against the events that made them.
-    return lowest(check_operators(conn, text)) if schema >= 12 else None
+    if schema >= 12 and (p := lowest(check_operators(conn, text))) is not None:
+        return p
+
+    # 5.10 Processing activities (schema 13) and their history against their events.
+    return lowest(check_activities(conn, text)) if schema >= 13 else None
 
 
 REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calendar.loaded", "settings.changed",
@@ -1279,6 +1283,68 @@ def check_incidents(conn, text: Callable[[Any], str]) -> list:
     if issued != documents:
         seq = min([q for q, i in issued.items() if documents.get(q) != i] + [q for q, i in documents.items() if issued.get(q) != i])
         problems.append((seq, "incident_mismatch", "the documents issued for incidents differ from what their events recorded"))
+    return problems
+
+
+def check_activities(conn, text: Callable[[Any], str]) -> list:
+    """FORMAT.md §10 step 5.10 (schema 13): replays the activity.* events and
+    compares the processing register's tables."""
+    def column_text(v: Any) -> str:  # a text column; NULL reads as empty
+        return "" if v is None else text(v)
+
+    problems: list = []
+    expected: dict[int, dict] = {}  # activity id -> the row its events make
+    links: set[tuple[int, int]] = set()  # (activity, seq) of every event about an activity
+    for seq, kind, body in conn.execute("SELECT seq, kind, body FROM events WHERE kind LIKE 'activity.%' ORDER BY seq"):
+        kind = text(kind)
+        if not kind.startswith("activity."):
+            continue  # LIKE is case-insensitive and treats _ as a wildcard
+        b = loads(body)
+        b = b if isinstance(b, dict) else {}
+        if kind == "activity.recorded":
+            expected[seq] = {"sha256": field(b.get("sha256")), "status": "active", "last_seq": seq}
+            links.add((seq, seq))
+            continue
+        aid = b.get("activity")
+        if not (isinstance(aid, int) and not isinstance(aid, bool) and 0 <= aid < 2**64):
+            problems.append((seq, "activity_mismatch", f"event #{seq} ({kind}) names no activity"))
+            continue
+        act = expected.get(aid)
+        if act is None:
+            problems.append((seq, "activity_mismatch", f"event #{seq} is a step of activity {aid}, which was never recorded"))
+            continue
+        links.add((aid, seq))
+        if act["status"] != "active":
+            problems.append((seq, "activity_mismatch", f"event #{seq} changes activity {aid} after it was retired"))
+            continue
+        if kind == "activity.updated":
+            act.update(sha256=field(b.get("sha256")), last_seq=seq)
+        elif kind == "activity.retired":
+            if field(b.get("sha256")) != act["sha256"]:
+                problems.append((seq, "activity_mismatch", f"event #{seq} retires activity {aid} as it never was"))
+                continue
+            act.update(status="retired", last_seq=seq)
+
+    rows = {}
+    for aid, details, status, last_seq in conn.execute(
+        "SELECT CAST(id AS INTEGER), CAST(details AS BLOB), CAST(status AS TEXT), CAST(last_seq AS INTEGER) FROM activities"
+    ):
+        rows[u64(aid)] = {"sha256": hashlib.sha256(as_bytes(details) or b"").hexdigest(), "status": column_text(status),
+                          "last_seq": u64(last_seq)}
+    for aid, want in expected.items():
+        row = rows.pop(aid, None)
+        if row is None:
+            problems.append((aid, "activity_mismatch", f"activity {aid}, recorded by event #{aid}, is missing from the vault"))
+        elif row != want:
+            at = want["last_seq"]
+            problems.append((at, "activity_mismatch", f"activity {aid} no longer says what its events recorded (last at #{at})"))
+    for aid in rows:
+        problems.append((aid, "activity_mismatch", f"activity {aid} claims event #{aid}, which recorded no activity"))
+    stored = {(u64(a), u64(q)) for a, q in conn.execute(
+        "SELECT CAST(activity_id AS INTEGER), CAST(seq AS INTEGER) FROM activity_events")}
+    if differ := stored ^ links:
+        seq = min(q for _, q in differ)
+        problems.append((seq, "activity_mismatch", f"the history of processing activities differs from their events at #{seq}"))
     return problems
 
 

@@ -63,6 +63,7 @@ pub fn run(vault: &mut Vault, action: AgreementAction, out: Out) -> Result<ExitC
         }
         AgreementAction::Show { id, version } => {
             let v = agreements::view(vault.conn(), id, version)?;
+            let drift = consent_ledger_core::processing::drift_of_agreement(vault.conn(), id)?;
             out.print(&v, || {
                 let state = if v.version.draft {
                     "draft".to_string()
@@ -89,7 +90,7 @@ pub fn run(vault: &mut Vault, action: AgreementAction, out: Out) -> Result<ExitC
                         .map(|r| format!("\nretired {r}"))
                         .unwrap_or_default(),
                     render::plain_text(&v.document)
-                )
+                ) + &drift_text(&drift)
             });
         }
         AgreementAction::New {
@@ -256,4 +257,21 @@ pub fn run(vault: &mut Vault, action: AgreementAction, out: Out) -> Result<ExitC
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the processing activities relying on the agreement do not list (their drift).
+fn drift_text(drift: &[consent_ledger_core::processing::Drift]) -> String {
+    use consent_ledger_core::processing::DriftKind;
+    let mut s = String::new();
+    for d in drift {
+        if s.is_empty() {
+            s.push_str("\n\nProcessing activities that rely on it do not list:\n");
+        }
+        let what = match d.kind {
+            DriftKind::Data => "data",
+            DriftKind::ThirdParty => "third party",
+        };
+        s.push_str(&format!("  activity {}: {what} «{}» ({})\n", d.activity, d.value, d.label));
+    }
+    s
 }

@@ -181,6 +181,17 @@ pub enum Command {
         action: OperatorAction,
     },
 
+    /// The processing register: processing activities (GDPR Art. 30(1) records; what the
+    /// 152-FZ art. 22 notice and the art. 18.1 policy describe), made from an agreement or
+    /// written, and what the agreements they rely on collect that they do not list (drift).
+    #[command(
+        after_help = "On edit, only the options given change; a repeatable option given replaces its list.\nA --file holds the whole activity as JSON (as `activity show --json` prints its details).\n\nExamples:\n  consent-ledger --vault ./acme activity from-agreement 3\n  consent-ledger --vault ./acme activity new --name \"Рассылка\" --purpose \"Информирование об акциях\" --basis consent --data \"ФИО\" --data \"E-mail\" --storage-country Россия\n  consent-ledger --vault ./acme activity edit 57 --processor \"ООО «Рассыльщик»\" --transfer \"Германия; Mailer GmbH; стандартные договорные условия\"\n  consent-ledger --vault ./acme activity show 57\n  consent-ledger --vault ./acme activity list"
+    )]
+    Activity {
+        #[command(subcommand)]
+        action: ActivityAction,
+    },
+
     /// The incident register: record a breach, its notice clocks (24 h and 72 h to Roskomnadzor,
     /// 72 h under GDPR), the people affected, the fine bracket, drafts of the notices.
     #[command(
@@ -948,6 +959,106 @@ pub struct IncidentFields {
     /// The risk to people: unassessed, unlikely, risk or high (GDPR Art. 33, 34).
     #[arg(long)]
     pub risk: Option<String>,
+}
+
+/// What a processing activity says; on `edit`, only the options given change.
+#[derive(Debug, clap::Args, Default)]
+pub struct ActivityFields {
+    /// The whole activity as JSON (`-` reads standard input); the options below change it further.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A short name for lists.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// 152-fz, gdpr or both.
+    #[arg(long)]
+    pub law: Option<String>,
+    /// A purpose of the processing (repeatable).
+    #[arg(long = "purpose")]
+    pub purposes: Vec<String>,
+    /// A legal basis (repeatable): consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests.
+    #[arg(long = "basis")]
+    pub bases: Vec<String>,
+    /// The laws, contract or interest the bases rest on.
+    #[arg(long)]
+    pub basis_details: Option<String>,
+    /// A category of people whose data is processed (repeatable).
+    #[arg(long = "people")]
+    pub people: Vec<String>,
+    /// A category of personal data (repeatable).
+    #[arg(long = "data")]
+    pub data: Vec<String>,
+    /// A special category of data, or biometric data (repeatable; needs --special-condition).
+    #[arg(long = "special")]
+    pub special: Vec<String>,
+    /// The condition that allows the special categories (152-FZ art. 10 part 2, GDPR Art. 9(2)).
+    #[arg(long)]
+    pub special_condition: Option<String>,
+    /// An action with the data (repeatable): сбор, запись, хранение, …
+    #[arg(long = "action")]
+    pub actions: Vec<String>,
+    /// automated, non_automated or mixed.
+    #[arg(long)]
+    pub methods: Option<String>,
+    /// A processor acting on the operator's instruction (repeatable; with --recipient, replaces the list).
+    #[arg(long = "processor")]
+    pub processors: Vec<String>,
+    /// A recipient receiving the data for its own purposes (repeatable).
+    #[arg(long = "recipient")]
+    pub recipients: Vec<String>,
+    /// A transfer abroad, "COUNTRY; RECIPIENT; SAFEGUARDS" (the last two may be left out; repeatable).
+    #[arg(long = "transfer")]
+    pub transfers: Vec<String>,
+    /// The country where the databases are kept.
+    #[arg(long)]
+    pub storage_country: Option<String>,
+    /// Where and how the data is stored.
+    #[arg(long)]
+    pub storage: Option<String>,
+    /// How long the data is kept, or what ends the processing.
+    #[arg(long)]
+    pub retention: Option<String>,
+    /// A security measure (repeatable).
+    #[arg(long = "security")]
+    pub security: Vec<String>,
+    /// The person responsible for organising the processing, with contacts.
+    #[arg(long)]
+    pub responsible: Option<String>,
+    /// When the processing started (YYYY-MM-DD).
+    #[arg(long)]
+    pub started: Option<String>,
+    /// An agreement whose consents the activity relies on (repeatable).
+    #[arg(long = "agreement")]
+    pub agreements: Vec<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivityAction {
+    /// Every processing activity, with how much its agreements drift from it.
+    List,
+    /// One activity: what it says, the agreements it relies on, its drift and history.
+    Show { id: u64 },
+    /// Record an activity (owners only).
+    New {
+        #[command(flatten)]
+        fields: ActivityFields,
+    },
+    /// Change an activity (only the options given).
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: ActivityFields,
+    },
+    /// Record the activity an agreement's newest published version describes
+    /// (purposes, data, actions, third parties, storage, term; consent as the basis).
+    FromAgreement {
+        agreement: u64,
+        /// Only print it; record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Retire an activity that no longer takes place.
+    Retire { id: u64 },
 }
 
 /// A register query: whose consents the incident touched.

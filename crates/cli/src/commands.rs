@@ -362,6 +362,7 @@ fn with_vault(vault: &mut Vault, cmd: Command, out: Out, dir: &Path) -> Result<E
         Command::Subject { action } => return crate::subject::run(vault, action, out),
         Command::Request { action } => return crate::request::run(vault, action, out),
         Command::Incident { action } => return crate::incident::run(vault, action, out),
+        Command::Activity { action } => return crate::activity::run(vault, action, out),
         Command::Operator { action } => return operator(vault, action, out),
         Command::Letter { action } => return crate::document::letter(vault, action, out),
         Command::Act { action } => return crate::document::act(vault, action, out),

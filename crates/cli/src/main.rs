@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 error, 2 usage, 3 verification failed.
 
+mod activity;
 mod agreement;
 mod args;
 mod consent;

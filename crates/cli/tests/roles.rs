@@ -85,6 +85,7 @@ fn each_role_is_refused_what_it_may_not_do_with_the_same_code() {
         vec!["agreement", "retire", "1"],
         vec!["calendar", "country", "DE"],
         vec!["incident", "rules", "--load", rules],
+        vec!["activity", "from-agreement", "1"],
         vec!["operator", "add", "--name", "Новый", "--role", "auditor"],
         vec!["operator", "role", "Аудитор", "--role", "operator"],
         vec!["operator", "remove", "Аудитор"],

@@ -28,6 +28,7 @@ pub mod documents;
 pub mod audit;
 pub mod incidents;
 pub mod operators;
+pub mod processing;
 pub mod subjects;
 pub mod vault;
 pub mod verify;

@@ -6,6 +6,7 @@
 
 mod facts;
 mod incidents;
+mod processing;
 mod requests;
 pub use facts::consent_matches;
 

@@ -351,6 +351,18 @@ fn write_sample_vault(root: &std::path::Path) {
     operators::add(&mut v, "Аудитор", "sample vault: the auditor's passphrase", Role::Auditor).unwrap();
     operators::add(&mut v, "Временный", "sample vault: a removed operator's passphrase", Role::Operator).unwrap();
     operators::remove(&mut v, "Временный").unwrap();
+    // A processing activity made from the agreement, completed; and one retired (FORMAT.md §19).
+    use consent_ledger_core::processing;
+    let mut activity = processing::from_agreement(v.conn(), id).unwrap();
+    activity.subject_categories = vec!["Customers".into()];
+    activity.security = vec!["Full-disk encryption".into()];
+    let activity = processing::record(&mut v, activity).unwrap();
+    let mut more = processing::get(v.conn(), activity).unwrap().details;
+    more.responsible = Some("Data protection officer, privacy@sample.example".into());
+    processing::edit(&mut v, activity, more).unwrap();
+    let old = processing::Activity { name: "Old newsletter".into(), purposes: vec!["News".into()], legal_bases: vec![processing::Basis::Consent], ..Default::default() };
+    let old = processing::record(&mut v, old).unwrap();
+    processing::retire(&mut v, old, chrono::Utc::now()).unwrap();
     // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
     let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
     std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();

@@ -89,6 +89,10 @@ fn steps() -> Vec<(&'static str, Need, Step)> {
             let text = serde_json::to_string(&incidents::Rules::shipped()).unwrap().replace("\"hours\":24", "\"hours\":48");
             v.with_tx(|tx, actor| incidents::set_rules(tx, actor, Some(&text))).map(|_| ())
         })),
+        ("record a processing activity", Need::Owner, Box::new(|v, _, _, _| {
+            let a = consent_ledger_core::processing::from_agreement(v.conn(), 1)?;
+            consent_ledger_core::processing::record(v, a).map(|_| ())
+        })),
         ("add an operator", Need::Owner, Box::new(|v, _, _, _| operators::add(v, "Новый", "sapphire tundra beacon 31 olive", Role::Auditor).map(|_| ()))),
         ("change a role", Need::Owner, Box::new(|v, _, _, _| operators::set_role(v, "Аудитор", Role::Operator).map(|_| ()))),
         ("remove an operator", Need::Owner, Box::new(|v, _, _, _| {

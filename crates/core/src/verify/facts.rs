@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// The sections, in the order their first failure is reported, by the code
 /// of their failures (the personal-data section has two).
-const SECTIONS: usize = 9;
+const SECTIONS: usize = 10;
 const CHECKPOINTS: usize = 0;
 const REGISTER: usize = 1;
 const DATA: usize = 2;
@@ -27,6 +27,7 @@ const REQUISITES: usize = 5;
 const REQUESTS: usize = 6;
 const INCIDENTS: usize = 7;
 const OPERATORS: usize = 8;
+const ACTIVITIES: usize = 9;
 const DATA_MISSING: &str = "data_missing";
 const DATA_MISMATCH: &str = "data_mismatch";
 
@@ -41,6 +42,7 @@ fn code_of(section: usize) -> &'static str {
         "request_mismatch",
         "incident_mismatch",
         "operator_mismatch",
+        "activity_mismatch",
     ][section]
 }
 
@@ -164,6 +166,7 @@ pub(super) struct Facts<'s> {
     requests: super::requests::Replay,
     incidents: super::incidents::Replay,
     operators: crate::operators::Replay,
+    activities: super::processing::Replay,
     /// Register rows per month (of `acted_at`) and action, for `consent_months`.
     months: HashMap<String, i64>,
     month_key: String,
@@ -258,6 +261,7 @@ impl<'s> Facts<'s> {
             requests: Default::default(),
             incidents: Default::default(),
             operators: Default::default(),
+            activities: Default::default(),
             months: HashMap::new(),
             month_key: String::new(),
         })
@@ -314,6 +318,7 @@ impl<'s> Facts<'s> {
             k if super::requests::Replay::wants(k) => self.requests.event(seq, kind, subject, body),
             k if super::incidents::Replay::wants(k) => self.incidents.event(seq, kind, body),
             k if crate::operators::Replay::wants(k) => self.operators.event(seq, kind, actor, body),
+            k if super::processing::Replay::wants(k) => self.activities.event(seq, kind, body),
             _ => {}
         }
         Ok(())
@@ -438,6 +443,9 @@ impl<'s> Facts<'s> {
         }
         for (seq, message) in std::mem::take(&mut self.operators).check(conn)? {
             self.fail(OPERATORS, seq, || message);
+        }
+        for (seq, message) in std::mem::take(&mut self.activities).check(conn)? {
+            self.fail(ACTIVITIES, seq, || message);
         }
         self.check_erasures(conn)?;
         self.check_requisites(conn)?;

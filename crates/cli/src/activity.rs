@@ -1,0 +1,229 @@
+//! `consent-ledger activity …`: the processing register (record an activity,
+//! from an agreement or written; edit, retire, list, show with its drift).
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use consent_ledger_core::agreements::model::{Method, Role, ThirdParty};
+use consent_ledger_core::processing::{self, Activity, Basis, Drift, DriftKind, Transfer, View};
+use consent_ledger_core::requests::Law;
+use consent_ledger_core::{Error, Result, Vault};
+use serde_json::json;
+
+use crate::args::{ActivityAction, ActivityFields};
+use crate::commands::{read_text, Out};
+
+fn method(s: &str) -> Result<Method> {
+    serde_json::from_value(json!(s.trim().replace('-', "_")))
+        .map_err(|_| Error::Invalid(format!("unknown methods {s:?}: use automated, non_automated or mixed")))
+}
+
+/// "COUNTRY; RECIPIENT; SAFEGUARDS".
+fn transfer(s: &str) -> Transfer {
+    let mut parts = s.splitn(3, ';').map(str::trim);
+    Transfer {
+        country: parts.next().unwrap_or_default().to_string(),
+        recipient: parts.next().unwrap_or_default().to_string(),
+        safeguards: parts.next().filter(|s| !s.is_empty()).map(String::from),
+    }
+}
+
+/// Applies the options given to `a` (a --file first replaces it whole).
+fn apply(mut a: Activity, f: ActivityFields) -> Result<Activity> {
+    if let Some(file) = &f.file {
+        let text = read_text(file)?;
+        a = serde_json::from_str(&text).map_err(|e| Error::Invalid(format!("{} is not an activity: {e}", file.display())))?;
+    }
+    let text = |v: Option<String>| v.map(|s| Some(s).filter(|s| !s.trim().is_empty()));
+    if let Some(n) = f.name {
+        a.name = n;
+    }
+    if let Some(l) = f.law {
+        a.law = Law::parse(&l)?;
+    }
+    if !f.bases.is_empty() {
+        a.legal_bases = f.bases.iter().map(|b| Basis::parse(b)).collect::<Result<_>>()?;
+    }
+    for (list, given) in [
+        (&mut a.purposes, f.purposes),
+        (&mut a.subject_categories, f.people),
+        (&mut a.data_categories, f.data),
+        (&mut a.special_categories, f.special),
+        (&mut a.actions, f.actions),
+        (&mut a.security, f.security),
+    ] {
+        if !given.is_empty() {
+            *list = given;
+        }
+    }
+    for (slot, v) in [
+        (&mut a.basis_details, f.basis_details),
+        (&mut a.special_condition, f.special_condition),
+        (&mut a.storage_country, f.storage_country),
+        (&mut a.storage, f.storage),
+        (&mut a.retention, f.retention),
+        (&mut a.responsible, f.responsible),
+        (&mut a.started_on, f.started),
+    ] {
+        if let Some(v) = text(v) {
+            *slot = v;
+        }
+    }
+    if let Some(m) = f.methods {
+        a.methods = if m.trim().is_empty() { None } else { Some(method(&m)?) };
+    }
+    if !f.processors.is_empty() || !f.recipients.is_empty() {
+        let party = |name: &String, role| ThirdParty { name: name.clone(), role, ..Default::default() };
+        a.recipients = f.processors.iter().map(|n| party(n, Role::Processor)).chain(f.recipients.iter().map(|n| party(n, Role::Recipient))).collect();
+    }
+    if !f.transfers.is_empty() {
+        a.transfers = f.transfers.iter().map(|t| transfer(t)).collect();
+    }
+    if !f.agreements.is_empty() {
+        a.agreements = f.agreements;
+    }
+    Ok(a)
+}
+
+fn drift_line(d: &Drift) -> String {
+    match d.kind {
+        DriftKind::Data => format!("  {} collects «{}», which the activity does not list\n", d.label, d.value),
+        DriftKind::ThirdParty => format!("  {} names «{}», whom the activity does not list among its recipients\n", d.label, d.value),
+    }
+}
+
+fn details_text(a: &Activity) -> String {
+    let mut s = String::new();
+    let mut row = |k: &str, v: String| {
+        if !v.trim().is_empty() {
+            s.push_str(&format!("  {k:<18} {v}\n"));
+        }
+    };
+    row("law", a.law.as_str().into());
+    row("purposes", a.purposes.join("; "));
+    row("legal bases", a.legal_bases.iter().map(|b| b.as_str()).collect::<Vec<_>>().join(", "));
+    row("basis details", a.basis_details.clone().unwrap_or_default());
+    row("people", a.subject_categories.join("; "));
+    row("data", a.data_categories.join("; "));
+    row("special categories", a.special_categories.join("; "));
+    row("their condition", a.special_condition.clone().unwrap_or_default());
+    row("actions", a.actions.join("; "));
+    row("methods", a.methods.map(|m| serde_json::to_value(m).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()).unwrap_or_default());
+    row(
+        "recipients",
+        a.recipients
+            .iter()
+            .map(|r| format!("{} ({})", r.name, if r.role == Role::Processor { "processor" } else { "recipient" }))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    row(
+        "transfers abroad",
+        a.transfers
+            .iter()
+            .map(|t| format!("{}{}{}", t.country, if t.recipient.is_empty() { String::new() } else { format!(", {}", t.recipient) }, t.safeguards.as_deref().map(|g| format!(" ({g})")).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    row("databases in", a.storage_country.clone().unwrap_or_default());
+    row("storage", a.storage.clone().unwrap_or_default());
+    row("retention", a.retention.clone().unwrap_or_default());
+    row("security", a.security.join("; "));
+    row("responsible", a.responsible.clone().unwrap_or_default());
+    row("started", a.started_on.clone().unwrap_or_default());
+    row("agreements", a.agreements.iter().map(|a| format!("A{a}")).collect::<Vec<_>>().join(", "));
+    s
+}
+
+fn show_text(v: &View) -> String {
+    let mut s = format!("Activity {} ({}): {}\n", v.id, v.status.as_str(), v.details.name);
+    s.push_str(&details_text(&v.details));
+    if !v.drift.is_empty() {
+        s.push_str("Drift (the agreements have what the activity does not list):\n");
+        for d in &v.drift {
+            s.push_str(&drift_line(d));
+        }
+    }
+    s.push_str(&format!("SHA-256 {}\nHistory:\n", v.sha256));
+    for e in &v.history {
+        let changed = if e.changed.is_empty() { String::new() } else { format!("  ({})", e.changed.join(", ")) };
+        s.push_str(&format!("  #{:<7} {}  {}  {}{changed}\n", e.seq, e.at, e.kind, e.actor));
+    }
+    s
+}
+
+pub fn run(vault: &mut Vault, action: ActivityAction, out: Out) -> Result<ExitCode> {
+    match action {
+        ActivityAction::List => {
+            let items = processing::list(vault.conn())?;
+            out.print(&items, || {
+                if items.is_empty() {
+                    return "No processing activities recorded. Make one from an agreement: activity from-agreement ID".into();
+                }
+                let mut s = String::new();
+                for i in &items {
+                    let agreements = i.agreements.iter().map(|a| format!("A{a}")).collect::<Vec<_>>().join(",");
+                    let drift = if i.drift > 0 { format!("  DRIFT: {} not listed", i.drift) } else { String::new() };
+                    s.push_str(&format!("{:<7} {:<7} {:<6} {:<10} {}{drift}\n", i.id, i.status.as_str(), i.law.as_str(), agreements, i.name));
+                }
+                s
+            });
+        }
+        ActivityAction::Show { id } => {
+            let v = processing::get(vault.conn(), id)?;
+            out.print(&v, || show_text(&v));
+        }
+        ActivityAction::New { fields } => {
+            let a = apply(Activity::default(), fields)?;
+            let id = processing::record(vault, a)?;
+            let v = processing::get(vault.conn(), id)?;
+            out.print(&v, || format!("Recorded processing activity {id}.\n{}", show_text(&v)));
+        }
+        ActivityAction::Edit { id, fields } => {
+            let before = processing::get(vault.conn(), id)?.details;
+            let a = apply(before, fields)?;
+            let seq = processing::edit(vault, id, a)?;
+            let v = processing::get(vault.conn(), id)?;
+            out.print(&json!({ "seq": seq, "activity": v }), || match seq {
+                Some(s) => format!("Activity {id} changed, event #{s}.\n{}", show_text(&v)),
+                None => format!("Activity {id}: nothing changed."),
+            });
+        }
+        ActivityAction::FromAgreement { agreement, dry_run } => {
+            let a = processing::from_agreement(vault.conn(), agreement)?;
+            if dry_run {
+                out.print(&a, || format!("From A{agreement} (not recorded):\n{}", details_text(&a)));
+            } else {
+                let id = processing::record(vault, a)?;
+                let v = processing::get(vault.conn(), id)?;
+                out.print(&v, || {
+                    format!(
+                        "Recorded processing activity {id} from A{agreement}. Complete what the agreement does not say (the people concerned, security, the person responsible) with `activity edit {id}`.\n{}",
+                        show_text(&v)
+                    )
+                });
+            }
+        }
+        ActivityAction::Retire { id } => {
+            let seq = processing::retire(vault, id, Utc::now())?;
+            out.print(&json!({ "seq": seq }), || format!("Activity {id} retired, event #{seq}."));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfers_and_methods_are_read_as_typed() {
+        let t = transfer("Германия; Mailer GmbH; стандартные условия; и ещё");
+        assert_eq!((t.country.as_str(), t.recipient.as_str()), ("Германия", "Mailer GmbH"));
+        assert_eq!(t.safeguards.as_deref(), Some("стандартные условия; и ещё"));
+        let t = transfer("Казахстан");
+        assert_eq!((t.country.as_str(), t.recipient.as_str(), t.safeguards), ("Казахстан", "", None));
+        assert_eq!(method("non-automated").unwrap(), Method::NonAutomated);
+        assert!(method("by hand").unwrap_err().to_string().contains("automated, non_automated or mixed"));
+    }
+}

@@ -1,0 +1,201 @@
+//! The processing register on a real vault: an activity made from a
+//! published agreement, recorded, edited and retired through the ledger;
+//! bad input (no legal basis, special categories without a condition, a
+//! transfer abroad without its country, hostile text, an unknown agreement)
+//! refused with nothing stored; drift between an agreement and an activity
+//! found both ways; verify catching a changed or removed activity.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+use consent_ledger_core::agreements::model::ThirdParty;
+use consent_ledger_core::agreements::{self, Language};
+use consent_ledger_core::processing::{self, Activity, Basis, DriftKind, Status, Transfer};
+use consent_ledger_core::requests::Law;
+use consent_ledger_core::Vault;
+
+const HOSTILE: &str = "<img src=x onerror=alert(1)> \u{202e}Маркетинг";
+
+/// An activity with everything filled in.
+fn full() -> Activity {
+    Activity {
+        name: format!("Рассылка {HOSTILE}"),
+        law: Law::Both,
+        purposes: vec!["Информирование клиентов об акциях".into()],
+        legal_bases: vec![Basis::Consent],
+        subject_categories: vec!["Клиенты".into()],
+        data_categories: vec!["ФИО".into(), "Адрес электронной почты".into()],
+        actions: vec!["сбор".into(), "хранение".into()],
+        recipients: vec![ThirdParty { name: "ООО «Рассыльщик»".into(), ..Default::default() }],
+        transfers: vec![Transfer { country: "Германия".into(), recipient: "Mailer GmbH".into(), safeguards: Some("Конвенция 108".into()) }],
+        storage_country: Some("Россия".into()),
+        retention: Some("До отзыва согласия".into()),
+        security: vec!["Шифрование".into()],
+        responsible: Some("Иванова М. П., +7 495 000-00-00".into()),
+        started_on: Some("2025-03-01".into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_activity_from_an_agreement_is_recorded_edited_and_retired() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, agreement) = vault_with_agreement(d.path());
+    let view = agreements::view(v.conn(), agreement, None).unwrap();
+    let a = processing::from_agreement(v.conn(), agreement).unwrap();
+    // Filled from the published version: its purposes, data, actions, third parties, term.
+    assert_eq!(a.name, view.content.title);
+    assert_eq!(a.purposes, view.content.purposes);
+    assert!(!a.data_categories.is_empty());
+    for item in view.content.data_items.iter().chain(&view.content.form_fields) {
+        assert!(a.data_categories.contains(item), "{item} listed");
+    }
+    assert_eq!(a.actions, view.content.actions);
+    assert_eq!(a.legal_bases, vec![Basis::Consent]);
+    assert_eq!(a.law, Law::Gdpr, "a GDPR agreement");
+    assert_eq!(a.agreements, vec![agreement]);
+    assert_eq!(processing::drift(v.conn(), &a).unwrap(), vec![], "nothing drifts from where it came from");
+
+    let id = processing::record(&mut v, a.clone()).unwrap();
+    let got = processing::get(v.conn(), id).unwrap();
+    assert_eq!((got.details.clone(), got.status), (a.clone(), Status::Active));
+    assert_eq!(got.history.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(), ["activity.recorded"]);
+    // The event holds the SHA-256 and the agreements, not the text.
+    let log = v.log(None, 1).unwrap();
+    assert_eq!(log[0].kind, "activity.recorded");
+    assert!(log[0].body.contains(&got.sha256) && !log[0].body.contains(&a.purposes[0]), "{}", log[0].body);
+
+    // The same details record nothing; a change names the fields it changed.
+    assert_eq!(processing::edit(&mut v, id, a.clone()).unwrap(), None);
+    let mut b = a.clone();
+    b.security = vec!["Шифрование диска".into()];
+    b.responsible = Some(format!("Иванова {HOSTILE}"));
+    let seq = processing::edit(&mut v, id, b.clone()).unwrap().expect("changed");
+    let got = processing::get(v.conn(), id).unwrap();
+    assert_eq!(got.details.responsible.as_deref(), Some(format!("Иванова {HOSTILE}").as_str()), "stored as typed");
+    assert_eq!(got.history.last().unwrap().seq, seq);
+    assert_eq!(got.history.last().unwrap().changed, ["responsible", "security"]);
+
+    let list = processing::list(v.conn()).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].id, list[0].drift), (id, 0));
+    processing::retire(&mut v, id, Utc::now()).unwrap();
+    assert_eq!(processing::get(v.conn(), id).unwrap().status, Status::Retired);
+    let e = processing::edit(&mut v, id, a).unwrap_err();
+    assert!(e.to_string().contains("retired"), "{e}");
+    assert!(processing::retire(&mut v, id, Utc::now()).is_err());
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}
+
+#[test]
+fn bad_activities_are_refused_and_nothing_is_stored() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, _) = vault_with_agreement(d.path());
+    let before = v.info().unwrap().events;
+    let cases: Vec<(&str, Box<dyn Fn(&mut Activity)>)> = vec![
+        ("needs a legal basis", Box::new(|a| a.legal_bases.clear())),
+        ("needs at least one purpose", Box::new(|a| a.purposes = vec!["  ".into()])),
+        ("needs a name", Box::new(|a| a.name = " ".into())),
+        ("need the condition that allows them", Box::new(|a| a.special_categories = vec!["Сведения о здоровье".into()])),
+        ("needs the country the data goes to", Box::new(|a| a.transfers = vec![Transfer { country: " ".into(), recipient: "Mailer GmbH".into(), safeguards: None }])),
+        ("control characters", Box::new(|a| a.purposes.push("bell\u{7}".into()))),
+        ("too long", Box::new(|a| a.name = "Я".repeat(201))),
+        ("not a date", Box::new(|a| a.started_on = Some("01.03.2025".into()))),
+        ("a recipient needs a name", Box::new(|a| a.recipients = vec![ThirdParty { inn: "7707083893".into(), ..Default::default() }])),
+        ("no agreement A99", Box::new(|a| a.agreements = vec![99])),
+    ];
+    for (want, change) in &cases {
+        let mut a = full();
+        change(&mut a);
+        let e = processing::record(&mut v, a).unwrap_err();
+        assert!(e.to_string().contains(want), "{want}: {e}");
+    }
+    // With the condition, special categories are accepted; empty rows are dropped.
+    let mut a = full();
+    a.special_categories = vec!["Сведения о здоровье".into()];
+    a.special_condition = Some("Письменное согласие (152-ФЗ ст. 10 ч. 2 п. 1)".into());
+    a.transfers.push(Transfer::default());
+    a.data_categories.push("фио".into());
+    let n = a.normalized().unwrap();
+    assert_eq!(n.transfers.len(), 1, "an empty transfer row is dropped");
+    assert_eq!(n.data_categories, ["ФИО", "Адрес электронной почты"], "a repeat in another case is dropped");
+    assert_eq!(v.info().unwrap().events, before, "nothing recorded");
+    assert!(processing::list(v.conn()).unwrap().is_empty());
+    let id = processing::record(&mut v, n).unwrap();
+    // An edit that breaks a rule leaves the stored activity as it was.
+    let mut broken = processing::get(v.conn(), id).unwrap().details;
+    let kept = broken.clone();
+    broken.legal_bases.clear();
+    assert!(processing::edit(&mut v, id, broken).is_err());
+    assert_eq!(processing::get(v.conn(), id).unwrap().details, kept);
+}
+
+#[test]
+fn drift_is_found_on_both_sides() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, agreement) = vault_with_agreement(d.path());
+    let a = processing::from_agreement(v.conn(), agreement).unwrap();
+    let id = processing::record(&mut v, a).unwrap();
+    assert!(processing::drift_of_agreement(v.conn(), agreement).unwrap().is_empty());
+
+    // A later version collects a phone number and names a processor.
+    let mut c = agreements::view(v.conn(), agreement, None).unwrap().content;
+    c.form_fields.push("Номер телефона".into());
+    c.third_parties.push(ThirdParty { name: "ООО «Облако»".into(), address: "Москва, ул. Льва Толстого, 16".into(), ..Default::default() });
+    v.with_tx(|tx, _| agreements::save_draft(tx, agreement, c)).unwrap();
+    // A draft is not what people agree to: no drift yet.
+    assert!(processing::get(v.conn(), id).unwrap().drift.is_empty());
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &["*".into()], Language::En)).unwrap();
+
+    let on_activity = processing::get(v.conn(), id).unwrap().drift;
+    let found: Vec<(DriftKind, &str, &str)> = on_activity.iter().map(|d| (d.kind, d.value.as_str(), d.label.as_str())).collect();
+    let label = format!("A{agreement}-v2");
+    assert_eq!(found, [(DriftKind::Data, "Номер телефона", label.as_str()), (DriftKind::ThirdParty, "ООО «Облако»", label.as_str())]);
+    assert!(on_activity.iter().all(|d| d.activity == id));
+    assert_eq!(processing::drift_of_agreement(v.conn(), agreement).unwrap(), on_activity, "the agreement's side");
+    assert_eq!(processing::list(v.conn()).unwrap()[0].drift, 2);
+
+    // Listing them (in another case, spaced otherwise) ends the drift.
+    let mut fixed = processing::get(v.conn(), id).unwrap().details;
+    fixed.data_categories.push("номер  ТЕЛЕФОНА".into());
+    fixed.recipients.push(ThirdParty { name: "ооо «облако»".into(), ..Default::default() });
+    processing::edit(&mut v, id, fixed).unwrap();
+    assert!(processing::get(v.conn(), id).unwrap().drift.is_empty());
+    assert!(processing::drift_of_agreement(v.conn(), agreement).unwrap().is_empty());
+    // An activity that does not rely on the agreement is not compared with it.
+    let mut other = full();
+    other.data_categories = vec!["Паспорт".into()];
+    processing::record(&mut v, other).unwrap();
+    assert!(processing::drift_of_agreement(v.conn(), agreement).unwrap().is_empty());
+}
+
+#[test]
+fn verify_catches_a_changed_or_removed_activity() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, _) = vault_with_agreement(d.path());
+    let id = processing::record(&mut v, full()).unwrap();
+    let mut b = full();
+    b.purposes.push("Опросы".into());
+    let updated = processing::edit(&mut v, id, b).unwrap().unwrap();
+    v.lock().unwrap();
+    assert!(Vault::open_read_only(d.path(), PASS).unwrap().verify(|_, _| true).unwrap().ok());
+
+    let tamper = |sql: &str| {
+        let copy = tempfile::tempdir().unwrap();
+        copy_vault(d.path(), copy.path());
+        raw_conn(copy.path()).execute_batch(sql).unwrap();
+        let v = Vault::open_read_only(copy.path(), PASS).unwrap();
+        v.verify(|_, _| true).unwrap().problem.expect("a problem")
+    };
+    let p = tamper("UPDATE activities SET details = replace(details, 'Опросы', 'Продажа базы')");
+    assert_eq!((p.code, p.seq), ("activity_mismatch", Some(updated)));
+    let p = tamper("UPDATE activities SET status = 'retired'");
+    assert_eq!((p.code, p.seq), ("activity_mismatch", Some(updated)));
+    let p = tamper("DELETE FROM activity_events WHERE seq = (SELECT max(seq) FROM activity_events)");
+    assert_eq!((p.code, p.seq), ("activity_mismatch", Some(updated)));
+    let p = tamper("DELETE FROM activity_events; DELETE FROM activities");
+    assert_eq!((p.code, p.seq), ("activity_mismatch", Some(id)));
+    let p = tamper(&format!("INSERT INTO activities (id, details, status, last_seq) VALUES (1, '{{}}', 'active', 1)"));
+    assert_eq!((p.code, p.seq), ("activity_mismatch", Some(1)));
+}

@@ -118,5 +118,13 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "operator_add",
         "operator_set_role",
         "operator_remove",
+        "activity_list",
+        "activity_get",
+        "activity_draft",
+        "activity_drift",
+        "activity_new",
+        "activity_save",
+        "activity_retire",
+        "agreement_drift",
     ]
 }

@@ -2443,7 +2443,8 @@ fn hostile_values() -> Vec<String> {
 
 /// The hostile values go into everything a screen shows: the organisation,
 /// the operator, the people of the register (names, e-mails' people, the
-/// form's URL as `javascript:`), a request's text and an incident's title.
+/// form's URL as `javascript:`), a request's text, an incident's title and
+/// a processing activity.
 /// Every section and the pages behind it are opened: no script ran, no CSP
 /// violation or error was reported, each value is in the page as typed, text
 /// with a bidi override is isolated from what surrounds it, and axe-core
@@ -2506,6 +2507,17 @@ async fn hostile_values_are_shown_as_typed_on_every_screen() {
         now,
     )
     .unwrap();
+    use consent_ledger_core::processing::{self, Activity, Basis};
+    let hostile_activity = Activity {
+        name: values[3].clone(),
+        purposes: vec![values[0].clone()],
+        legal_bases: vec![Basis::Consent],
+        data_categories: vec![values[4].clone(), values[6].clone()],
+        responsible: Some(values[7].clone()),
+        agreements: vec![agreement],
+        ..Default::default()
+    };
+    let activity = processing::record(&mut v, hostile_activity).unwrap();
     v.lock().unwrap();
     remember(data.path(), &dir);
 
@@ -2556,6 +2568,19 @@ async fn hostile_values_are_shown_as_typed_on_every_screen() {
     ui.wait("incident-page-title").await;
     check("an incident", vec![values[2].clone(), values[4].clone(), values[5].clone()]).await;
     ui.shot("hostile-05-incident").await;
+
+    ui.click("nav-processing").await;
+    ui.wait(&format!("activity-row-{activity}")).await;
+    check("processing", vec![values[3].clone()]).await;
+    ui.click(&format!("activity-row-{activity}")).await;
+    ui.wait("activity-details").await;
+    let shown = vec![values[3].clone(), values[0].clone(), values[4].clone(), values[6].clone(), values[7].clone()];
+    check("an activity", shown.clone()).await;
+    ui.shot("hostile-05b-activity").await;
+    ui.click("btn-activity-edit").await;
+    ui.wait("activity-form").await;
+    check("an activity's form", shown).await;
+    ui.click("btn-activity-cancel").await;
 
     for (section, shown) in [
         ("agreements", vec![]),
@@ -3049,4 +3074,117 @@ async fn a_vault_is_created_with_the_keyboard_alone() {
     assert_eq!(ui.problems().await, Vec::<String>::new());
     ui.c.clone().close().await.unwrap();
     assert!(Vault::unlock(&vault, PASS).unwrap().verify(|_, _| true).unwrap().ok());
+}
+
+/// The processing register in the window: on a vault with a published
+/// agreement, an activity is started from it (its purposes and data filled
+/// in), completed (the people, a processor, a transfer abroad, the
+/// responsible person; saving without a basis names what is missing first)
+/// and recorded; the agreement's next version collects a passport number,
+/// and the drift shows on the activity, in the list and on the agreement's
+/// page; the activity is changed to list it and the drift goes; it is
+/// retired. The vault verifies, and the page reports no problem.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_activity_from_an_agreement_with_its_drift() {
+    use consent_ledger_core::agreements::{self, Language};
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("processing");
+    let (v, _, agreement) = documents_person(&dir);
+    v.lock().unwrap();
+    remember(data.path(), &dir);
+    let ui = launch(data.path()).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+
+    ui.click("nav-processing").await;
+    ui.wait("activities-empty").await;
+    ui.select("activity-from-select", &agreement.to_string()).await;
+    ui.click("btn-activity-from").await;
+    ui.wait("activity-form").await;
+    let purposes = ui.js("return Array.from(document.querySelectorAll(\"[data-testid^='list-purposes-']\")).filter(e => e.tagName === 'INPUT').map(e => e.value)", vec![]).await;
+    assert!(!purposes.as_array().unwrap().is_empty(), "the agreement's purposes: {purposes}");
+    assert_eq!(ui.js("return document.querySelector(\"[data-testid='activity-basis-consent']\").checked", vec![]).await, json!(true));
+    // Without a legal basis, the form says so before anything is saved.
+    ui.click("activity-basis-consent").await;
+    ui.click("btn-activity-save").await;
+    ui.wait("activity-problems").await;
+    assert!(ui.text("activity-problems").await.contains("legal basis"));
+    ui.click("activity-basis-consent").await;
+    ui.click("list-people-add").await;
+    ui.fill("list-people-0", "Клиенты <b>сайта</b>").await;
+    ui.click("btn-activity-add-recipient").await;
+    ui.fill("activity-recipient-name-0", "ООО «Рассыльщик»").await;
+    ui.click("btn-activity-add-transfer").await;
+    ui.fill("activity-transfer-recipient-0", "Mailer GmbH").await;
+    // A transfer abroad without its country is named too.
+    ui.click("btn-activity-save").await;
+    ui.until("the missing country named", "return (document.querySelector(\"[data-testid='activity-problems']\")?.textContent ?? '').includes('country')").await;
+    ui.fill("activity-transfer-country-0", "Германия").await;
+    ui.fill("activity-storage-country", "Россия").await;
+    ui.fill("activity-responsible", "Иванова М. П., +7 495 000-00-00").await;
+    ui.shot("80-activity-form").await;
+    ui.click("btn-activity-save").await;
+    ui.wait("activity-page").await;
+    ui.wait("activity-notice").await;
+    let id: u64 = ui.attr("activity-page", "data-id").await.unwrap().parse().unwrap();
+    let details = ui.text("activity-details").await;
+    for want in ["Клиенты <b>сайта</b>", "ООО «Рассыльщик»", "Германия, Mailer GmbH", &format!("A{agreement}")] {
+        assert!(details.contains(want), "{want} not in {details}");
+    }
+    assert!(ui.js("return document.querySelector(\"[data-testid='activity-drift']\") === null", vec![]).await == json!(true), "no drift yet");
+    ui.c.clone().close().await.unwrap();
+
+    // The agreement's next version collects a passport number.
+    let mut v = Vault::unlock(&dir, PASS).unwrap();
+    let mut c = agreements::view(v.conn(), agreement, None).unwrap().content;
+    c.data_items.push("Номер паспорта".into());
+    v.with_tx(|tx, _| agreements::save_draft(tx, agreement, c)).unwrap();
+    v.with_tx(|tx, actor| agreements::publish(tx, actor, agreement, &["*".into()], Language::Ru)).unwrap();
+    v.lock().unwrap();
+
+    let ui = launch(data.path()).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    ui.fill("unlock-pass", PASS).await;
+    ui.click("btn-unlock").await;
+    ui.wait("screen-overview").await;
+    ui.click("nav-processing").await;
+    ui.wait(&format!("activity-row-{id}")).await;
+    assert_eq!(ui.attr(&format!("activity-row-{id}"), "data-drift").await.as_deref(), Some("1"));
+    ui.click(&format!("activity-row-{id}")).await;
+    ui.wait("activity-drift").await;
+    assert!(ui.text("activity-drift").await.contains(&format!("A{agreement}-v2 collects «Номер паспорта»")));
+    ui.show("activity-drift").await;
+    ui.shot("81-activity-drift").await;
+    // The agreement's side.
+    ui.click("nav-agreements").await;
+    ui.click(&format!("agreement-row-{agreement}")).await;
+    ui.wait("agreement-drift").await;
+    assert!(ui.text("agreement-drift").await.contains(&format!("activity №{id}: «Номер паспорта»")));
+    ui.show("agreement-drift").await;
+    ui.shot("82-agreement-drift").await;
+
+    // Listing it ends the drift; retiring ends the activity.
+    ui.click("nav-processing").await;
+    ui.click(&format!("activity-row-{id}")).await;
+    ui.click("btn-activity-edit").await;
+    ui.wait("activity-form").await;
+    ui.click("list-data-add").await;
+    ui.keys("номер паспорта").await;
+    ui.click("btn-activity-save").await;
+    ui.until("the drift gone", "return !!document.querySelector(\"[data-testid='activity-notice']\") && !document.querySelector(\"[data-testid='activity-drift']\")").await;
+    let history = ui.js("return Array.from(document.querySelectorAll(\"[data-testid='activity-step']\")).map(s => s.dataset.kind)", vec![]).await;
+    assert_eq!(history, json!(["activity.recorded", "activity.updated"]));
+    ui.click("btn-activity-retire").await;
+    ui.click("btn-activity-retire-yes").await;
+    ui.until("retired", "return document.querySelector(\"[data-testid='activity-page']\").dataset.status === 'retired'").await;
+    ui.shot("83-activity-retired").await;
+    assert_eq!(ui.problems().await, Vec::<String>::new());
+    ui.c.clone().close().await.unwrap();
+    let v = Vault::unlock(&dir, PASS).unwrap();
+    assert!(v.verify(|_, _| true).unwrap().ok());
 }

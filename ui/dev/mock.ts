@@ -642,6 +642,15 @@ let packCancelled = false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fail = (code: string, message: string) => Promise.reject({ code, message });
 
+// The processing register, kept in memory.
+type MActivity = { id: number; details: Record<string, unknown>; status: string; retired_at: string | null; sha256: string; history: Array<Record<string, unknown>>; drift: unknown[] };
+let activitiesM: MActivity[] = [];
+const blankActivityM = () => ({
+  name: '', law: '152-fz', purposes: [], legal_bases: [], basis_details: null, subject_categories: [], data_categories: [], special_categories: [],
+  special_condition: null, actions: [], methods: null, recipients: [], transfers: [], storage_country: null, storage: null, retention: null,
+  security: [], responsible: null, started_on: null, agreements: [],
+});
+
 mockIPC(
   async (cmd, raw) => {
     const a = (raw ?? {}) as Record<string, unknown>;
@@ -937,6 +946,39 @@ mockIPC(
       }
       case 'pack_pick_file':
         return '/home/anna/Загрузки/evidence-from-inspector.zip';
+      case 'activity_list':
+        return activitiesM.map((v) => ({ id: v.id, name: v.details.name, law: v.details.law, status: v.status, agreements: v.details.agreements, drift: 0 }));
+      case 'activity_get': {
+        const v = activitiesM.find((x) => x.id === Number(a.id));
+        return v ?? fail('not_found', `no processing activity ${a.id}`);
+      }
+      case 'activity_draft': {
+        const s = agreementsM.find((x) => x.id === Number(a.agreement));
+        if (!s) return fail('not_found', `no agreement A${a.agreement}`);
+        return { ...blankActivityM(), name: s.title, purposes: ['Ответ на обращения через форму на сайте'], legal_bases: ['consent'], data_categories: ['ФИО', 'Адрес электронной почты'], actions: ['сбор', 'хранение'], agreements: [s.id] };
+      }
+      case 'activity_drift':
+      case 'agreement_drift':
+        return [];
+      case 'activity_new':
+      case 'activity_save': {
+        const details = a.activity as Record<string, unknown>;
+        if (!Array.isArray(details.legal_bases) || details.legal_bases.length === 0) return fail('invalid', 'the activity needs a legal basis');
+        const id = cmd === 'activity_new' ? nextSeq++ : Number(a.id);
+        const step = { seq: nextSeq++, kind: cmd === 'activity_new' ? 'activity.recorded' : 'activity.updated', at: new Date().toISOString(), actor: 'Анна', changed: [] };
+        const old = activitiesM.find((x) => x.id === id);
+        const v = { id, details, status: 'active', retired_at: null, sha256: 'ab12'.repeat(16), history: [...(old?.history ?? []), step], drift: [] };
+        activitiesM = [...activitiesM.filter((x) => x.id !== id), v];
+        return v;
+      }
+      case 'activity_retire': {
+        const v = activitiesM.find((x) => x.id === Number(a.id));
+        if (!v) return fail('not_found', `no processing activity ${a.id}`);
+        v.status = 'retired';
+        v.retired_at = new Date().toISOString();
+        v.history = [...v.history, { seq: nextSeq++, kind: 'activity.retired', at: v.retired_at, actor: 'Анна', changed: [] }];
+        return v;
+      }
       case 'incident_list':
         // The dev mock keeps no incidents: the screen shows its empty state.
         return { items: [], defaultLaw: '152-fz', now: new Date().toISOString() };

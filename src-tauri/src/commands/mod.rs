@@ -10,6 +10,7 @@ pub mod consents;
 pub mod documents;
 pub mod incidents;
 pub mod operators;
+pub mod processing;
 pub mod requests;
 
 use consent_ledger_core::{checkpoint, demo, ledger, passphrase, CreateOptions, Vault};

@@ -1,7 +1,7 @@
 // The app's screens as data: App.svelte renders whichever one is current.
 import type { VaultSummary } from './bindings/VaultSummary';
 
-export const SECTIONS = ['overview', 'agreements', 'consents', 'requests', 'incidents', 'evidence', 'ledger', 'settings'] as const;
+export const SECTIONS = ['overview', 'agreements', 'processing', 'consents', 'requests', 'incidents', 'evidence', 'ledger', 'settings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Screen =

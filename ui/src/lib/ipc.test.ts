@@ -6,6 +6,7 @@ import type { ConsentInput } from './bindings/ConsentInput';
 import type { Filter } from './bindings/Filter';
 import type { ImportRead } from './bindings/ImportRead';
 import { blankDetails } from './incidents';
+import { blankActivity } from './processing';
 import { ipc, onImportProgress, onVaultLocked, onVerifyProgress, subscribe, toIpcError } from './ipc';
 
 const REQ = { fullName: 'Acme', shortName: '', inn: '', ogrn: '', legalAddress: '', dpo: '', withdrawalEmail: '' };
@@ -199,6 +200,34 @@ describe('IPC wrappers', () => {
       ['operator_add', { name: 'Иванова', passphrase: 'pass phrase words', role: 'auditor' }],
       ['operator_set_role', { slot: '0011aabb', role: 'operator' }],
       ['operator_remove', { slot: '0011aabb' }],
+    ]);
+  });
+
+  it('sends the processing register commands with the argument names the shell expects', async () => {
+    const seen: Array<[string, unknown]> = [];
+    mockIPC((cmd, payload) => {
+      seen.push([cmd, payload]);
+      return null;
+    });
+    const activity = blankActivity('152-fz');
+    activity.name = 'Рассылка';
+    await ipc.activityList();
+    await ipc.activityGet(57);
+    await ipc.activityDraft(3);
+    await ipc.activityDrift(activity);
+    await ipc.activityNew(activity);
+    await ipc.activitySave(57, activity);
+    await ipc.activityRetire(57);
+    await ipc.agreementDrift(3);
+    expect(seen).toEqual([
+      ['activity_list', {}],
+      ['activity_get', { id: 57 }],
+      ['activity_draft', { agreement: 3 }],
+      ['activity_drift', { activity }],
+      ['activity_new', { activity }],
+      ['activity_save', { id: 57, activity }],
+      ['activity_retire', { id: 57 }],
+      ['agreement_drift', { agreement: 3 }],
     ]);
   });
 

@@ -3,6 +3,9 @@
 // `IpcError.code` only.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { Activity } from './bindings/Activity';
+import type { ActivityItem } from './bindings/ActivityItem';
+import type { ActivityView } from './bindings/ActivityView';
 import type { AgreementPreview } from './bindings/AgreementPreview';
 import type { AgreementView } from './bindings/AgreementView';
 import type { AppInfo } from './bindings/AppInfo';
@@ -16,6 +19,7 @@ import type { Detail } from './bindings/Detail';
 import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
 import type { DocumentKind } from './bindings/DocumentKind';
+import type { Drift } from './bindings/Drift';
 import type { DocumentsProfile } from './bindings/DocumentsProfile';
 import type { Due } from './bindings/Due';
 import type { Erased } from './bindings/Erased';
@@ -335,6 +339,23 @@ export const ipc = {
   operatorSetRole: (slot: string, role: OperatorRole) => call<Operator[]>('operator_set_role', { slot, role }),
   /** Removes an operator and destroys their key slot (owners only); the list. */
   operatorRemove: (slot: string) => call<Operator[]>('operator_remove', { slot }),
+  // ---- the processing register -------------------------------------------------------
+  /** Every processing activity, active ones first, with how much its agreements drift from it. */
+  activityList: () => call<ActivityItem[]>('activity_list'),
+  activityGet: (id: number) => call<ActivityView>('activity_get', { id }),
+  /** What agreement `agreement`'s newest published version says of its processing, not recorded. */
+  activityDraft: (agreement: number) => call<Activity>('activity_draft', { agreement }),
+  /** What the agreements an activity being written lists have that it does not. */
+  activityDrift: (activity: Activity) => call<Drift[]>('activity_drift', { activity }),
+  /** Records an activity (event `activity.recorded`; owners only). */
+  activityNew: (activity: Activity) => call<ActivityView>('activity_new', { activity }),
+  /** Saves an activity (event `activity.updated` when something changed). */
+  activitySave: (id: number, activity: Activity) => call<ActivityView>('activity_save', { id, activity }),
+  /** Retires an activity (event `activity.retired`). */
+  activityRetire: (id: number) => call<ActivityView>('activity_retire', { id }),
+  /** What the activities relying on an agreement do not list of its newest published version. */
+  agreementDrift: (agreement: number) => call<Drift[]>('agreement_drift', { agreement }),
+
   // ---- incidents ---------------------------------------------------------------------
   /** Every incident (newest detection first) with its clocks, and the law a new one falls under. */
   incidentList: () => call<IncidentRegister>('incident_list'),

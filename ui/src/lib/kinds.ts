@@ -24,6 +24,9 @@ export const KNOWN_KINDS = [
   'operator.added',
   'operator.role_changed',
   'operator.removed',
+  'activity.recorded',
+  'activity.updated',
+  'activity.retired',
 ] as const;
 
 /** The i18n key for a kind's label, or null when the kind is unknown. */

@@ -1,0 +1,70 @@
+//! The processing register's `#[tauri::command]`s: the activities (list,
+//! one, record, save, retire), an activity drafted from an agreement's
+//! published version for the owner to complete before recording it, and the
+//! drift an agreement's page shows.
+
+use chrono::Utc;
+use consent_ledger_core::processing::{self, Activity, Drift, Item, View};
+
+use crate::commands::{on_vault, AppStateArc};
+use crate::error::IpcResult;
+
+#[tauri::command]
+pub async fn activity_list(state: AppStateArc<'_>) -> IpcResult<Vec<Item>> {
+    on_vault(state, move |v| Ok(processing::list(v.conn())?)).await
+}
+
+#[tauri::command]
+pub async fn activity_get(state: AppStateArc<'_>, id: u64) -> IpcResult<View> {
+    on_vault(state, move |v| Ok(processing::get(v.conn(), id)?)).await
+}
+
+/// What an agreement's newest published version says of its processing, as
+/// an activity not recorded yet, with its drift (none, as made).
+#[tauri::command]
+pub async fn activity_draft(state: AppStateArc<'_>, agreement: u64) -> IpcResult<Activity> {
+    on_vault(state, move |v| Ok(processing::from_agreement(v.conn(), agreement)?)).await
+}
+
+/// What the agreements an activity being written lists have that it does not.
+#[tauri::command]
+pub async fn activity_drift(state: AppStateArc<'_>, activity: Activity) -> IpcResult<Vec<Drift>> {
+    on_vault(state, move |v| Ok(processing::drift(v.conn(), &activity)?)).await
+}
+
+/// Records an activity (event `activity.recorded`); the activity as stored.
+#[tauri::command]
+pub async fn activity_new(state: AppStateArc<'_>, activity: Activity) -> IpcResult<View> {
+    on_vault(state, move |v| {
+        let id = processing::record(v, activity)?;
+        Ok(processing::get(v.conn(), id)?)
+    })
+    .await
+}
+
+/// Saves an activity (event `activity.updated` only when something changed).
+#[tauri::command]
+pub async fn activity_save(state: AppStateArc<'_>, id: u64, activity: Activity) -> IpcResult<View> {
+    on_vault(state, move |v| {
+        processing::edit(v, id, activity)?;
+        Ok(processing::get(v.conn(), id)?)
+    })
+    .await
+}
+
+/// Retires an activity (event `activity.retired`).
+#[tauri::command]
+pub async fn activity_retire(state: AppStateArc<'_>, id: u64) -> IpcResult<View> {
+    on_vault(state, move |v| {
+        processing::retire(v, id, Utc::now())?;
+        Ok(processing::get(v.conn(), id)?)
+    })
+    .await
+}
+
+/// The agreement's side of drift: what its newest published version has
+/// that the activities relying on it do not list.
+#[tauri::command]
+pub async fn agreement_drift(state: AppStateArc<'_>, agreement: u64) -> IpcResult<Vec<Drift>> {
+    on_vault(state, move |v| Ok(processing::drift_of_agreement(v.conn(), agreement)?)).await
+}

@@ -1,16 +1,18 @@
 //! `consent-ledger activity …`: the processing register (record an activity,
-//! from an agreement or written; edit, retire, list, show with its drift).
+//! from an agreement or written; edit, retire, list, show with its drift);
+//! `policy|notice|ropa check`: the check of the documents it generates.
 
 use std::process::ExitCode;
 
 use chrono::Utc;
 use consent_ledger_core::agreements::model::{Method, Role, ThirdParty};
-use consent_ledger_core::processing::{self, Activity, Basis, Drift, DriftKind, Transfer, View};
+use consent_ledger_core::agreements::model::Language;
+use consent_ledger_core::processing::{self, check, Activity, Basis, Drift, DriftKind, Transfer, View};
 use consent_ledger_core::requests::Law;
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
 
-use crate::args::{ActivityAction, ActivityFields};
+use crate::args::{ActivityAction, ActivityFields, RegisterDocAction};
 use crate::commands::{read_text, Out};
 
 fn method(s: &str) -> Result<Method> {
@@ -210,6 +212,31 @@ pub fn run(vault: &mut Vault, action: ActivityAction, out: Out) -> Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `policy|notice|ropa check`: every mandatory item of the document, with
+/// its source and fix; exit 1 when an error would block publishing.
+pub fn document(vault: &mut Vault, doc: check::Document, action: RegisterDocAction, out: Out) -> Result<ExitCode> {
+    match action {
+        RegisterDocAction::Check { lang } => {
+            let findings = check::check(vault.conn(), doc, Language::parse(&lang)?)?;
+            let ok = !findings.iter().any(|f| f.severity == check::Severity::Error);
+            out.print(&json!({ "document": doc.as_str(), "publishable": ok, "findings": findings }), || {
+                if findings.is_empty() {
+                    return "Every mandatory item is there.".into();
+                }
+                findings
+                    .iter()
+                    .map(|f| {
+                        let sev = if f.severity == check::Severity::Error { "ERROR  " } else { "warning" };
+                        let about = f.activity.map(|a| format!(" (activity {a})")).unwrap_or_default();
+                        format!("{sev} {}{about} [{}]\n        {} [{}]\n        fix: {}\n", f.message, f.rule, f.law, f.confidence, f.fix)
+                    })
+                    .collect()
+            });
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -192,6 +192,25 @@ pub enum Command {
         action: ActivityAction,
     },
 
+    /// The privacy policy (152-FZ art. 18.1) the processing register generates: its check.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme policy check --lang ru")]
+    Policy {
+        #[command(subcommand)]
+        action: RegisterDocAction,
+    },
+    /// The notice of intent to process to Roskomnadzor (152-FZ art. 22) the processing register generates: its check.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme notice check --lang ru")]
+    Notice {
+        #[command(subcommand)]
+        action: RegisterDocAction,
+    },
+    /// The records of processing activities (GDPR Art. 30(1)) the processing register generates: their check.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme ropa check")]
+    Ropa {
+        #[command(subcommand)]
+        action: RegisterDocAction,
+    },
+
     /// The incident register: record a breach, its notice clocks (24 h and 72 h to Roskomnadzor,
     /// 72 h under GDPR), the people affected, the fine bracket, drafts of the notices.
     #[command(
@@ -1059,6 +1078,16 @@ pub enum ActivityAction {
     },
     /// Retire an activity that no longer takes place.
     Retire { id: u64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegisterDocAction {
+    /// Check every mandatory item against the requisites and the active activities; exit 1 when an error would block publishing.
+    Check {
+        /// Language of the findings: ru or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
 }
 
 /// A register query: whose consents the incident touched.

@@ -125,3 +125,42 @@ fn drift_shows_after_the_agreement_collects_more() {
     let text = ok(&cli(&dir, &["agreement", "show", "1"]));
     assert!(text.contains(&format!("activity {id}: data «Номер паспорта» (A1-v2)")), "{text}");
 }
+
+#[test]
+fn the_documents_are_checked_item_by_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = register_vault(tmp.path());
+    // Nothing recorded: the notice has nothing to notify.
+    let o = cli(&dir, &["--json", "notice", "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["publishable"], false);
+    assert_eq!(v["findings"][0]["rule"], "notice.activities");
+    // An activity from the agreement lacks what an agreement does not say.
+    let id = json(&cli(&dir, &["--json", "activity", "from-agreement", "1"]))["id"].as_u64().unwrap().to_string();
+    let o = cli(&dir, &["--json", "notice", "check", "--lang", "ru"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    for want in ["notice.subjects", "notice.security", "notice.responsible", "notice.start", "notice.db_location"] {
+        assert!(rules.contains(&want), "{want} in {rules:?}");
+    }
+    assert!(v["findings"][0]["law"].as_str().unwrap().contains("152-ФЗ"), "{v}");
+    // The GDPR records do not cover a 152-FZ activity.
+    let o = cli(&dir, &["--json", "ropa", "check"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "ropa.activities"), "{v}");
+    // Completed, the notice passes; the text says so.
+    ok(&cli(
+        &dir,
+        &[
+            "activity", "edit", &id, "--people", "Клиенты", "--security", "Шифрование диска", "--responsible",
+            "Иванова М. П., +7 495 000-00-00, Москва, p@romashka.example", "--started", "2025-03-01", "--storage-country", "Россия",
+            "--methods", "automated",
+        ],
+    ));
+    let text = ok(&cli(&dir, &["notice", "check"]));
+    assert!(text.contains("Every mandatory item is there."), "{text}");
+    let text = ok(&cli(&dir, &["policy", "check"]));
+    assert!(!text.contains("ERROR"), "{text}");
+}

@@ -10,6 +10,7 @@
 //! name staff) stays in the encrypted `activities` table; the events carry
 //! its SHA-256, its law and the agreements it lists (FORMAT.md §19).
 
+pub mod check;
 pub mod drift;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};

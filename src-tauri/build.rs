@@ -126,5 +126,6 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "activity_save",
         "activity_retire",
         "agreement_drift",
+        "processing_check",
     ]
 }

@@ -3102,6 +3102,8 @@ async fn an_activity_from_an_agreement_with_its_drift() {
 
     ui.click("nav-processing").await;
     ui.wait("activities-empty").await;
+    // Nothing recorded: the notice to Roskomnadzor would notify nothing.
+    ui.until("the documents checked", "return document.querySelector(\"[data-testid='doc-check-notice']\")?.dataset.errors === '1'").await;
     ui.select("activity-from-select", &agreement.to_string()).await;
     ui.click("btn-activity-from").await;
     ui.wait("activity-form").await;
@@ -3155,6 +3157,12 @@ async fn an_activity_from_an_agreement_with_its_drift() {
     ui.click("nav-processing").await;
     ui.wait(&format!("activity-row-{id}")).await;
     assert_eq!(ui.attr(&format!("activity-row-{id}"), "data-drift").await.as_deref(), Some("1"));
+    // The notice still lacks the start date and the security measures; the policy has what it needs.
+    ui.js("document.querySelectorAll(\"[data-testid^='doc-check-']\").forEach(d => d.open = true); return true", vec![]).await;
+    ui.until("the notice's missing items", "return Array.from(document.querySelectorAll(\"[data-testid='doc-check-notice'] [data-testid='doc-finding']\")).map(f => f.dataset.rule).join() === 'notice.security,notice.start'").await;
+    assert_eq!(ui.attr("doc-check-policy", "data-errors").await.as_deref(), Some("0"));
+    ui.show("processing-documents").await;
+    ui.shot("81a-processing-documents").await;
     ui.click(&format!("activity-row-{id}")).await;
     ui.wait("activity-drift").await;
     assert!(ui.text("activity-drift").await.contains(&format!("A{agreement}-v2 collects «Номер паспорта»")));

@@ -113,6 +113,7 @@ pub fn configure<R: Runtime>(
             commands::processing::activity_save,
             commands::processing::activity_retire,
             commands::processing::agreement_drift,
+            commands::processing::processing_check,
             commands::incidents::incident_list,
             commands::incidents::incident_get,
             commands::incidents::incident_new,

@@ -960,6 +960,10 @@ mockIPC(
       case 'activity_drift':
       case 'agreement_drift':
         return [];
+      case 'processing_check':
+        return activitiesM.length > 0
+          ? []
+          : [{ rule: `${a.document}.activities`, severity: 'error', activity: null, law: '152-FZ art. 22 parts 1 and 3', confidence: 'M', message: 'No processing activity is recorded.', fix: 'Record the activities in the Processing section.' }];
       case 'activity_new':
       case 'activity_save': {
         const details = a.activity as Record<string, unknown>;

@@ -1,9 +1,11 @@
 //! The processing register's `#[tauri::command]`s: the activities (list,
 //! one, record, save, retire), an activity drafted from an agreement's
 //! published version for the owner to complete before recording it, and the
-//! drift an agreement's page shows.
+//! drift an agreement's page shows; the check of the documents it generates.
 
 use chrono::Utc;
+use consent_ledger_core::agreements::model::Language;
+use consent_ledger_core::processing::check::{self, Document, Finding};
 use consent_ledger_core::processing::{self, Activity, Drift, Item, View};
 
 use crate::commands::{on_vault, AppStateArc};
@@ -67,4 +69,11 @@ pub async fn activity_retire(state: AppStateArc<'_>, id: u64) -> IpcResult<View>
 #[tauri::command]
 pub async fn agreement_drift(state: AppStateArc<'_>, agreement: u64) -> IpcResult<Vec<Drift>> {
     on_vault(state, move |v| Ok(processing::drift_of_agreement(v.conn(), agreement)?)).await
+}
+
+/// Every mandatory item of a document the register generates that is
+/// missing, in the reader's language.
+#[tauri::command]
+pub async fn processing_check(state: AppStateArc<'_>, document: Document, language: Language) -> IpcResult<Vec<Finding>> {
+    on_vault(state, move |v| Ok(check::check(v.conn(), document, language)?)).await
 }

@@ -219,6 +219,7 @@ describe('IPC wrappers', () => {
     await ipc.activitySave(57, activity);
     await ipc.activityRetire(57);
     await ipc.agreementDrift(3);
+    await ipc.processingCheck('notice', 'ru');
     expect(seen).toEqual([
       ['activity_list', {}],
       ['activity_get', { id: 57 }],
@@ -228,6 +229,7 @@ describe('IPC wrappers', () => {
       ['activity_save', { id: 57, activity }],
       ['activity_retire', { id: 57 }],
       ['agreement_drift', { agreement: 3 }],
+      ['processing_check', { document: 'notice', language: 'ru' }],
     ]);
   });
 

@@ -19,6 +19,8 @@ import type { Detail } from './bindings/Detail';
 import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
 import type { DocumentKind } from './bindings/DocumentKind';
+import type { ProcessingDocument } from './bindings/ProcessingDocument';
+import type { ProcessingFinding } from './bindings/ProcessingFinding';
 import type { Drift } from './bindings/Drift';
 import type { DocumentsProfile } from './bindings/DocumentsProfile';
 import type { Due } from './bindings/Due';
@@ -355,6 +357,8 @@ export const ipc = {
   activityRetire: (id: number) => call<ActivityView>('activity_retire', { id }),
   /** What the activities relying on an agreement do not list of its newest published version. */
   agreementDrift: (agreement: number) => call<Drift[]>('agreement_drift', { agreement }),
+  /** The mandatory items of a document the register generates that are missing. */
+  processingCheck: (document: ProcessingDocument, language: Language) => call<ProcessingFinding[]>('processing_check', { document, language }),
 
   // ---- incidents ---------------------------------------------------------------------
   /** Every incident (newest detection first) with its clocks, and the law a new one falls under. */

@@ -886,6 +886,20 @@ async fn russian_interface_on_the_demo_vault() {
     // The demo's erasure issued its destruction act.
     ui.wait("act-row").await;
     ui.shot("ru-05-evidence").await;
+    // The demo's processing register: the feedback form's activity drifts
+    // from its agreement's second version, which names a cloud processor.
+    assert_eq!(ui.text("nav-processing").await.trim(), "Обработка");
+    ui.click("nav-processing").await;
+    ui.wait("activity-list").await;
+    ui.until("a drifting activity", "return Array.from(document.querySelectorAll(\"[data-testid^='activity-row-']\")).some(r => r.dataset.drift === '1')").await;
+    ui.shot("ru-13-processing").await;
+    ui.js("document.querySelectorAll(\"[data-testid^='doc-check-']\").forEach(d => d.open = true); return true", vec![]).await;
+    ui.show("processing-documents").await;
+    ui.shot("ru-14-processing-documents").await;
+    ui.js("Array.from(document.querySelectorAll(\"[data-testid^='activity-row-']\")).find(r => r.dataset.drift === '1').click(); return true", vec![]).await;
+    ui.wait("activity-drift").await;
+    assert!(ui.text("activity-drift").await.contains("ООО «Облачный сервис» (демо)"), "{}", ui.text("activity-drift").await);
+    ui.shot("ru-15-activity").await;
     ui.c.clone().close().await.unwrap();
 }
 

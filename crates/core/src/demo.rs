@@ -117,6 +117,7 @@ pub fn populate(vault: &mut Vault) -> Result<()> {
         Ok(ids)
     })?;
     agreements(vault)?;
+    activities(vault)?;
     register(vault, 3000)?;
     vault.checkpoint()?;
     // Who signs letters and acts, before the erasure issues its act.
@@ -200,6 +201,36 @@ fn requests(vault: &mut Vault, today: chrono::NaiveDate) -> Result<()> {
     letters::issue(vault, ext, DocKind::Extension, Some(Language::En), today)?;
     letters::issue(vault, w, DocKind::Answer, Some(Language::Ru), today)?;
     letters::issue(vault, s, DocKind::Answer, Some(Language::En), today)?;
+    Ok(())
+}
+
+/// Sample processing activities: the feedback form's, made from its
+/// agreement and completed, but written before its second version named a
+/// cloud processor (so it drifts); and the EU newsletter's under GDPR.
+fn activities(vault: &mut Vault) -> Result<()> {
+    use crate::processing::{self, Basis, Transfer};
+    let list = crate::agreements::list(vault.conn())?;
+    let id_of = |title: &str| list.iter().find(|a| a.title.starts_with(title)).map(|a| a.id);
+    if let Some(site) = id_of("Согласие на обработку персональных данных (форма") {
+        let mut a = processing::from_agreement(vault.conn(), site)?;
+        a.name = "Обращения через форму обратной связи на сайте".into();
+        a.recipients.retain(|r| !r.name.contains("Облачный"));
+        a.subject_categories = vec!["Посетители сайта, оставившие обращение".into()];
+        a.security = vec!["Шифрование базы данных (SQLCipher, AES-256)".into(), "Разграничение доступа к CRM".into()];
+        a.responsible = Some("Смирнова Ольга Викторовна, +7 495 000-00-00, privacy@romashka.example".into());
+        a.storage_country = Some("Россия".into());
+        a.started_on = Some("2024-01-15".into());
+        processing::record(vault, a)?;
+    }
+    if let Some(gdpr) = id_of("Newsletter sign-up consent") {
+        let mut a = processing::from_agreement(vault.conn(), gdpr)?;
+        a.subject_categories = vec!["EU customers who signed up".into()];
+        a.legal_bases = vec![Basis::Consent];
+        a.transfers = vec![Transfer { country: "Germany".into(), recipient: "Mailer GmbH (demo)".into(), safeguards: None }];
+        a.security = vec!["Encrypted database".into()];
+        a.retention = Some("Until the person unsubscribes".into());
+        processing::record(vault, a)?;
+    }
     Ok(())
 }
 

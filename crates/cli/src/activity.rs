@@ -1,12 +1,13 @@
 //! `consent-ledger activity …`: the processing register (record an activity,
 //! from an agreement or written; edit, retire, list, show with its drift);
-//! `policy|notice|ropa check`: the check of the documents it generates.
+//! `policy|notice|ropa check|publish|list|export`: the documents it generates.
 
 use std::process::ExitCode;
 
 use chrono::Utc;
 use consent_ledger_core::agreements::model::{Method, Role, ThirdParty};
 use consent_ledger_core::agreements::model::Language;
+use consent_ledger_core::processing::documents as pdocs;
 use consent_ledger_core::processing::{self, check, Activity, Basis, Drift, DriftKind, Transfer, View};
 use consent_ledger_core::requests::Law;
 use consent_ledger_core::{Error, Result, Vault};
@@ -236,6 +237,56 @@ pub fn document(vault: &mut Vault, doc: check::Document, action: RegisterDocActi
             });
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        RegisterDocAction::Publish { lang, out: file, text } => {
+            let issued = pdocs::publish(vault, doc, language(doc, lang)?)?;
+            crate::document::show(vault, &issued, file.as_deref(), text, out, true)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RegisterDocAction::List { lang } => {
+            let revs = pdocs::revisions(vault.conn(), doc, language(doc, lang)?)?;
+            out.print(&revs, || {
+                if revs.is_empty() {
+                    return format!("No revision of the {} is published. Check it, then publish: {} check; {} publish", doc.as_str(), doc.as_str(), doc.as_str());
+                }
+                revs.iter().enumerate().map(|(i, d)| format!("{:<12} {}  {}{}\n", d.id, d.issued_at, d.text_sha256, if i == 0 { "  (in force)" } else { "" })).collect()
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        RegisterDocAction::Export { lang, revision, out: file, text, html } => {
+            let lang = language(doc, lang)?;
+            let issued = match revision {
+                Some(id) => {
+                    let d = consent_ledger_core::documents::get(vault.conn(), &id)?;
+                    if d.kind != pdocs::kind_of(doc) {
+                        return Err(Error::Invalid(format!("{id} is not a revision of the {}", doc.as_str())));
+                    }
+                    d
+                }
+                None => pdocs::in_force(vault.conn(), doc, lang)?
+                    .ok_or_else(|| Error::NotFound(format!("no revision of the {} in {} is published", doc.as_str(), lang.as_str())))?,
+            };
+            if let Some(path) = &html {
+                let page = pdocs::html(vault.conn(), &issued.id)?;
+                consent_ledger_core::files::write_atomic(path, page.as_bytes())?;
+                vault.audit_export(consent_ledger_core::audit::What::Document, 1, json!({ "document": issued.id, "html": true }))?;
+                if file.is_none() && !text {
+                    out.print(&json!({ "document": issued.id, "html": path.display().to_string() }), || {
+                        format!("{} written as a web page to {}", issued.id, path.display())
+                    });
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            crate::document::show(vault, &issued, file.as_deref(), text, out, false)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The language asked for, or the document's own (Russian, English for the GDPR records).
+fn language(doc: check::Document, lang: Option<String>) -> Result<Language> {
+    match lang {
+        Some(l) => Language::parse(&l),
+        None => Ok(if doc == check::Document::Ropa { Language::En } else { Language::Ru }),
     }
 }
 

@@ -192,20 +192,20 @@ pub enum Command {
         action: ActivityAction,
     },
 
-    /// The privacy policy (152-FZ art. 18.1) the processing register generates: its check.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme policy check --lang ru")]
+    /// The privacy policy (152-FZ art. 18.1) the processing register generates: check, publish, list, export (PDF, text, web page).
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme policy check --lang ru\n  consent-ledger --vault ./acme policy publish --lang ru --out policy.pdf\n  consent-ledger --vault ./acme policy export --lang ru --html privacy.html")]
     Policy {
         #[command(subcommand)]
         action: RegisterDocAction,
     },
-    /// The notice of intent to process to Roskomnadzor (152-FZ art. 22) the processing register generates: its check.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme notice check --lang ru")]
+    /// The notice of intent to process to Roskomnadzor (152-FZ art. 22) the processing register generates: check, publish, list, export.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme notice check --lang ru\n  consent-ledger --vault ./acme notice publish --out notice.pdf")]
     Notice {
         #[command(subcommand)]
         action: RegisterDocAction,
     },
-    /// The records of processing activities (GDPR Art. 30(1)) the processing register generates: their check.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme ropa check")]
+    /// The records of processing activities (GDPR Art. 30(1)) the processing register generates: check, publish, list, export.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme ropa check\n  consent-ledger --vault ./acme ropa publish --out records.pdf")]
     Ropa {
         #[command(subcommand)]
         action: RegisterDocAction,
@@ -1087,6 +1087,41 @@ pub enum RegisterDocAction {
         /// Language of the findings: ru or en.
         #[arg(long, default_value = "en")]
         lang: String,
+    },
+    /// Publish it from the requisites and the active activities (owners): refused while an
+    /// item is missing; a new revision only when its text changed.
+    Publish {
+        /// ru or en (default: ru, en for the GDPR records).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Write the PDF here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the plain text.
+        #[arg(long)]
+        text: bool,
+    },
+    /// Every published revision, newest first.
+    List {
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Write a published revision (the one in force unless --revision) as PDF, plain text or, for the policy, a web page.
+    Export {
+        #[arg(long)]
+        lang: Option<String>,
+        /// A revision's id, e.g. POL-ru/2.
+        #[arg(long)]
+        revision: Option<String>,
+        /// Write the PDF here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the plain text.
+        #[arg(long)]
+        text: bool,
+        /// Write the web page (HTML, safe to publish on the website) here.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }
 

@@ -163,4 +163,42 @@ fn the_documents_are_checked_item_by_item() {
     assert!(text.contains("Every mandatory item is there."), "{text}");
     let text = ok(&cli(&dir, &["policy", "check"]));
     assert!(!text.contains("ERROR"), "{text}");
+
+    // Published: a PDF whose text names the organisation and the agreement's purpose.
+    let purpose = agreement_purpose(&dir);
+    let pdf = tmp.path().join("notice.pdf");
+    let issued = json(&cli(&dir, &["--json", "notice", "publish", "--out", pdf.to_str().unwrap()]));
+    assert_eq!(issued["id"], "NTF-ru");
+    let text = pdftotext(&pdf);
+    assert!(text.contains("ООО «Ромашка»") && text.contains(&purpose), "{text}");
+    let again = json(&cli(&dir, &["--json", "notice", "publish"]));
+    assert_eq!((again["id"].as_str(), again["new"].as_bool()), (Some("NTF-ru"), Some(false)), "unchanged: the same revision");
+    // The policy as a web page, and its PDF.
+    ok(&cli(&dir, &["policy", "publish"]));
+    let html = tmp.path().join("privacy.html");
+    let policy_pdf = tmp.path().join("policy.pdf");
+    ok(&cli(&dir, &["policy", "export", "--html", html.to_str().unwrap(), "--out", policy_pdf.to_str().unwrap()]));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("ООО «Ромашка»") && page.contains(&purpose), "{page}");
+    assert!(!page.contains("<script"), "no script in the page");
+    let text = pdftotext(&policy_pdf);
+    assert!(text.contains("ООО «Ромашка»") && text.contains(&purpose), "{text}");
+    let list = json(&cli(&dir, &["--json", "policy", "list"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    refused(&cli(&dir, &["--json", "ropa", "publish"]), "cannot be published");
+    refused(&cli(&dir, &["--json", "policy", "export", "--revision", "NTF-ru", "--text"]), "not a revision of the policy");
+    ok(&cli(&dir, &["verify"]));
+}
+
+/// The first purpose of agreement 1, with its white space folded.
+fn agreement_purpose(dir: &Path) -> String {
+    let a = json(&cli(dir, &["--json", "agreement", "show", "1"]));
+    a["content"]["purposes"][0].as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The PDF's text, white space folded.
+fn pdftotext(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext").args(["-layout", pdf.to_str().unwrap(), "-"]).output().expect("pdftotext");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
 }

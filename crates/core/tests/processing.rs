@@ -199,3 +199,84 @@ fn verify_catches_a_changed_or_removed_activity() {
     let p = tamper(&format!("INSERT INTO activities (id, details, status, last_seq) VALUES (1, '{{}}', 'active', 1)"));
     assert_eq!((p.code, p.seq), ("activity_mismatch", Some(1)));
 }
+
+/// The three documents: refused while an item is missing (nothing stored),
+/// published once complete (a PDF and text whose hashes the event holds;
+/// the PDF names the organisation and the agreement's purposes), the same
+/// revision again when nothing changed, a new one when an activity changed;
+/// the policy as a web page made again from its snapshot, values escaped;
+/// an operator may not publish; verify is content.
+#[test]
+fn the_documents_are_published_as_revisions() {
+    use consent_ledger_core::documents;
+    use consent_ledger_core::operators::{self, Role};
+    use consent_ledger_core::processing::check::Document;
+    use consent_ledger_core::processing::documents as pdocs;
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, agreement) = vault_with_agreement(d.path());
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Ромашка-Политика»".into();
+    r.dpo = "Иванова М. П.".into();
+    v.set_requisites(r).unwrap();
+    let before = v.info().unwrap().events;
+    let e = pdocs::publish(&mut v, Document::Policy, Language::Ru).unwrap_err();
+    assert!(e.to_string().contains("cannot be published") && e.to_string().contains("policy.activities"), "{e}");
+    assert_eq!(v.info().unwrap().events, before, "nothing recorded");
+
+    let mut a = processing::from_agreement(v.conn(), agreement).unwrap();
+    a.law = Law::Both;
+    a.name = format!("Рассылка {HOSTILE}");
+    let id = processing::record(&mut v, a).unwrap();
+    let e = pdocs::publish(&mut v, Document::Notice, Language::Ru).unwrap_err();
+    assert!(e.to_string().contains("notice.start"), "{e}");
+    let mut a = processing::get(v.conn(), id).unwrap().details;
+    a.subject_categories = vec!["Клиенты".into()];
+    a.security = vec!["Шифрование диска".into()];
+    a.responsible = Some("Смирнова О. В., +7 495 000-00-00, Москва".into());
+    a.started_on = Some("2025-03-01".into());
+    a.storage_country = Some("Россия".into());
+    a.methods = Some(consent_ledger_core::agreements::model::Method::Automated);
+    a.retention = Some("До отзыва согласия".into());
+    a.actions = vec!["сбор".into(), "хранение".into()];
+    processing::edit(&mut v, id, a.clone()).unwrap();
+
+    let purposes = agreements::view(v.conn(), agreement, None).unwrap().content.purposes;
+    for (doc, lang) in [(Document::Policy, Language::Ru), (Document::Notice, Language::Ru), (Document::Ropa, Language::En)] {
+        let issued = pdocs::publish(&mut v, doc, lang).unwrap();
+        assert!(issued.new);
+        assert_eq!(issued.id, pdocs::key_of(doc, lang));
+        let c = documents::content(v.conn(), &issued.id).unwrap();
+        let text = pdf_text(&c.pdf);
+        assert!(text.contains("ООО «Ромашка-Политика»"), "{doc:?}: {text}");
+        assert!(text.contains(&purposes[0].split_whitespace().collect::<Vec<_>>().join(" ")), "{doc:?}: the purpose in {text}");
+        assert!(c.text.contains(&format!("Рассылка {HOSTILE}")), "as typed in the text");
+        // The same data: the same revision.
+        let again = pdocs::publish(&mut v, doc, lang).unwrap();
+        assert_eq!((again.id.as_str(), again.new), (issued.id.as_str(), false));
+    }
+    // A change: a new revision of the policy, the first kept.
+    a.security.push("Резервное копирование".into());
+    processing::edit(&mut v, id, a).unwrap();
+    let second = pdocs::publish(&mut v, Document::Policy, Language::Ru).unwrap();
+    assert_eq!(second.id, "POL-ru/2");
+    let revisions: Vec<String> = pdocs::revisions(v.conn(), Document::Policy, Language::Ru).unwrap().into_iter().map(|d| d.id).collect();
+    assert_eq!(revisions, ["POL-ru/2", "POL-ru"]);
+    assert!(documents::content(v.conn(), "POL-ru").unwrap().text.contains("Шифрование диска"));
+
+    // The web page of the first revision: made again from what was published.
+    let html = pdocs::html(v.conn(), "POL-ru").unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<html lang=\"ru\">"));
+    assert!(html.contains("Рассылка &lt;img src=x onerror=alert(1)&gt;"), "escaped");
+    assert!(!html.contains("<img") && !html.contains("<script"), "no markup from the data");
+    assert!(html.contains("default-src 'none'"));
+    assert!(!html.contains("Резервное копирование"), "the first revision, not today's data");
+    assert!(html.contains(&documents::get(v.conn(), "POL-ru").unwrap().text_sha256));
+
+    // Owners only.
+    operators::add(&mut v, "Олег", "violet harbour engine 77 maple", Role::Operator).unwrap();
+    v.lock().unwrap();
+    let mut oleg = Vault::unlock(d.path(), "violet harbour engine 77 maple").unwrap();
+    assert_eq!(pdocs::publish(&mut oleg, Document::Policy, Language::En).unwrap_err().code(), "forbidden");
+    oleg.lock().unwrap();
+    assert!(Vault::open_read_only(d.path(), PASS).unwrap().verify(|_, _| true).unwrap().ok());
+}

@@ -45,6 +45,9 @@ text_enum!(
     IncidentRkn72h = "incident_rkn_72h",
     IncidentGdpr33 = "incident_gdpr_33",
     IncidentSubjects34 = "incident_subjects_34",
+    ProcessingPolicy = "processing_policy",
+    ProcessingNotice = "processing_notice",
+    ProcessingRecords = "processing_records",
 ]);
 
 impl DocKind {
@@ -65,6 +68,9 @@ impl DocKind {
             DocKind::IncidentRkn72h => "RKN72",
             DocKind::IncidentGdpr33 => "GDPR33",
             DocKind::IncidentSubjects34 => "ART34",
+            DocKind::ProcessingPolicy => "POL",
+            DocKind::ProcessingNotice => "NTF",
+            DocKind::ProcessingRecords => "ROPA",
         }
     }
 }

@@ -11,6 +11,7 @@
 //! its SHA-256, its law and the agreements it lists (FORMAT.md §19).
 
 pub mod check;
+pub mod documents;
 pub mod drift;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};

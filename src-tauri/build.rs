@@ -127,5 +127,8 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "activity_retire",
         "agreement_drift",
         "processing_check",
+        "processing_publish",
+        "processing_revisions",
+        "processing_save_html",
     ]
 }

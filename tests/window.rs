@@ -3094,7 +3094,9 @@ async fn a_vault_is_created_with_the_keyboard_alone() {
 /// agreement, an activity is started from it (its purposes and data filled
 /// in), completed (the people, a processor, a transfer abroad, the
 /// responsible person; saving without a basis names what is missing first)
-/// and recorded; the agreement's next version collects a passport number,
+/// and recorded; the privacy policy is published and saved as PDF (its text
+/// names the organisation and the agreement's purpose) and as a web page
+/// (values escaped); the agreement's next version collects a passport number,
 /// and the drift shows on the activity, in the list and on the agreement's
 /// page; the activity is changed to list it and the drift goes; it is
 /// retired. The vault verifies, and the page reports no problem.
@@ -3107,7 +3109,9 @@ async fn an_activity_from_an_agreement_with_its_drift() {
     let (v, _, agreement) = documents_person(&dir);
     v.lock().unwrap();
     remember(data.path(), &dir);
-    let ui = launch(data.path()).await;
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
     ui.watch_problems().await;
     ui.wait("screen-unlock").await;
     ui.fill("unlock-pass", PASS).await;
@@ -3152,6 +3156,29 @@ async fn an_activity_from_an_agreement_with_its_drift() {
         assert!(details.contains(want), "{want} not in {details}");
     }
     assert!(ui.js("return document.querySelector(\"[data-testid='activity-drift']\") === null", vec![]).await == json!(true), "no drift yet");
+
+    // The privacy policy: published, saved as PDF and as a web page.
+    ui.click("btn-back-to-activities").await;
+    ui.until("the policy ready", "return document.querySelector(\"[data-testid='doc-check-policy']\")?.dataset.errors === '0'").await;
+    ui.js("document.querySelector(\"[data-testid='doc-check-policy']\").open = true; return true", vec![]).await;
+    ui.click("btn-publish-policy").await;
+    ui.until("the policy in force", "return document.querySelector(\"[data-testid='doc-check-policy']\")?.dataset.inForce === 'POL-ru'").await;
+    assert!(ui.text("doc-said-policy").await.contains("POL-ru"));
+    ui.click("btn-save-pdf-policy").await;
+    ui.until("the PDF saved", "return (document.querySelector(\"[data-testid='doc-said-policy']\")?.textContent ?? '').includes('POL-ru.pdf')").await;
+    ui.click("btn-save-html-policy").await;
+    ui.until("the page saved", "return (document.querySelector(\"[data-testid='doc-said-policy']\")?.textContent ?? '').includes('POL-ru.html')").await;
+    ui.show("processing-documents").await;
+    ui.shot("80b-policy-published").await;
+    let out = Command::new("pdftotext").args(["-layout", exports.join("POL-ru.pdf").to_str().unwrap(), "-"]).output().expect("pdftotext");
+    let text = String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    let purpose = purposes[0].as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in ["Общество с ограниченной ответственностью «Ромашка»", purpose.as_str(), "Клиенты <b>сайта</b>"] {
+        assert!(text.contains(want), "{want:?} not in the policy's PDF: {text}");
+    }
+    let page = std::fs::read_to_string(exports.join("POL-ru.html")).unwrap();
+    assert!(page.contains("Клиенты &lt;b&gt;сайта&lt;/b&gt;") && !page.contains("<b>"), "escaped in the page");
+    assert!(page.contains(&purpose));
     ui.c.clone().close().await.unwrap();
 
     // The agreement's next version collects a passport number.

@@ -504,6 +504,8 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
                                    "--security", "Disk encryption")["seq"]
         cls.old_activity = cli("activity", "new", "--name", "Old newsletter", "--purpose", "News", "--basis", "consent")["id"]
         cls.activity_retired = cli("activity", "retire", str(cls.old_activity))["seq"]
+        # The GDPR records published from the register: a document keeping its snapshot as facts.
+        cls.records = cli("ropa", "publish")["seq"]
         cls.operators = cli("operator", "list")
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")
@@ -663,6 +665,10 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
     def test_activity_history_row_deleted(self):
         dst = self.tampered("activity-history", f"DELETE FROM activity_events WHERE seq = {self.activity_updated};")
         self.assertEqual(self.both(dst), (3, "activity_mismatch", self.activity_updated))
+
+    def test_published_records_snapshot_changed(self):
+        dst = self.tampered("records-facts", "UPDATE documents SET facts = replace(facts, 'Disk encryption', 'None') WHERE id = 'ROPA-en';")
+        self.assertEqual(self.both(dst), (3, "request_mismatch", self.records))
 
     def test_activity_deleted_entirely(self):
         dst = self.tampered("activity-gone", "DELETE FROM activity_events; DELETE FROM activities;")

@@ -960,6 +960,10 @@ mockIPC(
       case 'activity_drift':
       case 'agreement_drift':
         return [];
+      case 'processing_revisions':
+        return [];
+      case 'processing_publish':
+        return fail('invalid', 'mock: publishing needs the real vault');
       case 'processing_check':
         return activitiesM.length > 0
           ? []

@@ -1,14 +1,20 @@
 //! The processing register's `#[tauri::command]`s: the activities (list,
 //! one, record, save, retire), an activity drafted from an agreement's
 //! published version for the owner to complete before recording it, and the
-//! drift an agreement's page shows; the check of the documents it generates.
+//! drift an agreement's page shows; the documents it generates: their
+//! check, publishing, revisions, and the policy's web page.
 
 use chrono::Utc;
 use consent_ledger_core::agreements::model::Language;
 use consent_ledger_core::processing::check::{self, Document, Finding};
 use consent_ledger_core::processing::{self, Activity, Drift, Item, View};
 
-use crate::commands::{on_vault, AppStateArc};
+use consent_ledger_core::audit;
+use consent_ledger_core::documents::Issued;
+use consent_ledger_core::processing::documents as pdocs;
+use tauri::{Runtime, Window};
+
+use crate::commands::{on_vault, save_as, AppStateArc};
 use crate::error::IpcResult;
 
 #[tauri::command]
@@ -76,4 +82,38 @@ pub async fn agreement_drift(state: AppStateArc<'_>, agreement: u64) -> IpcResul
 #[tauri::command]
 pub async fn processing_check(state: AppStateArc<'_>, document: Document, language: Language) -> IpcResult<Vec<Finding>> {
     on_vault(state, move |v| Ok(check::check(v.conn(), document, language)?)).await
+}
+
+/// Publishes a document the register generates (owners; refused while its
+/// check finds an error); the revision in force.
+#[tauri::command]
+pub async fn processing_publish(state: AppStateArc<'_>, document: Document, language: Language) -> IpcResult<Issued> {
+    on_vault(state, move |v| Ok(pdocs::publish(v, document, language)?)).await
+}
+
+/// A document's published revisions, newest (in force) first.
+#[tauri::command]
+pub async fn processing_revisions(state: AppStateArc<'_>, document: Document, language: Language) -> IpcResult<Vec<Issued>> {
+    on_vault(state, move |v| Ok(pdocs::revisions(v.conn(), document, language)?)).await
+}
+
+/// Saves a published revision as a web page (made again from its
+/// snapshot) where the user chooses; the path, or None if cancelled.
+#[tauri::command]
+pub async fn processing_save_html<R: Runtime>(window: Window<R>, state: AppStateArc<'_>, id: String, title: String) -> IpcResult<Option<String>> {
+    let st = state.inner().clone();
+    let doc = id.clone();
+    let page = crate::commands::blocking(move || {
+        st.with_vault(|v| {
+            let page = pdocs::html(v.conn(), &doc)?;
+            v.audit_export(audit::What::Document, 1, serde_json::json!({ "document": doc, "html": true }))?;
+            Ok(page)
+        })
+    })
+    .await?;
+    let Some(path) = save_as(&window, title, &format!("{}.html", id.replace('/', "-")), Some("html")).await else {
+        return Ok(None);
+    };
+    consent_ledger_core::files::write_atomic(&path, page.as_bytes())?;
+    Ok(Some(path.display().to_string()))
 }

@@ -220,6 +220,9 @@ describe('IPC wrappers', () => {
     await ipc.activityRetire(57);
     await ipc.agreementDrift(3);
     await ipc.processingCheck('notice', 'ru');
+    await ipc.processingPublish('policy', 'ru');
+    await ipc.processingRevisions('policy', 'ru');
+    await ipc.processingSaveHtml('POL-ru/2', 'Save the page');
     expect(seen).toEqual([
       ['activity_list', {}],
       ['activity_get', { id: 57 }],
@@ -230,6 +233,9 @@ describe('IPC wrappers', () => {
       ['activity_retire', { id: 57 }],
       ['agreement_drift', { agreement: 3 }],
       ['processing_check', { document: 'notice', language: 'ru' }],
+      ['processing_publish', { document: 'policy', language: 'ru' }],
+      ['processing_revisions', { document: 'policy', language: 'ru' }],
+      ['processing_save_html', { id: 'POL-ru/2', title: 'Save the page' }],
     ]);
   });
 

@@ -359,6 +359,12 @@ export const ipc = {
   agreementDrift: (agreement: number) => call<Drift[]>('agreement_drift', { agreement }),
   /** The mandatory items of a document the register generates that are missing. */
   processingCheck: (document: ProcessingDocument, language: Language) => call<ProcessingFinding[]>('processing_check', { document, language }),
+  /** Publishes a document the register generates (owners; refused while its check finds an error). */
+  processingPublish: (document: ProcessingDocument, language: Language) => call<IssuedDocument>('processing_publish', { document, language }),
+  /** A document's published revisions, the one in force first. */
+  processingRevisions: (document: ProcessingDocument, language: Language) => call<IssuedDocument[]>('processing_revisions', { document, language }),
+  /** Saves a published revision as a web page where the user chooses; the path, or null if cancelled. */
+  processingSaveHtml: (id: string, title: string) => call<string | null>('processing_save_html', { id, title }),
 
   // ---- incidents ---------------------------------------------------------------------
   /** Every incident (newest detection first) with its clocks, and the law a new one falls under. */

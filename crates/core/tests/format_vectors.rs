@@ -363,6 +363,8 @@ fn write_sample_vault(root: &std::path::Path) {
     let old = processing::Activity { name: "Old newsletter".into(), purposes: vec!["News".into()], legal_bases: vec![processing::Basis::Consent], ..Default::default() };
     let old = processing::record(&mut v, old).unwrap();
     processing::retire(&mut v, old, chrono::Utc::now()).unwrap();
+    // The GDPR records published from the register (§19.3), in the inspection pack below.
+    processing::documents::publish(&mut v, processing::check::Document::Ropa, Language::En).unwrap();
     // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
     let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
     std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();

@@ -272,6 +272,32 @@ fn the_documents_are_published_as_revisions() {
     assert!(!html.contains("Резервное копирование"), "the first revision, not today's data");
     assert!(html.contains(&documents::get(v.conn(), "POL-ru").unwrap().text_sha256));
 
+    // The inspection pack lists every revision, proves their events and prints those in force.
+    let made = consent_ledger_core::documents::inspection::inspection(&mut v, Default::default(), Language::Ru, |_, _| true).unwrap();
+    let key = consent_ledger_core::checkpoint::verifier_key(v.vault_id(), &v.public_key());
+    consent_ledger_core::documents::pack::verify(&made.zip, Some(&key)).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&made.zip)).unwrap();
+    let facts: serde_json::Value = serde_json::from_reader(z.by_name("pack.json").unwrap()).unwrap();
+    let rows: Vec<(String, bool)> = facts["inspection"]["processing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r["in_force"].as_bool().unwrap()))
+        .collect();
+    let want: Vec<(String, bool)> = [("POL-ru/2", true), ("POL-ru", false), ("NTF-ru", true), ("ROPA-en", true)].iter().map(|(a, b)| (a.to_string(), *b)).collect();
+    assert_eq!(rows, want);
+    let proofs: serde_json::Value = serde_json::from_reader(z.by_name("proofs.json").unwrap()).unwrap();
+    for r in facts["inspection"]["processing"].as_array().unwrap() {
+        let seq = r["seq"].as_u64().unwrap();
+        assert!(proofs["proofs"].get(seq.to_string()).is_some(), "event #{seq} proven in the pack");
+    }
+    let mut pdf = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_name("pack.pdf").unwrap(), &mut pdf).unwrap();
+    let text = pdf_text(&pdf);
+    for want in ["Документы реестра обработки", "POL-ru/2", "Действующие документы реестра обработки", "Резервное копирование", "ООО «Ромашка-Политика»"] {
+        assert!(text.contains(want), "{want:?} not in the pack's PDF");
+    }
+
     // Owners only.
     operators::add(&mut v, "Олег", "violet harbour engine 77 maple", Role::Operator).unwrap();
     v.lock().unwrap();

@@ -245,6 +245,21 @@ pub struct IncidentRow {
     pub events: Vec<u64>,
 }
 
+/// A published revision of a document of the processing register.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProcessingDocRow {
+    /// policy, notice or ropa.
+    pub document: String,
+    pub id: String,
+    pub language: String,
+    pub issued_at: String,
+    pub text_sha256: String,
+    /// Its `document.issued` event (proven in the pack).
+    pub seq: u64,
+    /// The newest revision of its document in its language.
+    pub in_force: bool,
+}
+
 /// What `pack.json`'s `inspection` holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Inspection {
@@ -258,6 +273,33 @@ pub struct Inspection {
     pub destruction: Destruction,
     pub acts: Vec<ActRow>,
     pub incidents: Vec<IncidentRow>,
+    /// The processing register's documents, every revision (absent from packs made before schema 13).
+    #[serde(default)]
+    pub processing: Vec<ProcessingDocRow>,
+}
+
+/// Every published revision of the processing register's documents, by document and language, newest first.
+fn processing_docs(conn: &Connection) -> Result<Vec<ProcessingDocRow>> {
+    use crate::processing::check::Document;
+    use crate::processing::documents as pdocs;
+    let mut out = vec![];
+    for d in Document::ALL {
+        for lang in [Language::Ru, Language::En] {
+            // Newest first: the first is in force.
+            for (i, r) in pdocs::revisions(conn, *d, lang)?.into_iter().enumerate() {
+                out.push(ProcessingDocRow {
+                    document: d.as_str().into(),
+                    id: r.id,
+                    language: lang.as_str().into(),
+                    issued_at: r.issued_at,
+                    text_sha256: r.text_sha256,
+                    seq: r.seq,
+                    in_force: i == 0,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn in_force(conn: &Connection) -> Result<Vec<InForce>> {
@@ -555,6 +597,7 @@ pub fn inspection(vault: &mut Vault, scope: Scope, lang: Language, mut progress:
         destruction: Destruction { followups: followups(conn, &scope, &t)?, withdrawals: withdrawals(conn, &scope, today, &mut progress)? },
         acts: acts(conn, &scope)?,
         incidents: incidents(conn, &scope)?,
+        processing: processing_docs(conn)?,
         agreements,
     };
     if !progress(3, 4) {
@@ -571,6 +614,7 @@ pub fn inspection(vault: &mut Vault, scope: Scope, lang: Language, mut progress:
         .collect::<Result<Vec<_>>>()?;
     let mut seqs: Vec<u64> = texts.iter().map(|t| t.published_seq).chain(facts.acts.iter().map(|a| a.seq))
         .chain(facts.incidents.iter().flat_map(|i| i.events.iter().copied()))
+        .chain(facts.processing.iter().map(|d| d.seq))
         .collect();
     seqs.sort_unstable();
     seqs.dedup();
@@ -658,6 +702,15 @@ pub(super) struct InspectionLabels {
     incidents_heading: String,
     incidents_summary: String,
     col_incident: String,
+    processing_heading: String,
+    processing_summary: String,
+    processing_none: String,
+    col_document: String,
+    col_revision: String,
+    col_issued: String,
+    col_in_force: String,
+    processing_texts_heading: String,
+    documents: BTreeMap<String, String>,
     col_detected: String,
     col_size: String,
     col_notices: String,
@@ -979,6 +1032,30 @@ fn render(conn: &Connection, l: &Labels, pack: &PackFacts, f: &Inspection, lang:
         more(&mut w, fill, &i.more, f.incidents.len())?;
     }
 
+    w.heading(&i.processing_heading);
+    let doc_name = |k: &str| i.documents.get(k).cloned().unwrap_or_else(|| k.to_string());
+    if f.processing.is_empty() {
+        w.para(&i.processing_none);
+    } else {
+        w.para(&i.processing_summary);
+        w.table(
+            vec![i.col_document.clone(), i.col_revision.clone(), i.col_issued.clone(), i.col_in_force.clone(), i.col_text_hash.clone()],
+            f.processing
+                .iter()
+                .map(|d| {
+                    vec![
+                        doc_name(&d.document),
+                        format!("{} (№ {})", d.id, d.seq),
+                        seconds(&d.issued_at),
+                        if d.in_force { i.yes.clone() } else { i.no.clone() },
+                        d.text_sha256.clone(),
+                    ]
+                })
+                .collect(),
+            vec![1.3, 1.2, 1.1, 0.6, 2.2],
+        );
+    }
+
     w.heading(&l.events_heading);
     w.table(
         vec![l.col_seq.clone(), l.col_time.clone(), l.col_kind.clone(), l.col_hash.clone()],
@@ -986,6 +1063,19 @@ fn render(conn: &Connection, l: &Labels, pack: &PackFacts, f: &Inspection, lang:
         vec![0.6, 1.6, 1.4, 2.6],
     );
     pack::texts_appendix(&mut w, l, pack, fill)?;
+    // The processing register's documents in force, as published.
+    let current: Vec<&ProcessingDocRow> = f.processing.iter().filter(|d| d.in_force).collect();
+    if !current.is_empty() {
+        w.page_break();
+        w.heading(&i.processing_texts_heading);
+        for d in current {
+            let text = super::content(conn, &d.id)?.text;
+            w.heading(&format!("{} — {}", doc_name(&d.document), d.id));
+            for part in text.split("\n\n") {
+                w.para(part.trim());
+            }
+        }
+    }
     Ok(w)
 }
 

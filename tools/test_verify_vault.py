@@ -485,6 +485,15 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.incident_updated = cli("incident", "edit", str(cls.incident), "--records", "10")["seq"]
         cls.notified = cli("incident", "sent", str(cls.incident), "rkn-24h", "--at", "now", "--reference", "portal 1")["seq"]
         cls.notice = cli("incident", "notice", str(cls.incident), "rkn-24h", "--out", str(root / "rkn-24h.pdf"))["seq"]
+        # Processing activities (schema 13): one made from the agreement and edited; one retired. Before
+        # the operators: their tests cut the log after an operator event.
+        cls.activity = cli("activity", "from-agreement", "1")["id"]
+        cls.activity_updated = cli("activity", "edit", str(cls.activity), "--people", "Customers",
+                                   "--security", "Disk encryption")["seq"]
+        cls.old_activity = cli("activity", "new", "--name", "Old newsletter", "--purpose", "News", "--basis", "consent")["id"]
+        cls.activity_retired = cli("activity", "retire", str(cls.old_activity))["seq"]
+        # The GDPR records published from the register: a document keeping its snapshot as facts.
+        cls.records = cli("ropa", "publish")["seq"]
         # Operators (schema 12): an auditor made an operator, another auditor who signs in once, and an
         # operator added then removed. Each has their own passphrase.
         add = lambda name, role, passphrase: cli("operator", "add", "--name", name, "--role", role,
@@ -498,14 +507,6 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.temporary = add("Олег Временный", "operator", "violet harbour cinder compass 58")
         cls.temporary_added = last("operator.added")
         cls.removed = cli("operator", "remove", "Олег Временный")["seq"]
-        # Processing activities (schema 13): one made from the agreement and edited; one retired.
-        cls.activity = cli("activity", "from-agreement", "1")["id"]
-        cls.activity_updated = cli("activity", "edit", str(cls.activity), "--people", "Customers",
-                                   "--security", "Disk encryption")["seq"]
-        cls.old_activity = cli("activity", "new", "--name", "Old newsletter", "--purpose", "News", "--basis", "consent")["id"]
-        cls.activity_retired = cli("activity", "retire", str(cls.old_activity))["seq"]
-        # The GDPR records published from the register: a document keeping its snapshot as facts.
-        cls.records = cli("ropa", "publish")["seq"]
         cls.operators = cli("operator", "list")
         cli("info")  # a run that records nothing but its unlock, lock and checkpoint
         cls.checkpoints = cli("checkpoint", "list")

@@ -10,6 +10,16 @@ mod processing;
 mod requests;
 pub use facts::consent_matches;
 
+/// An event body's value as text, as the replays compare it with a text
+/// column: null is empty, a non-string its JSON (as the Python verifier reads it).
+fn body_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 use std::collections::BTreeMap;
 
 use ed25519_dalek::VerifyingKey;

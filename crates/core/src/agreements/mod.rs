@@ -232,6 +232,21 @@ pub fn versions(conn: &Connection, id: u64) -> Result<Vec<VersionInfo>> {
     Ok(version_rows(conn, id)?.into_iter().map(|r| r.info).collect())
 }
 
+/// The newest published version of agreement `id` (None: nothing published
+/// yet), without reading any version's content.
+pub fn newest_published(conn: &Connection, id: u64) -> Result<Option<u32>> {
+    let (exists, newest): (bool, Option<u32>) = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM agreements WHERE id = ?1),
+                    (SELECT max(version) FROM agreement_versions WHERE agreement_id = ?1 AND status = 'published')",
+        )?
+        .query_row([id as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if !exists {
+        return Err(Error::NotFound(format!("no agreement A{id}")));
+    }
+    Ok(newest)
+}
+
 fn draft_content(row: &Row) -> Result<Content> {
     serde_json::from_str(&row.content).map_err(corrupt(format!("draft {}", row.info.label)))
 }

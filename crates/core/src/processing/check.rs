@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::{stored, Activity, Status};
+use super::Activity;
 use crate::agreements::model::Language;
 use crate::error::{Error, Result};
 use crate::organisation::{self, Requisites};
@@ -219,26 +219,9 @@ pub fn check_with(doc: Document, r: &Requisites, activities: &[(u64, Activity)],
     out
 }
 
-/// The active activities of the vault, in the order recorded.
-pub fn active(conn: &Connection) -> Result<Vec<(u64, Activity)>> {
-    let ids: Vec<u64> = conn
-        .prepare("SELECT id FROM activities WHERE status = 'active' ORDER BY id")?
-        .query_map([], |r| r.get::<_, i64>(0))?
-        .map(|r| r.map(|v| v as u64))
-        .collect::<rusqlite::Result<_>>()?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let (a, status, _, _) = stored(conn, id)?;
-        if status == Status::Active {
-            out.push((id, a));
-        }
-    }
-    Ok(out)
-}
-
 /// Checks a document against the vault's requisites and active activities.
 pub fn check(conn: &Connection, doc: Document, lang: Language) -> Result<Vec<Finding>> {
-    Ok(check_with(doc, &organisation::get(conn)?, &active(conn)?, lang))
+    Ok(check_with(doc, &organisation::get(conn)?, &super::active(conn)?, lang))
 }
 
 #[cfg(test)]

@@ -113,7 +113,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn of_vault(conn: &Connection, doc: Document) -> Result<Snapshot> {
-        let activities = check::active(conn)?.into_iter().filter(|(_, a)| doc.covers(a.law)).collect();
+        let activities = super::active(conn)?.into_iter().filter(|(_, a)| doc.covers(a.law)).collect();
         Ok(Snapshot { document: doc, requisites: organisation::get(conn)?, activities })
     }
 }
@@ -333,12 +333,12 @@ pub fn publish(vault: &mut Vault, doc: Document, lang: Language) -> Result<Issue
 }
 
 fn publish_in(tx: &Transaction, actor: &str, doc: Document, lang: Language) -> Result<Issued> {
-    let findings = check::check(tx, doc, Language::En)?;
+    let snapshot = Snapshot::of_vault(tx, doc)?;
+    let findings = check::check_with(doc, &snapshot.requisites, &snapshot.activities, Language::En);
     let errors: Vec<String> = findings.iter().filter(|f| f.severity == Severity::Error).map(|f| format!("{} [{}]", f.message, f.rule)).collect();
     if !errors.is_empty() {
         return Err(Error::Invalid(format!("the {} cannot be published: {}", doc.as_str(), errors.join("; "))));
     }
-    let snapshot = Snapshot::of_vault(tx, doc)?;
     let facts = ledger::canonical_json(&serde_json::to_value(&snapshot).expect("serialisable"))?;
     let spec = Spec {
         key: key_of(doc, lang),

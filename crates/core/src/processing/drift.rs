@@ -7,7 +7,7 @@
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::{stored, Activity, Status};
+use super::{active, Activity};
 use crate::agreements::{self, model::version_label};
 use crate::consents::search::fold;
 use crate::error::Result;
@@ -46,7 +46,7 @@ pub struct Drift {
 }
 
 fn compare(conn: &Connection, activity: u64, a: &Activity, agreement: u64, out: &mut Vec<Drift>) -> Result<()> {
-    let Some(version) = agreements::list(conn)?.into_iter().find(|s| s.id == agreement).and_then(|s| s.published_version) else {
+    let Some(version) = agreements::newest_published(conn, agreement)? else {
         return Ok(());
     };
     let c = agreements::view(conn, agreement, Some(version))?.content;
@@ -87,15 +87,9 @@ pub fn drift(conn: &Connection, a: &Activity) -> Result<Vec<Drift>> {
 /// The agreement's side: for every active activity that relies on it, what
 /// its newest published version has that the activity does not list.
 pub fn drift_of_agreement(conn: &Connection, agreement: u64) -> Result<Vec<Drift>> {
-    let ids: Vec<u64> = conn
-        .prepare("SELECT id FROM activities WHERE status = 'active' ORDER BY id")?
-        .query_map([], |r| r.get::<_, i64>(0))?
-        .map(|r| r.map(|v| v as u64))
-        .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
-    for id in ids {
-        let (a, status, _, _) = stored(conn, id)?;
-        if status == Status::Active && a.agreements.contains(&agreement) {
+    for (id, a) in active(conn)? {
+        if a.agreements.contains(&agreement) {
             compare(conn, id, &a, agreement, &mut out)?;
         }
     }

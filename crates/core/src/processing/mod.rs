@@ -295,11 +295,7 @@ impl Activity {
 /// the agreement's law. Not recorded: the owner completes it first (the
 /// people concerned, security, the person responsible) or records it as is.
 pub fn from_agreement(conn: &Connection, agreement: u64) -> Result<Activity> {
-    let summary = agreements::list(conn)?
-        .into_iter()
-        .find(|s| s.id == agreement)
-        .ok_or_else(|| Error::NotFound(format!("no agreement A{agreement}")))?;
-    let version = summary.published_version.ok_or_else(|| {
+    let version = agreements::newest_published(conn, agreement)?.ok_or_else(|| {
         Error::Invalid(format!("agreement A{agreement} has no published version: publish it first"))
     })?;
     let c = agreements::view(conn, agreement, Some(version))?.content;
@@ -427,6 +423,16 @@ pub fn retire(vault: &mut Vault, id: u64, now: chrono::DateTime<chrono::Utc>) ->
         link(tx, id, seq)?;
         Ok(seq)
     })
+}
+
+/// The active activities (id, activity), in the order recorded.
+pub fn active(conn: &Connection) -> Result<Vec<(u64, Activity)>> {
+    let ids: Vec<u64> = conn
+        .prepare("SELECT id FROM activities WHERE status = 'active' ORDER BY id")?
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .map(|r| r.map(|v| v as u64))
+        .collect::<rusqlite::Result<_>>()?;
+    ids.into_iter().map(|id| Ok((id, stored(conn, id)?.0))).collect()
 }
 
 /// One activity in the register's list.

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
+use super::body_text as text;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Expected {
@@ -31,10 +32,6 @@ pub(super) struct Replay {
     documents: BTreeMap<u64, u64>,
     /// The first event that does not fit (a step of an unknown or closed incident).
     out_of_order: Option<(u64, String)>,
-}
-
-fn text(v: &serde_json::Value) -> String {
-    v.as_str().map(String::from).unwrap_or_else(|| if v.is_null() { String::new() } else { v.to_string() })
 }
 
 impl Replay {

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
+use super::body_text as text;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Expected {
@@ -24,11 +25,6 @@ pub(super) struct Replay {
     links: BTreeSet<(u64, u64)>,
     /// The first event that does not fit (a step of an unknown or retired activity).
     out_of_order: Option<(u64, String)>,
-}
-
-/// A body's value as text: null is empty, a non-string its JSON (as the Python verifier reads it).
-fn text(v: &serde_json::Value) -> String {
-    v.as_str().map(String::from).unwrap_or_else(|| if v.is_null() { String::new() } else { v.to_string() })
 }
 
 impl Replay {

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
+use super::body_text as text;
 
 /// What the events say a request row holds.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -47,14 +48,6 @@ pub(super) struct Replay {
     destroyed: HashMap<String, u64>,
     /// The lowest seq of a step about a request the log never received.
     orphan: Option<u64>,
-}
-
-fn text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 impl Replay {

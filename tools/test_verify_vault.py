@@ -5,6 +5,7 @@ code with it), both agree on roots, and both name the same tampered event.
 Usage: python3 tools/test_verify_vault.py [PATH-TO-consent-ledger]
 """
 
+import datetime
 import json
 import os
 import subprocess
@@ -494,6 +495,18 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         cls.activity_retired = cli("activity", "retire", str(cls.old_activity))["seq"]
         # The GDPR records published from the register: a document keeping its snapshot as facts.
         cls.records = cli("ropa", "publish")["seq"]
+        # The notice to Roskomnadzor (§19.4): published, an item changed, published again (which issues the
+        # notice of changes), and the notice of changes recorded as sent.
+        cls.notice_activity = cli("activity", "new", "--name", "Обращения с сайта", "--law", "152-fz",
+                                  "--purpose", "Ответ на обращения", "--basis", "consent", "--people", "Посетители сайта",
+                                  "--data", "Имя", "--action", "сбор", "--methods", "automated", "--security", "Шифрование",
+                                  "--responsible", "Иванова М. П.", "--started", "2025-01-15",
+                                  "--storage-country", "Россия", "--retention", "1 год")["id"]
+        cli("notice", "publish")
+        cli("activity", "edit", str(cls.notice_activity), "--retention", "2 года")
+        cli("notice", "publish")
+        cls.change_due = cli("notice", "changes")["notices"][0]["due"]
+        cls.notice_sent = cli("notice", "sent", "NTFCH-ru-2")["seq"]
         # Operators (schema 12): an auditor made an operator, another auditor who signs in once, and an
         # operator added then removed. Each has their own passphrase.
         add = lambda name, role, passphrase: cli("operator", "add", "--name", name, "--role", role,
@@ -670,6 +683,20 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
     def test_published_records_snapshot_changed(self):
         dst = self.tampered("records-facts", "UPDATE documents SET facts = replace(facts, 'Disk encryption', 'None') WHERE id = 'ROPA-en';")
         self.assertEqual(self.both(dst), (3, "request_mismatch", self.records))
+
+    def test_notice_sending_rewritten(self):
+        # The sending rewritten to name the GDPR records, which are no notice to Roskomnadzor.
+        seq = self.notice_sent
+        today = datetime.date.today().isoformat()
+        body = json.dumps({"due": self.change_due, "id": "ROPA-en", "late": False, "sent_on": today}, separators=(",", ":"))
+        # The operators added after it go with the events cut (the rewrite cuts the log after it).
+        later = f"DELETE FROM operators WHERE added_seq > {seq};"
+        dst = self.rewritten("sent-not-a-notice", seq, body=body, then=later)
+        self.assertEqual(self.both(dst, witness=False), (3, "activity_mismatch", seq))
+        # On no day.
+        body = json.dumps({"due": self.change_due, "id": "NTFCH-ru-2", "late": False, "sent_on": "2027-02-30"}, separators=(",", ":"))
+        dst = self.rewritten("sent-on-no-day", seq, body=body, then=later)
+        self.assertEqual(self.both(dst, witness=False), (3, "activity_mismatch", seq))
 
     def test_activity_deleted_entirely(self):
         dst = self.tampered("activity-gone", "DELETE FROM activity_events; DELETE FROM activities;")

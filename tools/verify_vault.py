@@ -994,6 +994,18 @@ REQUEST_SIDE_KINDS = ("subject.restricted", "subject.restriction_lifted", "calen
                       "document.issued", "document.destroyed")
 
 
+def is_day(s: str) -> bool:
+    """A calendar day written YYYY-MM-DD."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+        return False
+    try:
+        import datetime
+        datetime.date.fromisoformat(s)
+        return True
+    except ValueError:
+        return False
+
+
 def field(v: Any) -> str:
     """A body's value as text, to compare with a text column: null is empty, a non-string its JSON."""
     if isinstance(v, str):
@@ -1288,19 +1300,39 @@ def check_incidents(conn, text: Callable[[Any], str]) -> list:
 
 def check_activities(conn, text: Callable[[Any], str]) -> list:
     """FORMAT.md §10 step 5.10 (schema 13): replays the activity.* events and
-    compares the processing register's tables."""
+    compares the processing register's tables; each document.sent names a
+    notice to Roskomnadzor issued before it, once (§19.4)."""
     def column_text(v: Any) -> str:  # a text column; NULL reads as empty
         return "" if v is None else text(v)
 
     problems: list = []
     expected: dict[int, dict] = {}  # activity id -> the row its events make
     links: set[tuple[int, int]] = set()  # (activity, seq) of every event about an activity
-    for seq, kind, body in conn.execute("SELECT seq, kind, body FROM events WHERE kind LIKE 'activity.%' ORDER BY seq"):
+    notices: set[str] = set()  # ids of the notices to Roskomnadzor issued so far (§19.4)
+    sent: set[str] = set()  # the notices recorded as sent
+    for seq, kind, body in conn.execute(
+        "SELECT seq, kind, body FROM events WHERE kind LIKE 'activity.%' OR kind IN ('document.issued', 'document.sent') ORDER BY seq"
+    ):
         kind = text(kind)
-        if not kind.startswith("activity."):
-            continue  # LIKE is case-insensitive and treats _ as a wildcard
         b = loads(body)
         b = b if isinstance(b, dict) else {}
+        if kind == "document.issued":
+            if b.get("kind") in ("processing_notice", "processing_notice_change"):
+                notices.add(field(b.get("id")))
+            continue
+        if kind == "document.sent":
+            doc, day = field(b.get("id")), field(b.get("sent_on"))
+            if doc not in notices:
+                problems.append((seq, "activity_mismatch", f"event #{seq} records the sending of {doc!r}, which is no notice issued before it"))
+            elif not is_day(day):
+                problems.append((seq, "activity_mismatch", f"event #{seq} records the sending of {doc} on no day ({day!r})"))
+            elif doc in sent:
+                problems.append((seq, "activity_mismatch", f"event #{seq} records the sending of {doc} a second time"))
+            else:
+                sent.add(doc)
+            continue
+        if not kind.startswith("activity."):
+            continue  # LIKE is case-insensitive and treats _ as a wildcard
         if kind == "activity.recorded":
             expected[seq] = {"sha256": field(b.get("sha256")), "status": "active", "last_seq": seq}
             links.add((seq, seq))

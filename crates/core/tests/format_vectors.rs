@@ -365,6 +365,32 @@ fn write_sample_vault(root: &std::path::Path) {
     processing::retire(&mut v, old, chrono::Utc::now()).unwrap();
     // The GDPR records published from the register (§19.3), in the inspection pack below.
     processing::documents::publish(&mut v, processing::check::Document::Ropa, Language::En).unwrap();
+    // The notice to Roskomnadzor for a 152-FZ activity, published, an item changed, published again with
+    // its notice of changes, which is recorded as sent (§19.4).
+    let site = processing::Activity {
+        name: "Обращения с сайта".into(),
+        law: consent_ledger_core::requests::Law::Fz152,
+        purposes: vec!["Ответ на обращения".into()],
+        legal_bases: vec![processing::Basis::Consent],
+        subject_categories: vec!["Посетители сайта".into()],
+        data_categories: vec!["Имя".into(), "Адрес электронной почты".into()],
+        actions: vec!["сбор".into(), "хранение".into()],
+        methods: Some(consent_ledger_core::agreements::model::Method::Automated),
+        security: vec!["Шифрование".into()],
+        responsible: Some("Ответственный, privacy@sample.example".into()),
+        started_on: Some("2025-01-15".into()),
+        storage_country: Some("Россия".into()),
+        retention: Some("1 год".into()),
+        ..Default::default()
+    };
+    let site = processing::record(&mut v, site).unwrap();
+    processing::documents::publish(&mut v, processing::check::Document::Notice, Language::Ru).unwrap();
+    let mut changed = processing::get(v.conn(), site).unwrap().details;
+    changed.retention = Some("2 года".into());
+    processing::edit(&mut v, site, changed).unwrap();
+    processing::documents::publish(&mut v, processing::check::Document::Notice, Language::Ru).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    processing::changes::sent(&mut v, "NTFCH-ru-2", today, today).unwrap();
     // An evidence pack of the person with the requests (FORMAT.md §15), kept beside the vault.
     let made = consent_ledger_core::documents::pack::person(&mut v, &subjects[2], Language::Ru, |_, _| true).unwrap();
     std::fs::write(root.join("person-pack.zip"), &made.zip).unwrap();

@@ -306,3 +306,136 @@ fn the_documents_are_published_as_revisions() {
     oleg.lock().unwrap();
     assert!(Vault::open_read_only(d.path(), PASS).unwrap().verify(|_, _| true).unwrap().ok());
 }
+
+/// A notice whose items change: the register shows what the notice in
+/// force does not state yet; publishing the new revision issues the notice
+/// of changes (each item before and after, due the 15th of the next
+/// month); an activity added and one retired; sending recorded once, not in
+/// the future, only for a notice; verify is content.
+#[test]
+fn a_changed_notice_issues_a_notice_of_changes() {
+    use chrono::Datelike;
+    use consent_ledger_core::documents;
+    use consent_ledger_core::processing::changes::{self, Status as Change};
+    use consent_ledger_core::processing::check::Document;
+    use consent_ledger_core::processing::documents as pdocs;
+    let d = tempfile::tempdir().unwrap();
+    let (mut v, _) = vault_with_agreement(d.path());
+    let mut r = v.requisites().unwrap();
+    r.full_name = "ООО «Ромашка»".into();
+    r.legal_address = "Москва, ул. Ленина, 1".into();
+    v.set_requisites(r).unwrap();
+    let complete = |name: &str| Activity {
+        name: name.into(),
+        methods: Some(consent_ledger_core::agreements::model::Method::Mixed),
+        ..full()
+    };
+    let mailing = processing::record(&mut v, complete("Рассылка")).unwrap();
+    let staff = processing::record(&mut v, complete("Кадры")).unwrap();
+    let first = pdocs::publish(&mut v, Document::Notice, Language::Ru).unwrap();
+    assert_eq!(first.id, "NTF-ru");
+    assert!(changes::list(v.conn(), Language::Ru).unwrap().is_empty(), "a first notice is no change");
+    assert!(changes::pending(v.conn(), Language::Ru).unwrap().is_empty());
+
+    // Two items of one activity change, another is retired, a third is new.
+    let mut a = processing::get(v.conn(), mailing).unwrap().details;
+    a.data_categories.push("Номер телефона".into());
+    a.retention = Some("3 года".into());
+    processing::edit(&mut v, mailing, a).unwrap();
+    processing::retire(&mut v, staff, Utc::now()).unwrap();
+    let video = processing::record(&mut v, complete(&format!("Видеонаблюдение {HOSTILE}"))).unwrap();
+    let pending = changes::pending(v.conn(), Language::Ru).unwrap();
+    let summary: Vec<(Option<u64>, Change, usize)> = pending.iter().map(|s| (s.activity, s.status, s.items.len())).collect();
+    assert_eq!(summary, [(Some(mailing), Change::Changed, 2), (Some(video), Change::Added, 11), (Some(staff), Change::Ceased, 0)]);
+    let data = &pending[0].items[0];
+    assert_eq!(data.item, "Категории персональных данных");
+    assert_eq!(data.before, "ФИО; Адрес электронной почты");
+    assert_eq!(data.after, "ФИО; Адрес электронной почты; Номер телефона");
+    assert_eq!((pending[0].items[1].before.as_str(), pending[0].items[1].after.as_str()), ("До отзыва согласия", "3 года"));
+
+    let before = v.info().unwrap().events;
+    let second = pdocs::publish(&mut v, Document::Notice, Language::Ru).unwrap();
+    assert_eq!(second.id, "NTF-ru/2");
+    assert_eq!(v.info().unwrap().events, before + 2, "the notice and its notice of changes");
+    assert!(changes::pending(v.conn(), Language::Ru).unwrap().is_empty(), "the notice in force states it all");
+    let list = changes::list(v.conn(), Language::Ru).unwrap();
+    assert_eq!(list.len(), 1);
+    let c = &list[0];
+    assert_eq!((c.document.id.as_str(), c.from.as_str(), c.to.as_str()), ("NTFCH-ru-2", "NTF-ru", "NTF-ru/2"));
+    assert_eq!(c.sections, pending);
+    let today = Utc::now().date_naive();
+    assert_eq!(c.changed_on, today.to_string());
+    let next = today.with_day(1).unwrap().checked_add_months(chrono::Months::new(1)).unwrap();
+    assert_eq!(c.due, next.with_day(15).unwrap().to_string());
+    assert_eq!(c.sent_on, None);
+    let content = documents::content(v.conn(), "NTFCH-ru-2").unwrap();
+    let text = pdf_text(&content.pdf);
+    for want in [
+        "Информационное письмо о внесении изменений",
+        "ООО «Ромашка»",
+        "Номер телефона",
+        "До отзыва согласия",
+        "3 года",
+        "Обработка прекращена",
+        "Новая обработка",
+        "часть 7 статьи 22",
+        &next.with_day(15).unwrap().format("%d.%m.%Y").to_string(),
+    ] {
+        assert!(text.contains(want), "{want:?} not in the PDF:\n{text}");
+    }
+    assert!(content.text.contains(&format!("Обработка: Видеонаблюдение {HOSTILE}")), "as typed");
+
+    // Publishing again with nothing changed issues nothing.
+    let again = pdocs::publish(&mut v, Document::Notice, Language::Ru).unwrap();
+    assert_eq!((again.id.as_str(), again.new), ("NTF-ru/2", false));
+    assert_eq!(changes::list(v.conn(), Language::Ru).unwrap().len(), 1);
+
+    // Sending: not in the future, not before it was issued, only a notice, once.
+    let tomorrow = today.succ_opt().unwrap();
+    let e = changes::sent(&mut v, "NTFCH-ru-2", tomorrow, today).unwrap_err();
+    assert!(e.to_string().contains("in the future"), "{e}");
+    let e = changes::sent(&mut v, "NTFCH-ru-2", today.pred_opt().unwrap(), today).unwrap_err();
+    assert!(e.to_string().contains("before NTFCH-ru-2 was issued"), "{e}");
+    pdocs::publish(&mut v, Document::Ropa, Language::En).unwrap();
+    let e = changes::sent(&mut v, "ROPA-en", today, today).unwrap_err();
+    assert!(e.to_string().contains("not a notice to Roskomnadzor"), "{e}");
+    assert_eq!(changes::sent(&mut v, "NOPE", today, today).unwrap_err().code(), "not_found");
+    let before = v.info().unwrap().events;
+    changes::sent(&mut v, "NTFCH-ru-2", today, today).unwrap();
+    changes::sent(&mut v, "NTF-ru/2", today, today).unwrap();
+    assert_eq!(v.info().unwrap().events, before + 2);
+    let e = changes::sent(&mut v, "NTFCH-ru-2", today, today).unwrap_err();
+    assert!(e.to_string().contains("already recorded as sent on"), "{e}");
+    assert_eq!(changes::list(v.conn(), Language::Ru).unwrap()[0].sent_on, Some(today.to_string()));
+    let log = v.log(None, 2).unwrap();
+    assert_eq!(log[1].kind, "document.sent");
+    assert!(log[1].body.contains("\"late\":false"), "{}", log[1].body);
+
+    // The inspection pack lists the notice of changes after the notice's revisions, with its sending.
+    let made = consent_ledger_core::documents::inspection::inspection(&mut v, Default::default(), Language::Ru, |_, _| true).unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(&made.zip)).unwrap();
+    let facts: serde_json::Value = serde_json::from_reader(z.by_name("pack.json").unwrap()).unwrap();
+    let rows: Vec<(&str, &str, bool, Option<&str>)> = facts["inspection"]["processing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["document"].as_str().unwrap(), r["id"].as_str().unwrap(), r["in_force"].as_bool().unwrap(), r["sent_on"].as_str()))
+        .collect();
+    let today_s = today.to_string();
+    assert_eq!(
+        rows,
+        [
+            ("notice", "NTF-ru/2", true, Some(today_s.as_str())),
+            ("notice", "NTF-ru", false, None),
+            ("notice_change", "NTFCH-ru-2", false, Some(today_s.as_str())),
+            ("ropa", "ROPA-en", true, None)
+        ]
+    );
+    assert_eq!(facts["inspection"]["processing"][2]["due"], c.due.as_str());
+    let mut pdf = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_name("pack.pdf").unwrap(), &mut pdf).unwrap();
+    let text = pdf_text(&pdf);
+    assert!(text.contains("NTFCH-ru-2") && text.contains("Направлено"), "{text}");
+    v.lock().unwrap();
+    assert!(Vault::open_read_only(d.path(), PASS).unwrap().verify(|_, _| true).unwrap().ok());
+}

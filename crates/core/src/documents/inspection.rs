@@ -248,7 +248,7 @@ pub struct IncidentRow {
 /// A published revision of a document of the processing register.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProcessingDocRow {
-    /// policy, notice or ropa.
+    /// policy, notice, notice_change or ropa.
     pub document: String,
     pub id: String,
     pub language: String,
@@ -256,8 +256,14 @@ pub struct ProcessingDocRow {
     pub text_sha256: String,
     /// Its `document.issued` event (proven in the pack).
     pub seq: u64,
-    /// The newest revision of its document in its language.
+    /// The newest revision of its document in its language (a notice of changes is never in force).
     pub in_force: bool,
+    /// A notice of changes: the last day to send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// A notice (of intent or of changes): the day it was recorded as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_on: Option<String>,
 }
 
 /// What `pack.json`'s `inspection` holds.
@@ -278,8 +284,11 @@ pub struct Inspection {
     pub processing: Vec<ProcessingDocRow>,
 }
 
-/// Every published revision of the processing register's documents, by document and language, newest first.
+/// Every published revision of the processing register's documents, by
+/// document and language, newest first; the notices of changes after the
+/// notice's revisions.
 fn processing_docs(conn: &Connection) -> Result<Vec<ProcessingDocRow>> {
+    use crate::processing::changes;
     use crate::processing::check::Document;
     use crate::processing::documents as pdocs;
     let mut out = vec![];
@@ -289,13 +298,30 @@ fn processing_docs(conn: &Connection) -> Result<Vec<ProcessingDocRow>> {
             for (i, r) in pdocs::revisions(conn, *d, lang)?.into_iter().enumerate() {
                 out.push(ProcessingDocRow {
                     document: d.as_str().into(),
+                    sent_on: if *d == Document::Notice { changes::sent_on(conn, &r.id)? } else { None },
                     id: r.id,
                     language: lang.as_str().into(),
                     issued_at: r.issued_at,
                     text_sha256: r.text_sha256,
                     seq: r.seq,
                     in_force: i == 0,
+                    due: None,
                 });
+            }
+            if *d == Document::Notice {
+                for c in changes::list(conn, lang)? {
+                    out.push(ProcessingDocRow {
+                        document: "notice_change".into(),
+                        id: c.document.id,
+                        language: lang.as_str().into(),
+                        issued_at: c.document.issued_at,
+                        text_sha256: c.document.text_sha256,
+                        seq: c.document.seq,
+                        in_force: false,
+                        due: Some(c.due),
+                        sent_on: c.sent_on,
+                    });
+                }
             }
         }
     }
@@ -709,6 +735,9 @@ pub(super) struct InspectionLabels {
     col_revision: String,
     col_issued: String,
     col_in_force: String,
+    col_sent: String,
+    not_sent: String,
+    not_sent_due: String,
     processing_texts_heading: String,
     documents: BTreeMap<String, String>,
     col_detected: String,
@@ -1038,21 +1067,27 @@ fn render(conn: &Connection, l: &Labels, pack: &PackFacts, f: &Inspection, lang:
         w.para(&i.processing_none);
     } else {
         w.para(&i.processing_summary);
+        let mut rows = Vec::new();
+        for d in &f.processing {
+            let sent = match (&d.sent_on, &d.due) {
+                (Some(on), _) => on.clone(),
+                (None, Some(due)) => fill(&i.not_sent_due, &[("due", due.clone())])?,
+                (None, None) if d.document == "notice" => i.not_sent.clone(),
+                (None, None) => "—".into(),
+            };
+            rows.push(vec![
+                doc_name(&d.document),
+                format!("{} (№ {})", d.id, d.seq),
+                seconds(&d.issued_at),
+                if d.in_force { i.yes.clone() } else { i.no.clone() },
+                sent,
+                d.text_sha256.clone(),
+            ]);
+        }
         w.table(
-            vec![i.col_document.clone(), i.col_revision.clone(), i.col_issued.clone(), i.col_in_force.clone(), i.col_text_hash.clone()],
-            f.processing
-                .iter()
-                .map(|d| {
-                    vec![
-                        doc_name(&d.document),
-                        format!("{} (№ {})", d.id, d.seq),
-                        seconds(&d.issued_at),
-                        if d.in_force { i.yes.clone() } else { i.no.clone() },
-                        d.text_sha256.clone(),
-                    ]
-                })
-                .collect(),
-            vec![1.3, 1.2, 1.1, 0.6, 2.2],
+            vec![i.col_document.clone(), i.col_revision.clone(), i.col_issued.clone(), i.col_in_force.clone(), i.col_sent.clone(), i.col_text_hash.clone()],
+            rows,
+            vec![1.2, 1.2, 1.35, 1.1, 1.1, 1.5],
         );
     }
 

@@ -48,6 +48,7 @@ text_enum!(
     ProcessingPolicy = "processing_policy",
     ProcessingNotice = "processing_notice",
     ProcessingRecords = "processing_records",
+    ProcessingNoticeChange = "processing_notice_change",
 ]);
 
 impl DocKind {
@@ -71,6 +72,7 @@ impl DocKind {
             DocKind::ProcessingPolicy => "POL",
             DocKind::ProcessingNotice => "NTF",
             DocKind::ProcessingRecords => "ROPA",
+            DocKind::ProcessingNoticeChange => "NTFCH",
         }
     }
 }

@@ -89,7 +89,19 @@ pub struct DocumentInfo {
 pub struct Items {
     pub about: String,
     pub documents: std::collections::BTreeMap<String, DocumentInfo>,
+    /// When a change to the notice's items is due at Roskomnadzor.
+    pub changes: ChangesRule,
     pub items: Vec<Item>,
+}
+
+/// The term of the notice of changes (152-FZ art. 22 part 7): by this day
+/// of the month after the month the change occurred.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesRule {
+    pub day_of_next_month: u32,
+    pub source: Text,
+    pub confidence: String,
 }
 
 /// The shipped item lists.

@@ -62,7 +62,22 @@ struct RopaT {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Templates {
+pub(super) struct ChangesT {
+    pub title: String,
+    pub intro: String,
+    pub h_operator: String,
+    pub h_activity: String,
+    pub added: String,
+    pub ceased: String,
+    pub changed: String,
+    pub columns: [String; 3],
+    pub due: String,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Templates {
     language: String,
     not_stated: String,
     none: String,
@@ -74,9 +89,10 @@ struct Templates {
     policy: PolicyT,
     notice: NoticeT,
     ropa: RopaT,
+    pub changes: ChangesT,
 }
 
-fn templates(lang: Language) -> Result<Templates> {
+pub(super) fn templates(lang: Language) -> Result<Templates> {
     let text = match lang {
         Language::Ru => include_str!("../../templates/processing/ru.json"),
         Language::En => include_str!("../../templates/processing/en.json"),
@@ -188,14 +204,41 @@ fn transfers(t: &Templates, a: &Activity) -> String {
 /// A date as the language writes it (15.01.2024 in Russian).
 fn date(t: &Templates, lang: Language, s: &Option<String>) -> String {
     match s.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) {
-        Some(d) if lang == Language::Ru => d.format("%d.%m.%Y").to_string(),
-        Some(d) => d.to_string(),
+        Some(d) => day(lang, d),
         None => opt(t, s),
     }
 }
 
-fn label(t: &Templates, k: &str) -> String {
+pub(super) fn label(t: &Templates, k: &str) -> String {
     t.labels.get(k).cloned().unwrap_or_else(|| k.to_string())
+}
+
+/// The operator's name and address, as the notice states them.
+pub(super) fn operator(t: &Templates, r: &Requisites) -> String {
+    format!("{}, {}", dash(t, &r.full_name), dash(t, &r.legal_address))
+}
+
+/// The items of art. 22 part 3 the notice states for one activity: (key,
+/// label, value), in the notice's order. The notice of changes compares them.
+pub(super) fn notice_items(t: &Templates, lang: Language, a: &Activity) -> Vec<(&'static str, String, String)> {
+    let data: Vec<String> = a.data_categories.iter().chain(&a.special_categories).cloned().collect();
+    let bases = [bases(t, a), a.basis_details.clone().unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; ");
+    [
+        ("purposes", list(t, &a.purposes)),
+        ("data", list(t, &data)),
+        ("subjects", list(t, &a.subject_categories)),
+        ("bases", bases),
+        ("actions", format!("{}; {}", list(t, &a.actions), methods(t, a.methods))),
+        ("security", list(t, &a.security)),
+        ("responsible", opt(t, &a.responsible)),
+        ("started_on", date(t, lang, &a.started_on)),
+        ("retention", opt(t, &a.retention)),
+        ("transfers", transfers(t, a)),
+        ("storage_country", opt(t, &a.storage_country)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, label(t, k), v))
+    .collect()
 }
 
 /// Distinct non-empty values, in the order first met.
@@ -209,21 +252,33 @@ fn distinct(values: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// The values a document's wording may name: the organisation's
+/// requisites, the document's id and its date.
+pub(super) fn variables(t: &Templates, r: &Requisites, lang: Language, doc_id: &str, at: &DateTime<Utc>) -> BTreeMap<&'static str, String> {
+    let mut vars = BTreeMap::new();
+    vars.insert("org_name", dash(t, &r.full_name));
+    vars.insert("org_inn", dash(t, &r.inn));
+    vars.insert("org_ogrn", dash(t, &r.ogrn));
+    vars.insert("org_address", dash(t, &r.legal_address));
+    vars.insert("org_email", dash(t, &r.withdrawal_email));
+    vars.insert("doc_id", doc_id.to_string());
+    vars.insert("date", day(lang, at.date_naive()));
+    vars
+}
+
+/// A day as the language writes it (15.01.2024 in Russian).
+pub(super) fn day(lang: Language, d: chrono::NaiveDate) -> String {
+    match lang {
+        Language::Ru => d.format("%d.%m.%Y").to_string(),
+        Language::En => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// Builds the document from a snapshot, as the revision `doc_id` issued at `at`.
 pub fn build(s: &Snapshot, lang: Language, doc_id: &str, at: &DateTime<Utc>) -> Result<Draft> {
     let t = templates(lang)?;
     let r = &s.requisites;
-    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-    vars.insert("org_name", dash(&t, &r.full_name));
-    vars.insert("org_inn", dash(&t, &r.inn));
-    vars.insert("org_ogrn", dash(&t, &r.ogrn));
-    vars.insert("org_address", dash(&t, &r.legal_address));
-    vars.insert("org_email", dash(&t, &r.withdrawal_email));
-    vars.insert("doc_id", doc_id.to_string());
-    vars.insert("date", match lang {
-        Language::Ru => at.format("%d.%m.%Y").to_string(),
-        Language::En => at.format("%Y-%m-%d").to_string(),
-    });
+    let vars = variables(&t, r, lang, doc_id, at);
     let fill = |tpl: &str| documents::fill(tpl, &|k| vars.get(k).cloned());
     let mut w = Writer::default();
     let title = match s.document {
@@ -271,22 +326,10 @@ pub fn build(s: &Snapshot, lang: Language, doc_id: &str, at: &DateTime<Utc>) -> 
             let n = &t.notice;
             w.title(&n.title);
             w.para(&fill(&n.intro)?);
-            w.pairs(vec![(label(&t, "operator"), format!("{}, {}", dash(&t, &r.full_name), dash(&t, &r.legal_address)))]);
+            w.pairs(vec![(label(&t, "operator"), operator(&t, r))]);
             for (_, a) in &s.activities {
                 w.heading(&n.h_activity.replace("{name}", &a.name));
-                w.pairs(vec![
-                    (label(&t, "purposes"), list(&t, &a.purposes)),
-                    (label(&t, "data"), list(&t, &a.data_categories.iter().chain(&a.special_categories).cloned().collect::<Vec<_>>())),
-                    (label(&t, "subjects"), list(&t, &a.subject_categories)),
-                    (label(&t, "bases"), [bases(&t, a), a.basis_details.clone().unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; ")),
-                    (label(&t, "actions"), format!("{}; {}", list(&t, &a.actions), methods(&t, a.methods))),
-                    (label(&t, "security"), list(&t, &a.security)),
-                    (label(&t, "responsible"), opt(&t, &a.responsible)),
-                    (label(&t, "started_on"), date(&t, lang, &a.started_on)),
-                    (label(&t, "retention"), opt(&t, &a.retention)),
-                    (label(&t, "transfers"), transfers(&t, a)),
-                    (label(&t, "storage_country"), opt(&t, &a.storage_country)),
-                ]);
+                w.pairs(notice_items(&t, lang, a).into_iter().map(|(_, l, v)| (l, v)).collect());
             }
             w.para(&n.note);
             n.title.clone()
@@ -298,7 +341,7 @@ pub fn build(s: &Snapshot, lang: Language, doc_id: &str, at: &DateTime<Utc>) -> 
             w.para(&fill(&o.intro)?);
             w.heading(&o.h_controller);
             w.pairs(vec![
-                (label(&t, "controller"), format!("{}, {}", dash(&t, &r.full_name), dash(&t, &r.legal_address))),
+                (label(&t, "controller"), operator(&t, r)),
                 (label(&t, "contacts"), dash(&t, &r.withdrawal_email)),
                 (label(&t, "dpo"), dash(&t, &r.dpo)),
             ]);
@@ -327,7 +370,8 @@ pub fn build(s: &Snapshot, lang: Language, doc_id: &str, at: &DateTime<Utc>) -> 
 /// Publishes the document from the vault's requisites and active
 /// activities: refused, naming what is missing, when its check finds an
 /// error; otherwise a new revision when its text changed, or the one in
-/// force (owners only).
+/// force (owners only). A new revision of the notice that states an item
+/// differently also issues the notice of changes ([`super::changes`]).
 pub fn publish(vault: &mut Vault, doc: Document, lang: Language) -> Result<Issued> {
     vault.with_tx_as(crate::operators::Need::Owner, |tx, actor| publish_in(tx, actor, doc, lang))
 }
@@ -350,7 +394,18 @@ fn publish_in(tx: &Transaction, actor: &str, doc: Document, lang: Language) -> R
         facts: Some(facts),
         retain_until: None,
     };
-    documents::issue(tx, actor, &spec, |doc_id, at| build(&snapshot, lang, doc_id, at))
+    let previous = in_force(tx, doc, lang)?;
+    let issued = documents::issue(tx, actor, &spec, |doc_id, at| build(&snapshot, lang, doc_id, at))?;
+    if let (Document::Notice, true, Some(previous)) = (doc, issued.new, previous) {
+        super::changes::issue_after(tx, actor, lang, &previous, &issued, &snapshot)?;
+    }
+    Ok(issued)
+}
+
+/// The document as publishing it now would make it (nothing recorded): a
+/// live preview. Its id reads as the key and its date as now.
+pub fn preview(conn: &Connection, doc: Document, lang: Language) -> Result<Draft> {
+    build(&Snapshot::of_vault(conn, doc)?, lang, &key_of(doc, lang), &Utc::now())
 }
 
 /// The revisions of a document in a language, newest first.
@@ -367,16 +422,21 @@ pub fn in_force(conn: &Connection, doc: Document, lang: Language) -> Result<Opti
     Ok(revisions(conn, doc, lang)?.into_iter().next())
 }
 
-/// A published revision made again from the snapshot it keeps: its draft,
-/// checked to give the very text that was published.
-fn rebuilt(conn: &Connection, id: &str) -> Result<(Issued, Draft, Language)> {
-    let d = documents::get(conn, id)?;
+/// The snapshot a published revision was made from.
+pub(super) fn snapshot_of(conn: &Connection, id: &str) -> Result<Snapshot> {
     let facts: Option<String> = conn
         .query_row("SELECT facts FROM documents WHERE id = ?1", [id], |r| r.get(0))
         .optional()?
         .flatten();
     let facts = facts.ok_or_else(|| Error::Invalid(format!("{id} keeps no snapshot to be made again from")))?;
-    let snapshot: Snapshot = serde_json::from_str(&facts).map_err(|e| Error::Invalid(format!("{id}'s snapshot cannot be read ({e}); run verify")))?;
+    serde_json::from_str(&facts).map_err(|e| Error::Invalid(format!("{id}'s snapshot cannot be read ({e}); run verify")))
+}
+
+/// A published revision made again from the snapshot it keeps: its draft,
+/// checked to give the very text that was published.
+fn rebuilt(conn: &Connection, id: &str) -> Result<(Issued, Draft, Language)> {
+    let d = documents::get(conn, id)?;
+    let snapshot = snapshot_of(conn, id)?;
     let at = DateTime::parse_from_rfc3339(&d.issued_at).map_err(|e| Error::Invalid(format!("{id}: {e}")))?.with_timezone(&Utc);
     let draft = build(&snapshot, d.language, id, &at)?;
     if sha256_hex(draft.body.text.as_bytes()) != d.text_sha256 {

@@ -10,6 +10,7 @@
 //! name staff) stays in the encrypted `activities` table; the events carry
 //! its SHA-256, its law and the agreements it lists (FORMAT.md §19).
 
+pub mod changes;
 pub mod check;
 pub mod documents;
 pub mod drift;

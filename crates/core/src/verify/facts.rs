@@ -312,9 +312,11 @@ impl<'s> Facts<'s> {
             "document.issued" => {
                 if let Ok(b) = serde_json::from_str::<serde_json::Value>(body) {
                     self.incidents.document(seq, &b);
+                    self.activities.document(&b);
                 }
                 self.requests.event(seq, kind, subject, body);
             }
+            "document.sent" => self.activities.sent(seq, body),
             k if super::requests::Replay::wants(k) => self.requests.event(seq, kind, subject, body),
             k if super::incidents::Replay::wants(k) => self.incidents.event(seq, kind, body),
             k if crate::operators::Replay::wants(k) => self.operators.event(seq, kind, actor, body),

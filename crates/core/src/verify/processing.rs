@@ -1,6 +1,7 @@
 //! `verify`'s check of the processing register against the `activity.*`
 //! events (docs/FORMAT.md §10, §19): each activity's details by their
-//! SHA-256, its status and last event, and the history index.
+//! SHA-256, its status and last event, and the history index; and each
+//! `document.sent` names a notice to Roskomnadzor issued before it, once.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,8 +24,13 @@ pub(super) struct Replay {
     activities: BTreeMap<u64, Expected>,
     /// (activity, seq) of every event about an activity.
     links: BTreeSet<(u64, u64)>,
-    /// The first event that does not fit (a step of an unknown or retired activity).
+    /// The first event that does not fit (a step of an unknown or retired
+    /// activity, a sending of no notice).
     out_of_order: Option<(u64, String)>,
+    /// The notices to Roskomnadzor issued so far (document ids).
+    notices: BTreeSet<String>,
+    /// The notices recorded as sent.
+    sent: BTreeSet<String>,
 }
 
 impl Replay {
@@ -69,6 +75,29 @@ impl Replay {
                 a.last_seq = seq;
             }
             _ => {}
+        }
+    }
+
+    /// A `document.issued` event: remembers a notice (of intent or of changes).
+    pub(super) fn document(&mut self, b: &serde_json::Value) {
+        if matches!(b["kind"].as_str(), Some("processing_notice" | "processing_notice_change")) {
+            self.notices.insert(text(&b["id"]));
+        }
+    }
+
+    /// A `document.sent` event: a notice issued before it, sent once, on a day.
+    pub(super) fn sent(&mut self, seq: u64, body: &str) {
+        let b: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let id = text(&b["id"]);
+        let day = text(&b["sent_on"]);
+        if !self.notices.contains(&id) {
+            return self.misfit(seq, format!("event #{seq} records the sending of {id:?}, which is no notice issued before it"));
+        }
+        if chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").is_err() {
+            return self.misfit(seq, format!("event #{seq} records the sending of {id} on no day ({day:?})"));
+        }
+        if !self.sent.insert(id.clone()) {
+            self.misfit(seq, format!("event #{seq} records the sending of {id} a second time"));
         }
     }
 

@@ -8,7 +8,7 @@ use chrono::Utc;
 use consent_ledger_core::agreements::model::{Method, Role, ThirdParty};
 use consent_ledger_core::agreements::model::Language;
 use consent_ledger_core::processing::documents as pdocs;
-use consent_ledger_core::processing::{self, check, Activity, Basis, Drift, DriftKind, Transfer, View};
+use consent_ledger_core::processing::{self, changes, check, Activity, Basis, Drift, DriftKind, Transfer, View};
 use consent_ledger_core::requests::Law;
 use consent_ledger_core::{Error, Result, Vault};
 use serde_json::json;
@@ -238,8 +238,52 @@ pub fn document(vault: &mut Vault, doc: check::Document, action: RegisterDocActi
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         RegisterDocAction::Publish { lang, out: file, text } => {
-            let issued = pdocs::publish(vault, doc, language(doc, lang)?)?;
+            let lang = language(doc, lang)?;
+            let issued = pdocs::publish(vault, doc, lang)?;
             crate::document::show(vault, &issued, file.as_deref(), text, out, true)?;
+            if doc == check::Document::Notice && issued.new && !out.json && !text {
+                if let Some(c) = changes::list(vault.conn(), lang)?.into_iter().find(|c| c.to == issued.id) {
+                    println!("{}", change_text(&c));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RegisterDocAction::Preview { lang } => {
+            let lang = language(doc, lang)?;
+            let draft = pdocs::preview(vault.conn(), doc, lang)?;
+            out.print(&json!({ "document": doc.as_str(), "language": lang.as_str(), "title": draft.title, "text": draft.body.text }), || draft.body.text.clone());
+            Ok(ExitCode::SUCCESS)
+        }
+        RegisterDocAction::Changes { lang } => {
+            only_notice(doc, "notices of changes")?;
+            let lang = language(doc, lang)?;
+            let pending = changes::pending(vault.conn(), lang)?;
+            let list = changes::list(vault.conn(), lang)?;
+            out.print(&json!({ "pending": pending, "notices": list }), || {
+                let mut s = String::new();
+                if !pending.is_empty() {
+                    s.push_str("Not yet in the notice in force (publish the notice to issue its notice of changes):\n");
+                    s.push_str(&sections_text(&pending));
+                }
+                if list.is_empty() {
+                    s.push_str("No notice of changes was issued.\n");
+                }
+                for c in &list {
+                    s.push_str(&change_text(c));
+                }
+                s
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        RegisterDocAction::Sent { id, on } => {
+            only_notice(doc, "sending")?;
+            let today = Utc::now().date_naive();
+            let on = match on {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|e| Error::Invalid(format!("--on {d:?}: {e} (YYYY-MM-DD)")))?,
+                None => today,
+            };
+            let seq = changes::sent(vault, &id, on, today)?;
+            out.print(&json!({ "document": id, "sent_on": on.to_string(), "seq": seq }), || format!("{id} recorded as sent on {on}, event #{seq}."));
             Ok(ExitCode::SUCCESS)
         }
         RegisterDocAction::List { lang } => {
@@ -257,7 +301,8 @@ pub fn document(vault: &mut Vault, doc: check::Document, action: RegisterDocActi
             let issued = match revision {
                 Some(id) => {
                     let d = consent_ledger_core::documents::get(vault.conn(), &id)?;
-                    if d.kind != pdocs::kind_of(doc) {
+                    let change = doc == check::Document::Notice && d.kind == consent_ledger_core::documents::DocKind::ProcessingNoticeChange;
+                    if d.kind != pdocs::kind_of(doc) && !change {
                         return Err(Error::Invalid(format!("{id} is not a revision of the {}", doc.as_str())));
                     }
                     d
@@ -280,6 +325,43 @@ pub fn document(vault: &mut Vault, doc: check::Document, action: RegisterDocActi
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn only_notice(doc: check::Document, what: &str) -> Result<()> {
+    if doc == check::Document::Notice {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!("only the notice to Roskomnadzor has {what}: use `notice`, not `{}`", doc.as_str())))
+    }
+}
+
+/// What changed, activity by activity, each item before and after.
+fn sections_text(sections: &[changes::Section]) -> String {
+    let mut s = String::new();
+    for sec in sections {
+        let about = sec.activity.map(|a| format!("activity {a} ")).unwrap_or_default();
+        s.push_str(&format!("  {about}{}: {}\n", sec.name, sec.status.as_str()));
+        for i in &sec.items {
+            s.push_str(&format!("    {}: {} -> {}\n", i.item, if i.before.is_empty() { "—" } else { &i.before }, i.after));
+        }
+    }
+    s
+}
+
+fn change_text(c: &changes::ChangeNotice) -> String {
+    let sent = match &c.sent_on {
+        Some(d) => format!("sent on {d}"),
+        None => "NOT SENT".to_string(),
+    };
+    format!(
+        "Notice of changes {} ({} -> {}): first change {}, due by {}, {sent}\n{}",
+        c.document.id,
+        c.from,
+        c.to,
+        c.changed_on,
+        c.due,
+        sections_text(&c.sections)
+    )
 }
 
 /// The language asked for, or the document's own (Russian, English for the GDPR records).

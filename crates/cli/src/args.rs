@@ -192,19 +192,19 @@ pub enum Command {
         action: ActivityAction,
     },
 
-    /// The privacy policy (152-FZ art. 18.1) the processing register generates: check, publish, list, export (PDF, text, web page).
+    /// The privacy policy (152-FZ art. 18.1) the processing register generates: check, preview, publish, list, export (PDF, text, web page).
     #[command(after_help = "Examples:\n  consent-ledger --vault ./acme policy check --lang ru\n  consent-ledger --vault ./acme policy publish --lang ru --out policy.pdf\n  consent-ledger --vault ./acme policy export --lang ru --html privacy.html")]
     Policy {
         #[command(subcommand)]
         action: RegisterDocAction,
     },
-    /// The notice of intent to process to Roskomnadzor (152-FZ art. 22) the processing register generates: check, publish, list, export.
-    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme notice check --lang ru\n  consent-ledger --vault ./acme notice publish --out notice.pdf")]
+    /// The notice of intent to process to Roskomnadzor (152-FZ art. 22) the processing register generates: check, preview, publish, list, export; its notices of changes and their sending.
+    #[command(after_help = "Examples:\n  consent-ledger --vault ./acme notice check --lang ru\n  consent-ledger --vault ./acme notice publish --out notice.pdf\n  consent-ledger --vault ./acme notice changes\n  consent-ledger --vault ./acme notice export --revision NTFCH-ru-2 --out changes.pdf\n  consent-ledger --vault ./acme notice sent NTFCH-ru-2 --on 2027-01-10")]
     Notice {
         #[command(subcommand)]
         action: RegisterDocAction,
     },
-    /// The records of processing activities (GDPR Art. 30(1)) the processing register generates: check, publish, list, export.
+    /// The records of processing activities (GDPR Art. 30(1)) the processing register generates: check, preview, publish, list, export.
     #[command(after_help = "Examples:\n  consent-ledger --vault ./acme ropa check\n  consent-ledger --vault ./acme ropa publish --out records.pdf")]
     Ropa {
         #[command(subcommand)]
@@ -1101,16 +1101,36 @@ pub enum RegisterDocAction {
         #[arg(long)]
         text: bool,
     },
+    /// The text publishing would give now, from the requisites and the active activities (nothing recorded).
+    Preview {
+        #[arg(long)]
+        lang: Option<String>,
+    },
     /// Every published revision, newest first.
     List {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// The notice only: its notices of changes (152-FZ art. 22 part 7) with their due day and
+    /// whether each was sent, and the changes not yet in the notice in force.
+    Changes {
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// The notice only: record that a notice (of intent, e.g. NTF-ru/2, or of changes, e.g.
+    /// NTFCH-ru-2) was sent to Roskomnadzor (owners).
+    Sent {
+        /// The document's id.
+        id: String,
+        /// The day it was sent (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
     /// Write a published revision (the one in force unless --revision) as PDF, plain text or, for the policy, a web page.
     Export {
         #[arg(long)]
         lang: Option<String>,
-        /// A revision's id, e.g. POL-ru/2.
+        /// A revision's id, e.g. POL-ru/2 (for the notice also a notice of changes, NTFCH-ru-2).
         #[arg(long)]
         revision: Option<String>,
         /// Write the PDF here.

@@ -1,7 +1,9 @@
 //! `activity` through the real binary: an activity made from a published
 //! agreement, one written with options and one from a JSON file; edit, show,
 //! list and retire; bad input refused with nothing stored; drift after the
-//! agreement's next version collects more; verify.
+//! agreement's next version collects more; the documents checked, previewed
+//! and published, the notice of changes issued and its sending recorded;
+//! verify.
 
 mod common;
 
@@ -187,6 +189,35 @@ fn the_documents_are_checked_item_by_item() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     refused(&cli(&dir, &["--json", "ropa", "publish"]), "cannot be published");
     refused(&cli(&dir, &["--json", "policy", "export", "--revision", "NTF-ru", "--text"]), "not a revision of the policy");
+
+    // A live preview records nothing and shows the change before it is published.
+    let before = events(&dir);
+    ok(&cli(&dir, &["activity", "edit", &id, "--retention", "Три года после последней покупки"]));
+    let preview = ok(&cli(&dir, &["notice", "preview"]));
+    assert!(preview.contains("Три года после последней покупки") && preview.contains("NTF-ru"), "{preview}");
+    assert_eq!(events(&dir), before + 1, "only the edit");
+    // The change is pending; publishing the notice issues the notice of changes.
+    let changes = json(&cli(&dir, &["--json", "notice", "changes"]));
+    assert_eq!(changes["notices"], serde_json::json!([]));
+    assert_eq!(changes["pending"][0]["items"][0]["after"], "Три года после последней покупки");
+    let text = ok(&cli(&dir, &["notice", "publish"]));
+    assert!(text.contains("Issued NTF-ru/2") && text.contains("Notice of changes NTFCH-ru-2 (NTF-ru -> NTF-ru/2)") && text.contains("NOT SENT"), "{text}");
+    let changes = json(&cli(&dir, &["--json", "notice", "changes"]));
+    assert_eq!(changes["pending"], serde_json::json!([]));
+    let due = changes["notices"][0]["due"].as_str().unwrap().to_string();
+    assert!(due.ends_with("-15"), "{due}");
+    let pdf = tmp.path().join("changes.pdf");
+    ok(&cli(&dir, &["notice", "export", "--revision", "NTFCH-ru-2", "--out", pdf.to_str().unwrap()]));
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Информационное письмо о внесении изменений") && text.contains("Три года после последней покупки"), "{text}");
+    // Sent: recorded once; refused for the policy and for a day in the future.
+    refused(&cli(&dir, &["--json", "policy", "sent", "POL-ru"]), "only the notice to Roskomnadzor");
+    refused(&cli(&dir, &["--json", "notice", "sent", "NTFCH-ru-2", "--on", "2999-01-01"]), "in the future");
+    refused(&cli(&dir, &["--json", "notice", "sent", "NTFCH-ru-2", "--on", "yesterday"]), "YYYY-MM-DD");
+    ok(&cli(&dir, &["notice", "sent", "NTFCH-ru-2"]));
+    refused(&cli(&dir, &["--json", "notice", "sent", "NTFCH-ru-2"]), "already recorded as sent");
+    let text = ok(&cli(&dir, &["notice", "changes"]));
+    assert!(text.contains("sent on") && !text.contains("NOT SENT"), "{text}");
     ok(&cli(&dir, &["verify"]));
 }
 

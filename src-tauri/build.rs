@@ -130,5 +130,8 @@ fn consent_ledger_commands() -> &'static [&'static str] {
         "processing_publish",
         "processing_revisions",
         "processing_save_html",
+        "processing_preview",
+        "notice_changes",
+        "notice_sent",
     ]
 }

@@ -3237,3 +3237,92 @@ async fn an_activity_from_an_agreement_with_its_drift() {
     let v = Vault::unlock(&dir, PASS).unwrap();
     assert!(v.verify(|_, _| true).unwrap().ok());
 }
+
+/// The notice to Roskomnadzor with the keyboard alone, on the demo vault
+/// (its notice is published and sent; a term changed since): the change
+/// the notice in force does not state, the live preview following the
+/// register, the notice published again with its notice of changes (each
+/// item before and after, due the 15th of the next month), which is then
+/// recorded as sent; axe-core on the panel; the ledger verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_notice_of_changes_with_the_keyboard_alone() {
+    use chrono::Datelike;
+    use consent_ledger_core::agreements::Language;
+    use consent_ledger_core::processing::changes;
+    let _serial = SERIAL.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("demo");
+    consent_ledger_core::demo::create(&dir).unwrap().lock().unwrap();
+    remember(data.path(), &dir);
+    let exports = data.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    let ui = launch_with(data.path(), &[("CONSENT_LEDGER_SAVE_DIR", &exports)]).await;
+    ui.watch_problems().await;
+    ui.wait("screen-unlock").await;
+    // The demo's passphrase is filled in.
+    ui.keys(ENTER).await;
+    ui.wait("screen-overview").await;
+
+    ui.tab_to("nav-processing").await;
+    ui.keys(ENTER).await;
+    ui.wait("processing-documents").await;
+    ui.wait("doc-summary-notice").await;
+    ui.tab_to("doc-summary-notice").await;
+    ui.keys(ENTER).await;
+    // The notice in force was sent; the term changed since is not in it.
+    ui.wait("notice-pending").await;
+    assert_eq!(ui.attr("notice-pending", "data-count").await.as_deref(), Some("1"));
+    let term = "1 год с даты последнего обращения";
+    assert!(ui.text("notice-pending-changes").await.contains(term), "{}", ui.text("notice-pending-changes").await);
+    assert!(!ui.attr("notice-sent", "data-sent").await.unwrap_or_default().is_empty(), "the demo's notice was sent");
+    // The live preview states the new term before anything is published.
+    ui.tab_to("btn-preview-notice").await;
+    ui.keys(ENTER).await;
+    ui.wait("doc-preview-notice").await;
+    assert!(ui.text("doc-preview-notice").await.contains(term));
+    ui.check_screen("the notice's panel", &[term.to_string()]).await;
+    ui.show("notice-pending").await;
+    ui.shot("notice-01-pending").await;
+
+    // Published again: the notice of changes comes with it, not yet sent.
+    ui.tab_to("btn-publish-notice").await;
+    ui.keys(ENTER).await;
+    ui.until("the notice of changes listed", "return !!document.querySelector(\"[data-testid='notice-change'][data-id='NTFCH-ru-2']\")").await;
+    ui.until("nothing pending", "return !document.querySelector(\"[data-testid='notice-pending']\")").await;
+    let today = chrono::Utc::now().date_naive();
+    let due = today.with_day(1).unwrap().checked_add_months(chrono::Months::new(1)).unwrap().with_day(15).unwrap();
+    let change = "[data-testid='notice-change'][data-id='NTFCH-ru-2']";
+    let attr = |name: &str| format!("return document.querySelector(\"{change}\").dataset.{name}");
+    assert_eq!(ui.js(&attr("due"), vec![]).await, json!(due.to_string()));
+    assert_eq!(ui.js(&attr("sent"), vec![]).await, json!(""));
+    assert_eq!(
+        ui.js("return document.querySelector(\"[data-testid='notice-sent']\")", vec![]).await,
+        Value::Null,
+        "NTF-ru/2 is reported by sending its notice of changes, not on its own"
+    );
+    ui.check_screen("the notice of changes", &[term.to_string()]).await;
+    ui.show("notice-changes").await;
+    ui.shot("notice-02-changes").await;
+    // Its PDF saved, then recorded as sent on the day the field proposes (today).
+    ui.tab_to("btn-save-change-NTFCH-ru-2").await;
+    ui.keys(ENTER).await;
+    ui.wait("notice-changes-said").await;
+    let pdf = std::fs::read(exports.join("NTFCH-ru-2.pdf")).expect("the PDF saved");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let day = ui.js("return document.querySelector(\"[data-testid='sent-on-NTFCH-ru-2']\").value", vec![]).await;
+    ui.tab_to("btn-sent-NTFCH-ru-2").await;
+    ui.keys(ENTER).await;
+    ui.until("recorded as sent", &format!("return document.querySelector(\"{change}\").dataset.sent !== ''")).await;
+    assert_eq!(ui.js(&attr("sent"), vec![]).await, day);
+    ui.show("notice-changes").await;
+    ui.shot("notice-03-sent").await;
+    assert_eq!(ui.problems().await, Vec::<String>::new());
+    ui.c.clone().close().await.unwrap();
+
+    let v = Vault::open_read_only(&dir, consent_ledger_core::demo::PASSPHRASE).unwrap();
+    let list = changes::list(v.conn(), Language::Ru).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].sent_on.as_ref().map(|d| json!(d)), Some(day));
+    assert!(changes::pending(v.conn(), Language::Ru).unwrap().is_empty());
+    assert!(v.verify(|_, _| true).unwrap().ok());
+}

@@ -962,6 +962,12 @@ mockIPC(
         return [];
       case 'processing_revisions':
         return [];
+      case 'processing_preview':
+        return { title: String(a.document), text: `${String(a.document)} — ${activitiesM.map((v) => String(v.details.name)).join('; ')}` };
+      case 'notice_changes':
+        return { pending: [], notices: [], in_force_sent_on: null };
+      case 'notice_sent':
+        return fail('not_found', `no document ${a.id}`);
       case 'processing_publish':
         return fail('invalid', 'mock: publishing needs the real vault');
       case 'processing_check':

@@ -206,7 +206,8 @@ fn requests(vault: &mut Vault, today: chrono::NaiveDate) -> Result<()> {
 
 /// Sample processing activities: the feedback form's, made from its
 /// agreement and completed, but written before its second version named a
-/// cloud processor (so it drifts); and the EU newsletter's under GDPR.
+/// cloud processor (so it drifts), with its notice to Roskomnadzor sent and
+/// a term changed since; and the EU newsletter's under GDPR.
 fn activities(vault: &mut Vault) -> Result<()> {
     use crate::processing::{self, Basis, Transfer};
     let list = crate::agreements::list(vault.conn())?;
@@ -220,7 +221,14 @@ fn activities(vault: &mut Vault) -> Result<()> {
         a.responsible = Some("Смирнова Ольга Викторовна, +7 495 000-00-00, privacy@romashka.example".into());
         a.storage_country = Some("Россия".into());
         a.started_on = Some("2024-01-15".into());
-        processing::record(vault, a)?;
+        let id = processing::record(vault, a.clone())?;
+        // Its notice to Roskomnadzor, published and sent; then the term
+        // changed, which the notice in force does not state yet.
+        let notice = processing::documents::publish(vault, processing::check::Document::Notice, crate::agreements::model::Language::Ru)?;
+        let today = chrono::Utc::now().date_naive();
+        processing::changes::sent(vault, &notice.id, today, today)?;
+        a.retention = Some("1 год с даты последнего обращения".into());
+        processing::edit(vault, id, a)?;
     }
     if let Some(gdpr) = id_of("Newsletter sign-up consent") {
         let mut a = processing::from_agreement(vault.conn(), gdpr)?;
@@ -397,8 +405,12 @@ mod tests {
         };
         assert_eq!(count("subject.recorded"), super::PEOPLE.len());
         assert_eq!(count("subject.erased"), 1);
-        // Letters and the erasure's destruction act with its extract.
-        assert_eq!(count("document.issued"), 4 + 2);
+        // Letters, the erasure's destruction act with its extract, and the notice to Roskomnadzor.
+        assert_eq!(count("document.issued"), 4 + 2 + 1);
+        assert_eq!(count("document.sent"), 1);
+        // The notice in force does not state the term changed since.
+        let pending = crate::processing::changes::pending(v.conn(), crate::agreements::Language::Ru).unwrap();
+        assert_eq!(pending.iter().map(|s| s.items.len()).sum::<usize>(), 1, "{pending:?}");
         assert_eq!(crate::documents::act::list(v.conn()).unwrap().len(), 1);
         assert!(super::is_demo(&d.path().join("demo")));
         assert_eq!(v.requisites().unwrap().inn, "7712345671");

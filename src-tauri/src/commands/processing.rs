@@ -2,7 +2,8 @@
 //! one, record, save, retire), an activity drafted from an agreement's
 //! published version for the owner to complete before recording it, and the
 //! drift an agreement's page shows; the documents it generates: their
-//! check, publishing, revisions, and the policy's web page.
+//! check, live preview, publishing, revisions, and the policy's web page;
+//! the notice's notices of changes and the sending of a notice.
 
 use chrono::Utc;
 use consent_ledger_core::agreements::model::Language;
@@ -11,8 +12,11 @@ use consent_ledger_core::processing::{self, Activity, Drift, Item, View};
 
 use consent_ledger_core::audit;
 use consent_ledger_core::documents::Issued;
+use consent_ledger_core::processing::changes::{self, ChangeNotice, Section};
 use consent_ledger_core::processing::documents as pdocs;
+use serde::Serialize;
 use tauri::{Runtime, Window};
+use ts_rs::TS;
 
 use crate::commands::{on_vault, save_as, AppStateArc};
 use crate::error::IpcResult;
@@ -89,6 +93,59 @@ pub async fn processing_check(state: AppStateArc<'_>, document: Document, langua
 #[tauri::command]
 pub async fn processing_publish(state: AppStateArc<'_>, document: Document, language: Language) -> IpcResult<Issued> {
     on_vault(state, move |v| Ok(pdocs::publish(v, document, language)?)).await
+}
+
+/// A document as publishing it now would make it: its title and plain text.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DocumentPreview {
+    pub title: String,
+    pub text: String,
+}
+
+/// The live preview of a document the register generates (nothing recorded).
+#[tauri::command]
+pub async fn processing_preview(state: AppStateArc<'_>, document: Document, language: Language) -> IpcResult<DocumentPreview> {
+    on_vault(state, move |v| {
+        let d = pdocs::preview(v.conn(), document, language)?;
+        Ok(DocumentPreview { title: d.title, text: d.body.text })
+    })
+    .await
+}
+
+/// The notice's notices of changes, and what the notice in force does not state yet.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct NoticeChanges {
+    /// Changes in the register since the notice in force (publishing the notice issues their notice).
+    pub pending: Vec<Section>,
+    /// The notices of changes issued, newest first.
+    pub notices: Vec<ChangeNotice>,
+    /// When the notice in force was recorded as sent.
+    pub in_force_sent_on: Option<String>,
+}
+
+#[tauri::command]
+pub async fn notice_changes(state: AppStateArc<'_>, language: Language) -> IpcResult<NoticeChanges> {
+    on_vault(state, move |v| {
+        let in_force = pdocs::in_force(v.conn(), Document::Notice, language)?;
+        Ok(NoticeChanges {
+            pending: changes::pending(v.conn(), language)?,
+            notices: changes::list(v.conn(), language)?,
+            in_force_sent_on: match in_force {
+                Some(d) => changes::sent_on(v.conn(), &d.id)?,
+                None => None,
+            },
+        })
+    })
+    .await
+}
+
+/// Records that a notice (of intent or of changes) was sent to Roskomnadzor
+/// on `on` (YYYY-MM-DD; owners); the event's seq.
+#[tauri::command]
+pub async fn notice_sent(state: AppStateArc<'_>, id: String, on: String) -> IpcResult<u64> {
+    let day = chrono::NaiveDate::parse_from_str(on.trim(), "%Y-%m-%d")
+        .map_err(|e| consent_ledger_core::Error::Invalid(format!("the day it was sent ({on:?}): {e}")))?;
+    on_vault(state, move |v| Ok(changes::sent(v, &id, day, chrono::Local::now().date_naive())?)).await
 }
 
 /// A document's published revisions, newest (in force) first.

@@ -223,6 +223,9 @@ describe('IPC wrappers', () => {
     await ipc.processingPublish('policy', 'ru');
     await ipc.processingRevisions('policy', 'ru');
     await ipc.processingSaveHtml('POL-ru/2', 'Save the page');
+    await ipc.processingPreview('notice', 'en');
+    await ipc.noticeChanges('ru');
+    await ipc.noticeSent('NTFCH-ru-2', '2027-01-10');
     expect(seen).toEqual([
       ['activity_list', {}],
       ['activity_get', { id: 57 }],
@@ -236,6 +239,9 @@ describe('IPC wrappers', () => {
       ['processing_publish', { document: 'policy', language: 'ru' }],
       ['processing_revisions', { document: 'policy', language: 'ru' }],
       ['processing_save_html', { id: 'POL-ru/2', title: 'Save the page' }],
+      ['processing_preview', { document: 'notice', language: 'en' }],
+      ['notice_changes', { language: 'ru' }],
+      ['notice_sent', { id: 'NTFCH-ru-2', on: '2027-01-10' }],
     ]);
   });
 

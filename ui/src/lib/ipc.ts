@@ -20,6 +20,8 @@ import type { DemoVault } from './bindings/DemoVault';
 import type { DiffLine } from './bindings/DiffLine';
 import type { DocumentKind } from './bindings/DocumentKind';
 import type { ProcessingDocument } from './bindings/ProcessingDocument';
+import type { DocumentPreview } from './bindings/DocumentPreview';
+import type { NoticeChanges } from './bindings/NoticeChanges';
 import type { ProcessingFinding } from './bindings/ProcessingFinding';
 import type { Drift } from './bindings/Drift';
 import type { DocumentsProfile } from './bindings/DocumentsProfile';
@@ -365,6 +367,12 @@ export const ipc = {
   processingRevisions: (document: ProcessingDocument, language: Language) => call<IssuedDocument[]>('processing_revisions', { document, language }),
   /** Saves a published revision as a web page where the user chooses; the path, or null if cancelled. */
   processingSaveHtml: (id: string, title: string) => call<string | null>('processing_save_html', { id, title }),
+  /** The live preview: the document as publishing it now would make it (nothing recorded). */
+  processingPreview: (document: ProcessingDocument, language: Language) => call<DocumentPreview>('processing_preview', { document, language }),
+  /** The notice's notices of changes, the changes the notice in force does not state yet, and its sending. */
+  noticeChanges: (language: Language) => call<NoticeChanges>('notice_changes', { language }),
+  /** Records that a notice (of intent or of changes) was sent on `on` (YYYY-MM-DD; owners). */
+  noticeSent: (id: string, on: string) => call<number>('notice_sent', { id, on }),
 
   // ---- incidents ---------------------------------------------------------------------
   /** Every incident (newest detection first) with its clocks, and the law a new one falls under. */

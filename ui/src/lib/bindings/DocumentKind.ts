@@ -3,4 +3,4 @@
 /**
  * What a document is.
  */
-export type DocumentKind = "acknowledgement" | "identity_request" | "extension" | "answer" | "refusal" | "rectification_notice" | "destruction_notice" | "destruction_act" | "log_extract" | "evidence_pack" | "incident_rkn_24h" | "incident_rkn_72h" | "incident_gdpr_33" | "incident_subjects_34" | "processing_policy" | "processing_notice" | "processing_records";
+export type DocumentKind = "acknowledgement" | "identity_request" | "extension" | "answer" | "refusal" | "rectification_notice" | "destruction_notice" | "destruction_act" | "log_extract" | "evidence_pack" | "incident_rkn_24h" | "incident_rkn_72h" | "incident_gdpr_33" | "incident_subjects_34" | "processing_policy" | "processing_notice" | "processing_records" | "processing_notice_change";

@@ -660,7 +660,7 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
 
     def test_incident_deleted_entirely(self):
         dst = self.tampered("incident-gone", "DELETE FROM incident_notices; DELETE FROM incident_events; "
-                                             "UPDATE documents SET incident_id = NULL; DELETE FROM incidents;")
+                                             "UPDATE documents SET incident_id = NULL WHERE incident_id IS NOT NULL; DELETE FROM incidents;")
         self.assertEqual(self.both(dst), (3, "incident_mismatch", self.incident))
 
     def test_intact_activities_verify_with_python(self):
@@ -681,7 +681,9 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
         self.assertEqual(self.both(dst), (3, "activity_mismatch", self.activity_updated))
 
     def test_published_records_snapshot_changed(self):
-        dst = self.tampered("records-facts", "UPDATE documents SET facts = replace(facts, 'Disk encryption', 'None') WHERE id = 'ROPA-en';")
+        # The row is frozen (schema 14); whoever holds the key can drop the trigger, and verify still sees it.
+        dst = self.tampered("records-facts", "DROP TRIGGER processing_documents_frozen; "
+                                             "UPDATE documents SET facts = replace(facts, 'Disk encryption', 'None') WHERE id = 'ROPA-en';")
         self.assertEqual(self.both(dst), (3, "request_mismatch", self.records))
 
     def test_notice_sending_rewritten(self):
@@ -719,7 +721,7 @@ class TamperedFactsNamedAlikeByBoth(unittest.TestCase):
             conn.executescript(f"""DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
                 DROP TRIGGER checkpoints_no_delete; DROP TRIGGER merkle_nodes_no_delete;
                 DELETE FROM events WHERE seq > {seq}; DELETE FROM checkpoints WHERE tree_size >= {seq};
-                DELETE FROM documents WHERE event_seq > {seq};""")
+                DROP TRIGGER processing_documents_no_delete; DELETE FROM documents WHERE event_seq > {seq};""")
             ra, actor, kind = conn.execute("SELECT recorded_at, actor, kind FROM events WHERE seq = ?", (seq,)).fetchone()
             leaf = verify_vault.leaf_hash(verify_vault.leaf_input(seq, ra.encode(), actor.encode(), kind.encode(), None, b"[]"))
             conn.execute("UPDATE events SET body = '[]', leaf_hash = ? WHERE seq = ?", (leaf, seq))

@@ -28,13 +28,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0011_incidents.sql")),
         M::up(include_str!("migrations/0012_operator_roles.sql")),
         M::up(include_str!("migrations/0013_processing_activities.sql")),
+        M::up(include_str!("migrations/0014_processing_documents_frozen.sql")),
     ])
 }
 
 /// The schema version this build writes and reads.
 pub fn schema_version() -> i64 {
     // One migration per entry above.
-    13
+    14
 }
 
 /// Turns off SQLite's global memory statistics: with them on, every

@@ -263,6 +263,13 @@ fn the_documents_are_published_as_revisions() {
     assert_eq!(revisions, ["POL-ru/2", "POL-ru"]);
     assert!(documents::content(v.conn(), "POL-ru").unwrap().text.contains("Шифрование диска"));
 
+    // A published revision cannot change or go, even written to directly: nothing changes.
+    for sql in ["UPDATE documents SET text = 'Другой текст' WHERE id = 'POL-ru'", "DELETE FROM documents WHERE id = 'POL-ru'"] {
+        let e = v.conn().execute(sql, []).unwrap_err();
+        assert!(e.to_string().contains("a published document of the processing register is immutable"), "{e}");
+    }
+    assert!(documents::content(v.conn(), "POL-ru").unwrap().text.contains("Шифрование диска"));
+
     // The web page of the first revision: made again from what was published.
     let html = pdocs::html(v.conn(), "POL-ru").unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<html lang=\"ru\">"));

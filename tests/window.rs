@@ -3243,7 +3243,8 @@ async fn an_activity_from_an_agreement_with_its_drift() {
 /// the notice in force does not state, the live preview following the
 /// register, the notice published again with its notice of changes (each
 /// item before and after, due the 15th of the next month), which is then
-/// recorded as sent; axe-core on the panel; the ledger verifies.
+/// recorded as sent; axe-core on the panel; then an activity started from a
+/// published agreement, which the notice's check names; the ledger verifies.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_notice_of_changes_with_the_keyboard_alone() {
     use chrono::Datelike;
@@ -3316,6 +3317,26 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     assert_eq!(ui.js(&attr("sent"), vec![]).await, day);
     ui.show("notice-changes").await;
     ui.shot("notice-03-sent").await;
+
+    // An activity started from a published agreement, still with the keyboard: the agreement chosen with the
+    // arrow key, the people typed into the list, Enter on Save; the notice's check then names what it lacks.
+    let first = ui.js("return Array.from(document.querySelector(\"[data-testid='activity-from-select']\").options).map(o => o.value).find(v => v !== '')", vec![]).await;
+    ui.arrow_to("activity-from-select", first.as_str().unwrap()).await;
+    ui.tab_to("btn-activity-from").await;
+    ui.keys(ENTER).await;
+    ui.wait("activity-form").await;
+    ui.tab_to("list-people-add").await;
+    ui.keys(ENTER).await;
+    ui.tab_to("list-people-0").await;
+    ui.keys("Клиенты, записавшиеся на консультацию").await;
+    ui.tab_to("btn-activity-save").await;
+    ui.keys(ENTER).await;
+    ui.wait("activity-page").await;
+    let added: u64 = ui.attr("activity-page", "data-id").await.unwrap().parse().unwrap();
+    assert!(ui.text("activity-details").await.contains("Клиенты, записавшиеся на консультацию"));
+    ui.tab_to("btn-back-to-activities").await;
+    ui.keys(ENTER).await;
+    ui.until("the notice's check names the new activity", &format!("return Array.from(document.querySelectorAll(\"[data-testid='doc-check-notice'] [data-testid='doc-finding']\")).some(f => f.dataset.severity === 'error' && f.dataset.activity === '{added}')")).await;
     assert_eq!(ui.problems().await, Vec::<String>::new());
     ui.c.clone().close().await.unwrap();
 
@@ -3323,6 +3344,8 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     let list = changes::list(v.conn(), Language::Ru).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].sent_on.as_ref().map(|d| json!(d)), Some(day));
-    assert!(changes::pending(v.conn(), Language::Ru).unwrap().is_empty());
+    let details = consent_ledger_core::processing::get(v.conn(), added).unwrap().details;
+    assert_eq!(details.subject_categories, ["Клиенты, записавшиеся на консультацию"]);
+    assert!(!changes::pending(v.conn(), Language::Ru).unwrap().is_empty(), "the new activity is not in the notice in force");
     assert!(v.verify(|_, _| true).unwrap().ok());
 }

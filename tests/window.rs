@@ -382,6 +382,12 @@ impl Ui {
         v.as_str().unwrap_or_default().to_string()
     }
 
+    /// Tabs to the element and presses Enter on it.
+    async fn enter_on(&self, id: &str) {
+        self.tab_to(id).await;
+        self.keys(ENTER).await;
+    }
+
     /// Presses Tab until the element `id` has the focus, as a keyboard user
     /// would (120 presses at most).
     async fn tab_to(&self, id: &str) {
@@ -2634,11 +2640,9 @@ async fn a_consent_is_recorded_and_found_with_the_keyboard_alone() {
     ui.keys(&format!("{PASS}{ENTER}")).await;
     ui.wait("screen-overview").await;
 
-    ui.tab_to("nav-consents").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-consents").await;
     ui.wait("register-row").await;
-    ui.tab_to("btn-record-consent").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-record-consent").await;
     ui.wait("record-consent").await;
     ui.tab_to("record-agreement").await;
     ui.keys(ARROW_DOWN).await;
@@ -2656,8 +2660,7 @@ async fn a_consent_is_recorded_and_found_with_the_keyboard_alone() {
     )
     .await;
     if ui.js("return !!document.querySelector(\"[data-testid='subject-page']\")", vec![]).await == json!(true) {
-        ui.tab_to("btn-back-to-register").await;
-        ui.keys(ENTER).await;
+        ui.enter_on("btn-back-to-register").await;
     }
     ui.wait("register-search").await;
     ui.tab_to("register-search").await;
@@ -2667,14 +2670,12 @@ async fn a_consent_is_recorded_and_found_with_the_keyboard_alone() {
         "const r = document.querySelectorAll(\"[data-testid='register-row']\"); return r.length === 1 && r[0].textContent.includes('Клавиатурова Ольга')",
     )
     .await;
-    ui.tab_to("register-row").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("register-row").await;
     ui.wait("subject-page").await;
     let page = ui.text("subject-page").await;
     assert!(page.contains("Клавиатурова Ольга") && page.contains("olga.keys@example.ru"), "{page}");
     ui.shot("keyboard-02-person").await;
-    ui.tab_to("btn-back-to-register").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-back-to-register").await;
     ui.wait("register-row").await;
     ui.keys(&format!("{CONTROL}l{RELEASE}")).await;
     ui.wait("screen-unlock").await;
@@ -2724,16 +2725,13 @@ async fn a_request_an_incident_and_an_import_with_the_keyboard_alone() {
     ui.wait("screen-overview").await;
 
     // A withdrawal request, taken in and answered.
-    ui.tab_to("nav-requests").await;
-    ui.keys(ENTER).await;
-    ui.tab_to("btn-new-request").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-requests").await;
+    ui.enter_on("btn-new-request").await;
     ui.wait("new-request").await;
     ui.tab_to("intake-search").await;
     ui.keys(&format!("Фёдоров{ENTER}")).await;
     ui.wait("intake-hit").await;
-    ui.tab_to("btn-choose-person").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-choose-person").await;
     ui.wait("chosen-person").await;
     assert_eq!(ui.attr("chosen-person", "data-subject").await, Some(subject.clone()));
     ui.arrow_to("intake-kind", "withdrawal").await;
@@ -2744,27 +2742,21 @@ async fn a_request_an_incident_and_an_import_with_the_keyboard_alone() {
     ui.shot("keyboard-03-request").await;
     ui.keys(ENTER).await;
     ui.wait("request-page").await;
-    ui.tab_to("btn-action-identity").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-action-identity").await;
     ui.arrow_to("identity-method", "email").await;
     ui.tab_to("identity-details").await;
     ui.keys("С адреса из реестра").await;
-    ui.tab_to("btn-identity-save").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-identity-save").await;
     ui.until("the identity checked", "return document.querySelector(\"[data-testid='request-page']\").dataset.status === 'in_progress'").await;
-    ui.tab_to("btn-action-fulfil").await;
-    ui.keys(ENTER).await;
-    ui.tab_to("btn-fulfil-save").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-action-fulfil").await;
+    ui.enter_on("btn-fulfil-save").await;
     ui.wait("fulfil-result").await;
     assert_eq!(ui.attr("fulfil-result", "data-outcome").await.as_deref(), Some("withdrawn"));
     ui.shot("keyboard-04-request-fulfilled").await;
 
     // An incident, recorded.
-    ui.tab_to("nav-incidents").await;
-    ui.keys(ENTER).await;
-    ui.tab_to("btn-new-incident").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-incidents").await;
+    ui.enter_on("btn-new-incident").await;
     ui.wait("incident-form").await;
     ui.tab_to("incident-title").await;
     ui.keys("Письмо не тому адресату").await;
@@ -2795,10 +2787,8 @@ async fn a_request_an_incident_and_an_import_with_the_keyboard_alone() {
     assert_eq!(ui.text("incident-page-title").await, "Письмо не тому адресату");
 
     // A CRM export, imported.
-    ui.tab_to("nav-consents").await;
-    ui.keys(ENTER).await;
-    ui.tab_to("btn-import").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-consents").await;
+    ui.enter_on("btn-import").await;
     ui.tab_to("import-path").await;
     ui.keys(&format!("{}{ENTER}", file.display())).await;
     ui.wait("import-preview").await;
@@ -2813,8 +2803,7 @@ async fn a_request_an_incident_and_an_import_with_the_keyboard_alone() {
     assert_eq!(ui.attr("import-report", "data-committed").await.as_deref(), Some("true"));
     let added: u64 = ui.attr("import-report", "data-added").await.unwrap().parse().unwrap();
     assert!(added > 0, "the file's consents are added");
-    ui.tab_to("btn-import-done").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-import-done").await;
     ui.wait("register-row").await;
     assert_eq!(ui.problems().await, Vec::<String>::new());
     ui.c.clone().close().await.unwrap();
@@ -3015,14 +3004,11 @@ async fn an_agreement_is_published_and_a_pack_made_with_the_keyboard_alone() {
     ui.keys(&format!("{PASS}{ENTER}")).await;
     ui.wait("screen-overview").await;
 
-    ui.tab_to("nav-agreements").await;
-    ui.keys(ENTER).await;
-    ui.tab_to("btn-new-agreement").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-agreements").await;
+    ui.enter_on("btn-new-agreement").await;
     ui.wait("new-agreement-form").await;
     ui.arrow_to("new-template", "processing").await;
-    ui.tab_to("btn-create-agreement").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-create-agreement").await;
     ui.wait("agreement-editor").await;
     ui.tab_to("list-purposes-0").await;
     ui.keys("Ответ на вопрос, заданный через форму обратной связи").await;
@@ -3036,16 +3022,13 @@ async fn an_agreement_is_published_and_a_pack_made_with_the_keyboard_alone() {
     assert!(ui.text("published-label").await.contains("A2-v1"), "{}", ui.text("published-label").await);
     assert!(ui.text("preview").await.contains("Ответ на вопрос, заданный через форму обратной связи"), "the purpose typed is in the text published");
 
-    ui.tab_to("nav-evidence").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-evidence").await;
     ui.wait("packs").await;
     ui.tab_to("pack-person-search").await;
     ui.keys("Фёдоров").await;
     ui.wait("pack-person-hit").await;
-    ui.tab_to("pack-person-hit").await;
-    ui.keys(ENTER).await;
-    ui.tab_to("btn-pack-person").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("pack-person-hit").await;
+    ui.enter_on("btn-pack-person").await;
     ui.wait("pack-made").await;
     assert!(exports.join(format!("evidence-{subject}.zip")).exists());
     ui.shot("keyboard-08-pack").await;
@@ -3064,8 +3047,7 @@ async fn a_vault_is_created_with_the_keyboard_alone() {
     let ui = launch(data.path()).await;
     ui.watch_problems().await;
     ui.wait("screen-welcome").await;
-    ui.tab_to("btn-create").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-create").await;
     ui.wait("screen-create").await;
     ui.tab_to("create-org").await;
     ui.keys("ООО «Клавиша»").await;
@@ -3076,13 +3058,11 @@ async fn a_vault_is_created_with_the_keyboard_alone() {
     let vault = data.path().join("keys-only");
     ui.tab_to("create-folder").await;
     ui.keys(&vault.display().to_string()).await;
-    ui.tab_to("btn-create-submit").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-create-submit").await;
     ui.wait("screen-recovery").await;
     ui.tab_to("recovery-confirm").await;
     ui.keys(" ").await;
-    ui.tab_to("btn-recovery-continue").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-recovery-continue").await;
     ui.wait("screen-main").await;
     assert_eq!(ui.text("org-name").await, "ООО «Клавиша»");
     assert_eq!(ui.problems().await, Vec::<String>::new());
@@ -3264,12 +3244,10 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     ui.keys(ENTER).await;
     ui.wait("screen-overview").await;
 
-    ui.tab_to("nav-processing").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("nav-processing").await;
     ui.wait("processing-documents").await;
     ui.wait("doc-summary-notice").await;
-    ui.tab_to("doc-summary-notice").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("doc-summary-notice").await;
     // The notice in force was sent; the term changed since is not in it.
     ui.wait("notice-pending").await;
     assert_eq!(ui.attr("notice-pending", "data-count").await.as_deref(), Some("1"));
@@ -3277,8 +3255,7 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     assert!(ui.text("notice-pending-changes").await.contains(term), "{}", ui.text("notice-pending-changes").await);
     assert!(!ui.attr("notice-sent", "data-sent").await.unwrap_or_default().is_empty(), "the demo's notice was sent");
     // The live preview states the new term before anything is published.
-    ui.tab_to("btn-preview-notice").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-preview-notice").await;
     ui.wait("doc-preview-notice").await;
     assert!(ui.text("doc-preview-notice").await.contains(term));
     ui.check_screen("the notice's panel", &[term.to_string()]).await;
@@ -3286,8 +3263,7 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     ui.shot("notice-01-pending").await;
 
     // Published again: the notice of changes comes with it, not yet sent.
-    ui.tab_to("btn-publish-notice").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-publish-notice").await;
     ui.until("the notice of changes listed", "return !!document.querySelector(\"[data-testid='notice-change'][data-id='NTFCH-ru-2']\")").await;
     ui.until("nothing pending", "return !document.querySelector(\"[data-testid='notice-pending']\")").await;
     let today = chrono::Utc::now().date_naive();
@@ -3305,14 +3281,12 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     ui.show("notice-changes").await;
     ui.shot("notice-02-changes").await;
     // Its PDF saved, then recorded as sent on the day the field proposes (today).
-    ui.tab_to("btn-save-change-NTFCH-ru-2").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-save-change-NTFCH-ru-2").await;
     ui.wait("notice-changes-said").await;
     let pdf = std::fs::read(exports.join("NTFCH-ru-2.pdf")).expect("the PDF saved");
     assert!(pdf.starts_with(b"%PDF-"));
     let day = ui.js("return document.querySelector(\"[data-testid='sent-on-NTFCH-ru-2']\").value", vec![]).await;
-    ui.tab_to("btn-sent-NTFCH-ru-2").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-sent-NTFCH-ru-2").await;
     ui.until("recorded as sent", &format!("return document.querySelector(\"{change}\").dataset.sent !== ''")).await;
     assert_eq!(ui.js(&attr("sent"), vec![]).await, day);
     ui.show("notice-changes").await;
@@ -3322,20 +3296,16 @@ async fn the_notice_of_changes_with_the_keyboard_alone() {
     // arrow key, the people typed into the list, Enter on Save; the notice's check then names what it lacks.
     let first = ui.js("return Array.from(document.querySelector(\"[data-testid='activity-from-select']\").options).map(o => o.value).find(v => v !== '')", vec![]).await;
     ui.arrow_to("activity-from-select", first.as_str().unwrap()).await;
-    ui.tab_to("btn-activity-from").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-activity-from").await;
     ui.wait("activity-form").await;
-    ui.tab_to("list-people-add").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("list-people-add").await;
     ui.tab_to("list-people-0").await;
     ui.keys("Клиенты, записавшиеся на консультацию").await;
-    ui.tab_to("btn-activity-save").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-activity-save").await;
     ui.wait("activity-page").await;
     let added: u64 = ui.attr("activity-page", "data-id").await.unwrap().parse().unwrap();
     assert!(ui.text("activity-details").await.contains("Клиенты, записавшиеся на консультацию"));
-    ui.tab_to("btn-back-to-activities").await;
-    ui.keys(ENTER).await;
+    ui.enter_on("btn-back-to-activities").await;
     ui.until("the notice's check names the new activity", &format!("return Array.from(document.querySelectorAll(\"[data-testid='doc-check-notice'] [data-testid='doc-finding']\")).some(f => f.dataset.severity === 'error' && f.dataset.activity === '{added}')")).await;
     assert_eq!(ui.problems().await, Vec::<String>::new());
     ui.c.clone().close().await.unwrap();

@@ -164,15 +164,20 @@ fn key_for(to: &str, lang: Language) -> String {
     format!("{}-{}-{n}", DocKind::ProcessingNoticeChange.code(), lang.as_str())
 }
 
+/// The first day an activity or the requisites changed after event ?1:
+/// through the activities' history and a partial index, not the whole log.
+const FIRST_CHANGE: &str = "SELECT min(day) FROM (
+    SELECT substr(e.recorded_at, 1, 10) AS day FROM activity_events x JOIN events e ON e.seq = x.seq WHERE x.seq > ?1
+    UNION ALL
+    SELECT substr(recorded_at, 1, 10) FROM events WHERE kind = 'organisation.requisites_changed' AND seq > ?1)";
+
+/// When document ?1 was recorded as sent: through a partial index.
+const SENT_ON: &str = "SELECT json_extract(body, '$.sent_on') FROM events WHERE kind = 'document.sent' AND json_extract(body, '$.id') = ?1";
+
 /// The day the first change after event `since` occurred: the earliest
 /// `activity.*` or `organisation.requisites_changed` event after it, else `fallback`.
 fn first_change(conn: &Connection, since: u64, fallback: NaiveDate) -> Result<NaiveDate> {
-    let first: Option<String> = conn.query_row(
-        "SELECT min(substr(recorded_at, 1, 10)) FROM events
-         WHERE seq > ?1 AND (kind LIKE 'activity.%' OR kind = 'organisation.requisites_changed')",
-        [since as i64],
-        |r| r.get(0),
-    )?;
+    let first: Option<String> = conn.query_row(FIRST_CHANGE, [since as i64], |r| r.get(0))?;
     Ok(first.map(|d| ymd(&d)).transpose()?.map_or(fallback, |d| d.min(fallback)))
 }
 
@@ -255,7 +260,7 @@ pub fn pending(conn: &Connection, lang: Language) -> Result<Vec<Section>> {
 /// When the document was recorded as sent, if it was.
 pub fn sent_on(conn: &Connection, id: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT json_extract(body, '$.sent_on') FROM events WHERE kind = 'document.sent' AND json_extract(body, '$.id') = ?1")?
+        .prepare_cached(SENT_ON)?
         .query_row([id], |r| r.get(0))
         .optional()?)
 }
@@ -296,6 +301,26 @@ pub fn sent(vault: &mut Vault, id: &str, on: NaiveDate, today: NaiveDate) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The notices' state is read through the partial indexes, not by
+    /// reading every event of the log.
+    #[test]
+    fn sendings_and_requisites_changes_are_found_by_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrations().to_latest(&mut conn).unwrap();
+        let plan = |sql: &str, arg: &dyn rusqlite::ToSql| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt.query_map([arg], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("\n")
+        };
+        let sent = plan(SENT_ON, &"NTF-ru");
+        assert!(sent.contains("INDEX events_document_sent"), "{sent}");
+        let first = plan(FIRST_CHANGE, &5i64);
+        assert!(first.contains("INDEX events_requisites_changed"), "{first}");
+        for p in [&sent, &first] {
+            assert!(!p.lines().any(|l| l.trim() == "SCAN events" || l.trim() == "SCAN e"), "the whole log is read:\n{p}");
+        }
+    }
 
     #[test]
     fn due_is_the_15th_of_the_next_month() {

@@ -270,9 +270,7 @@ pub fn facts_of(conn: &Connection, id: &str) -> Result<Facts> {
     if !matches!(d.kind, DocKind::DestructionAct | DocKind::LogExtract) {
         return Err(Error::Invalid(format!("{id} is not a destruction act")));
     }
-    let f: Option<String> = conn.query_row("SELECT facts FROM documents WHERE id = ?1", [id], |r| r.get(0))?;
-    let f = f.ok_or_else(|| Error::Erased(format!("document {id}")))?;
-    serde_json::from_str(&f).map_err(|e| Error::Invalid(format!("the facts of {id} are not valid: {e}")))
+    super::stored_facts(conn, id)?.ok_or_else(|| Error::Erased(format!("document {id}")))
 }
 
 /// The destruction acts (not their extracts), newest first.

@@ -408,6 +408,20 @@ fn issued_row(r: &rusqlite::Row) -> rusqlite::Result<Issued> {
     })
 }
 
+/// The facts a retained document keeps (an act's, a processing register
+/// document's snapshot), parsed; None when it keeps none (or they were
+/// destroyed).
+pub fn stored_facts<T: serde::de::DeserializeOwned>(conn: &Connection, id: &str) -> Result<Option<T>> {
+    let facts: Option<String> = conn
+        .prepare_cached("SELECT facts FROM documents WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no document {id}")))?;
+    facts
+        .map(|f| serde_json::from_str(&f).map_err(|e| Error::Invalid(format!("the facts of {id} cannot be read ({e}); run verify"))))
+        .transpose()
+}
+
 /// One issued document's record.
 pub fn get(conn: &Connection, id: &str) -> Result<Issued> {
     conn.prepare_cached(&format!("SELECT {DOC_COLUMNS} FROM documents d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?1"))?

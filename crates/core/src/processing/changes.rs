@@ -212,6 +212,11 @@ pub(super) fn issue_after(tx: &Transaction, actor: &str, lang: Language, previou
     documents::issue(tx, actor, &spec, |id, at| build(&facts, lang, id, at)).map(Some)
 }
 
+/// The facts a notice of changes keeps.
+fn facts_of(conn: &Connection, id: &str) -> Result<Facts> {
+    documents::stored_facts(conn, id)?.ok_or_else(|| Error::Invalid(format!("{id} keeps no facts to be made again from")))
+}
+
 /// A notice of changes with its changes and whether it was sent.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(rename = "NoticeChange"))]
@@ -228,13 +233,13 @@ pub struct ChangeNotice {
 
 /// The notices of changes in a language, newest first.
 pub fn list(conn: &Connection, lang: Language) -> Result<Vec<ChangeNotice>> {
-    let rows: Vec<(String, String)> = conn
-        .prepare("SELECT id, facts FROM documents WHERE kind = ?1 AND language = ?2 ORDER BY event_seq DESC")?
-        .query_map([DocKind::ProcessingNoticeChange.as_str(), lang.as_str()], |r| r.get(0).and_then(|id| Ok((id, r.get(1)?))))?
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM documents WHERE kind = ?1 AND language = ?2 ORDER BY event_seq DESC")?
+        .query_map([DocKind::ProcessingNoticeChange.as_str(), lang.as_str()], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(id, facts)| {
-            let f: Facts = serde_json::from_str(&facts).map_err(|e| Error::Invalid(format!("{id}'s facts cannot be read ({e}); run verify")))?;
+    ids.into_iter()
+        .map(|id| {
+            let f = facts_of(conn, &id)?;
             Ok(ChangeNotice {
                 document: documents::get(conn, &id)?,
                 sections: diff(&f.before, &f.after, lang)?,
@@ -285,13 +290,7 @@ pub fn sent(vault: &mut Vault, id: &str, on: NaiveDate, today: NaiveDate) -> Res
         if let Some(was) = sent_on(tx, id)? {
             return Err(Error::Invalid(format!("{id} was already recorded as sent on {was}")));
         }
-        let due: Option<String> = if d.kind == DocKind::ProcessingNoticeChange {
-            let facts: String = tx.query_row("SELECT facts FROM documents WHERE id = ?1", [id], |r| r.get(0))?;
-            let f: Facts = serde_json::from_str(&facts).map_err(|e| Error::Invalid(format!("{id}'s facts cannot be read ({e}); run verify")))?;
-            Some(f.due)
-        } else {
-            None
-        };
+        let due = if d.kind == DocKind::ProcessingNoticeChange { Some(facts_of(tx, id)?.due) } else { None };
         let late = due.as_deref().map(ymd).transpose()?.is_some_and(|due| on > due);
         let body = json!({ "id": id, "sent_on": on.to_string(), "due": due, "late": late });
         Ok(ledger::append(tx, actor, &[NewEvent::new("document.sent", body)])?[0])

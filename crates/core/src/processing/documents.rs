@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::check::{self, Document, Severity};
@@ -424,12 +424,7 @@ pub fn in_force(conn: &Connection, doc: Document, lang: Language) -> Result<Opti
 
 /// The snapshot a published revision was made from.
 pub(super) fn snapshot_of(conn: &Connection, id: &str) -> Result<Snapshot> {
-    let facts: Option<String> = conn
-        .query_row("SELECT facts FROM documents WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?
-        .flatten();
-    let facts = facts.ok_or_else(|| Error::Invalid(format!("{id} keeps no snapshot to be made again from")))?;
-    serde_json::from_str(&facts).map_err(|e| Error::Invalid(format!("{id}'s snapshot cannot be read ({e}); run verify")))
+    documents::stored_facts(conn, id)?.ok_or_else(|| Error::Invalid(format!("{id} keeps no snapshot to be made again from")))
 }
 
 /// A published revision made again from the snapshot it keeps: its draft,
